@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { MbSyncError, ExitCode } from '../core/errors.ts';
+import { redactText } from '../core/secrets.ts';
+import { commands } from './commands/index.ts';
+
+/**
+ * The only place that knows the terminal and exit codes. Commands throw typed errors; they are
+ * printed here once, with their hint, and mapped to the exit-code contract in README.md.
+ */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('mb-sync')
+    .description('Metabase provisioning as code: plan and apply dashboards, cards, alerts and permissions from YAML')
+    .option('-c, --config <file>', 'project config file', 'metabase.config.yaml')
+    .option('-e, --env <name>', 'environment from the config (default: default_environment)')
+    .option('--no-color', 'plain output')
+    .option('--debug', 'print stack traces (secrets are still redacted)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    return reportError(error, Boolean(program.opts().debug));
+  }
+}
+
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+  }
+  if (error instanceof MbSyncError) {
+    process.stderr.write(redactText(`Error: ${error.message}\n`));
+    if (error.hint) process.stderr.write(redactText(`Hint: ${error.hint}\n`));
+    if (debug && error.stack) process.stderr.write(redactText(`${error.stack}\n`));
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+  process.stderr.write(redactText(`Error: ${message}\n`));
+  return ExitCode.error;
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isEntryPoint) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** A key people write and mb-sync derives identities from: lower-case, digits, `-` and `_`. */
+export const Key = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_" (it is an identity: keep it stable)')
+  .describe('Stable identifier; renaming it makes a new object.');
+
+export const NonBlank = z.string().trim().min(1, 'must not be blank');
+
+/** `schema.table`, e.g. `analytics.vw_pack_funnel`. */
+export const TableName = z
+  .string()
+  .regex(/^[A-Za-z_][\w]*\.[A-Za-z_][\w]*$/, 'write a table as schema.table, e.g. analytics.vw_pack_funnel');
+
+/** `schema.table.column`. */
+export const FieldName = z
+  .string()
+  .regex(/^[A-Za-z_][\w]*\.[A-Za-z_][\w]*\.[A-Za-z_][\w]*$/, 'write a column as schema.table.column');
+
+/** Metabase visualization settings are an open map (see `npx @metabase/cli skills get visualization`). */
+export const VisualizationSettings = z.record(z.string(), z.unknown());
+
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+/** A human schedule, compiled to a Quartz cron (alerts) or pulse channel fields (subscriptions). */
+export const Schedule = z
+  .object({
+    every: z.enum(['hour', 'day', 'week', 'month']),
+    hour: z.number().int().min(0).max(23).optional(),
+    minute: z.number().int().min(0).max(59).optional(),
+    day: Weekday.optional().describe('for every: week'),
+    frame: z.enum(['first', 'mid', 'last']).optional().describe('for every: month'),
+  })
+  .strict();
+
+/**
+ * Recipients: an e-mail address, `group:<key>` (a group declared in the config; notifications
+ * send to its members) or `list:<name>` (a recipient list from the config).
+ */
+export const Recipient = z
+  .string()
+  .regex(/^(group:[a-z0-9_-]+|list:[a-z0-9_-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$/, 'use an e-mail address, group:<key> or list:<name>');
+
+export type ScheduleT = z.infer<typeof Schedule>;

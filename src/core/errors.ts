@@ -1,0 +1,67 @@
+/**
+ * Typed errors with stable codes. They are thrown deep and printed once, by src/cli/main.ts,
+ * which alone maps them to exit codes (see README "Exit codes").
+ */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  changesPresent: 2,
+  unsupportedVersion: 3,
+} as const;
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'REFERENCE_UNKNOWN'
+  | 'ENV_MISSING'
+  | 'METABASE_HTTP'
+  | 'METABASE_AUTH'
+  | 'METABASE_UNREACHABLE'
+  | 'METABASE_VERSION'
+  | 'SYNC_TIMEOUT'
+  | 'PLAN_STALE'
+  | 'APPLY_FAILED'
+  | 'CONFIRMATION_REQUIRED'
+  | 'POSTGRES'
+  | 'CHECK_FAILED';
+
+export class MbSyncError extends Error {
+  readonly code: ErrorCode;
+  /** One line telling a person what to do next. */
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MbSyncError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? ExitCode.error;
+  }
+}
+
+/** One problem in a project file; `line` is 1-based when known. */
+export interface ConfigIssue {
+  file: string;
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return `${where}: ${issue.path || '(root)'}: ${issue.message}`;
+}
+
+/** Every problem found in the project files, reported at once. */
+export class ConfigError extends MbSyncError {
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[]) {
+    const lines = issues.map((issue) => `  ${formatIssue(issue)}`).join('\n');
+    super('CONFIG_INVALID', `${issues.length} problem${issues.length === 1 ? '' : 's'} in the project files:\n${lines}`, {
+      hint: 'Fix the files above; nothing was sent to Metabase.',
+    });
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The plan is data: a versioned plain object that the text, markdown and JSON renderers read,
+ * that `plan --out` saves and `apply FILE` carries out.
+ */
+export const PLAN_FORMAT_VERSION = 1;
+
+/** `card.spend-by-module`, `dashboard.energie-live`, `database.phoenix`: printed the same everywhere. */
+export type Address = string;
+
+export type Operation = 'create' | 'update' | 'archive' | 'noop';
+
+export interface FieldChange {
+  /** Dotted path inside the normalised object, e.g. `dashcards[3].layout.width`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Action {
+  address: Address;
+  kind: string;
+  key: string;
+  op: Operation;
+  /** Live id when the object exists. */
+  id?: number | string;
+  /** Field-level changes for update (empty for create/archive/noop). */
+  changes: FieldChange[];
+  /** The normalised desired object (create/update); refs are still symbolic. */
+  desired?: unknown;
+  /** Refs that cannot be resolved until an earlier stage ran (e.g. fields before the sync). */
+  knownAfterApply?: string[];
+  /** One line for people, e.g. "waits for analytics.vw_pack_funnel to appear". */
+  note?: string;
+}
+
+export interface Stage {
+  kind: string;
+  actions: Action[];
+}
+
+export interface PlanTarget {
+  environment: string;
+  url: string;
+  metabaseVersion: string;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  project: string;
+  target: PlanTarget;
+  createdAt: string;
+  /** Hash of the live state the plan was computed from: `apply FILE` refuses a plan whose live state moved. */
+  liveFingerprint: string;
+  stages: Stage[];
+  summary: PlanSummary;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  archive: number;
+  noop: number;
+}
+
+export function summarize(stages: Stage[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, archive: 0, noop: 0 };
+  for (const stage of stages) for (const action of stage.actions) summary[action.op] += 1;
+  return summary;
+}
+
+export function hasChanges(plan: Pick<Plan, 'summary'>): boolean {
+  return plan.summary.create + plan.summary.update + plan.summary.archive > 0;
+}

@@ -1,0 +1,36 @@
+import type { CardT } from '../config/schema/card.ts';
+import type { DashboardT } from '../config/schema/dashboard.ts';
+import type { ProjectConfigT } from '../config/schema/project.ts';
+
+/** Where a thing was written, for error messages: `dashboards/energie-live.yaml` and `cards[2]`. */
+export interface Origin {
+  file: string;
+  path: string;
+  line?: number;
+}
+
+/** A card with where it was defined and the collection it lands in. */
+export interface ProjectCard {
+  card: CardT;
+  collection: string;
+  origin: Origin;
+}
+
+export interface ProjectDashboard {
+  dashboard: DashboardT;
+  origin: Origin;
+}
+
+/**
+ * Everything the files say, validated and normalised (src/config/load-project.ts builds it).
+ * Plain data: no I/O handles, so src/core can work on it.
+ */
+export interface Project {
+  root: string;
+  config: ProjectConfigT;
+  /** The config file, relative to root. */
+  configFile: string;
+  /** Every card by key: from models/, the config's `cards`, and inline dashboard cards. */
+  cards: Map<string, ProjectCard>;
+  dashboards: ProjectDashboard[];
+}

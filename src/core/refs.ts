@@ -1,0 +1,98 @@
+/**
+ * Symbolic references. Desired state and normalised live state are both written with names, not
+ * instance ids, so a diff compares like with like and a plan can be made before ids exist.
+ * `{ $ref: 'card:spend-by-module' }` stands where Metabase has an integer id; the engine resolves it
+ * at apply time through a RefIndex, and de-resolves live ids through the same index when reading.
+ */
+export type RefKind = 'database' | 'table' | 'field' | 'card' | 'collection' | 'dashboard' | 'dashcard' | 'group' | 'user' | 'tab';
+
+export interface Ref {
+  $ref: string;
+}
+
+export function ref(kind: RefKind, name: string): Ref {
+  return { $ref: `${kind}:${name}` };
+}
+
+export function isRef(value: unknown): value is Ref {
+  return typeof value === 'object' && value !== null && typeof (value as Ref).$ref === 'string' && Object.keys(value).length === 1;
+}
+
+export function parseRef(value: Ref): { kind: RefKind; name: string } {
+  const at = value.$ref.indexOf(':');
+  return { kind: value.$ref.slice(0, at) as RefKind, name: value.$ref.slice(at + 1) };
+}
+
+/** Two-way map between symbolic names and live ids, per kind. */
+export class RefIndex {
+  private readonly byName = new Map<string, number | string>();
+  private readonly byId = new Map<string, string>();
+
+  set(kind: RefKind, name: string, id: number | string): void {
+    this.byName.set(`${kind}:${name}`, id);
+    this.byId.set(`${kind}#${id}`, name);
+  }
+
+  id(kind: RefKind, name: string): number | string | undefined {
+    return this.byName.get(`${kind}:${name}`);
+  }
+
+  name(kind: RefKind, id: number | string): string | undefined {
+    return this.byId.get(`${kind}#${id}`);
+  }
+
+  has(kind: RefKind, name: string): boolean {
+    return this.byName.has(`${kind}:${name}`);
+  }
+
+  /** Names of one kind, for "did you mean" hints. */
+  names(kind: RefKind): string[] {
+    const prefix = `${kind}:`;
+    return [...this.byName.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  /** A live id as a ref; an id the index does not know stays visible as `kind#id`. */
+  toRef(kind: RefKind, id: number | string | null | undefined): Ref | null {
+    if (id === null || id === undefined) return null;
+    const name = this.name(kind, id);
+    return { $ref: name === undefined ? `${kind}#${id}` : `${kind}:${name}` };
+  }
+}
+
+export class UnresolvedRefError extends Error {
+  constructor(readonly refs: string[]) {
+    super(`not known yet: ${refs.join(', ')}`);
+  }
+}
+
+/** Replaces every Ref in a value by its id. Throws UnresolvedRefError listing all misses. */
+export function resolveRefs<T>(value: T, index: RefIndex): T {
+  const missing: string[] = [];
+  const walk = (v: unknown): unknown => {
+    if (isRef(v)) {
+      const { kind, name } = parseRef(v);
+      const id = index.id(kind, name);
+      if (id === undefined) {
+        missing.push(v.$ref);
+        return v;
+      }
+      return id;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  const out = walk(value) as T;
+  if (missing.length > 0) throw new UnresolvedRefError([...new Set(missing)]);
+  return out;
+}
+
+/** Every ref a value mentions (to report "(known after sync)" and to order work). */
+export function collectRefs(value: unknown, out: Set<string> = new Set()): Set<string> {
+  if (isRef(value)) out.add(value.$ref);
+  else if (Array.isArray(value)) value.forEach((v) => collectRefs(v, out));
+  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((v) => collectRefs(v, out));
+  return out;
+}

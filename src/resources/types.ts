@@ -1,0 +1,63 @@
+import type { Origin, Project } from '../core/project.ts';
+import type { RefIndex } from '../core/refs.ts';
+import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
+import type { ApplyEvent } from '../engine/events.ts';
+
+/** One object the files ask for, normalised, with symbolic refs (src/core/refs.ts). */
+export interface DesiredObject<B = unknown> {
+  key: string;
+  body: B;
+  origin?: Origin;
+}
+
+/** One live object of a managed kind, as read in bulk. */
+export interface LiveObject<R = unknown> {
+  key: string;
+  id: number | string;
+  raw: R;
+  /** True when mb-sync owns it (created it, or the config declares it); only owned objects are changed. */
+  managed: boolean;
+  /** Live but archived (in the Trash): an update restores it. */
+  archived?: boolean;
+}
+
+export interface ReadContext {
+  api: MetabaseApi;
+  project: Project;
+  server: ServerInfo;
+  /** Filled as kinds are read, in registry order: a handler may use the ids earlier kinds registered. */
+  refs: RefIndex;
+  /** Objects read by earlier kinds, by kind. */
+  live: ReadonlyMap<string, LiveObject[]>;
+}
+
+export interface ApplyContext extends ReadContext {
+  /** Every ref the desired state mentions: the database stage waits for the tables and fields among them. */
+  wantedRefs: ReadonlySet<string>;
+  emit(event: ApplyEvent): void;
+  /** Progress on a TTY (sync waits); a no-op otherwise. */
+  progress(message: string): void;
+}
+
+/**
+ * One Metabase kind. Adding a kind = one file implementing this + one line in registry.ts.
+ * The engine never imports a handler by name.
+ */
+export interface ResourceHandler<B = unknown, R = unknown> {
+  kind: string;
+  /** Kinds whose read() must have run first (their ids in ctx.refs). */
+  readAfter?: string[];
+  /** Pure: what the files ask for. */
+  desired(project: Project): DesiredObject<B>[];
+  /** Bulk read of the live objects of this kind; registers their ids in ctx.refs. */
+  read(ctx: ReadContext): Promise<LiveObject<R>[]>;
+  /** A live object in the desired() form: server-owned fields dropped, defaults filled, ids → refs. */
+  normalize(live: LiveObject<R>, refs: RefIndex): B;
+  /** Creates the object; registers its id in ctx.refs and returns it. */
+  create(desired: DesiredObject<B>, ctx: ApplyContext): Promise<number | string>;
+  update(desired: DesiredObject<B>, live: LiveObject<R>, ctx: ApplyContext): Promise<void>;
+  /** Moves a managed object to the Trash (only with --allow-archive). */
+  archive?(live: LiveObject<R>, ctx: ApplyContext): Promise<void>;
+  /** Runs after this kind's stage even when nothing changed (e.g. the database waits for its sync). */
+  afterStage?(ctx: ApplyContext): Promise<void>;
+}

@@ -51,7 +51,13 @@ export interface Plan {
   createdAt: string;
   /** Hash of the live state the plan was computed from: `apply FILE` refuses a plan whose live state moved. */
   liveFingerprint: string;
+  /** Hash of the desired state: `apply FILE` refuses a plan made from other files. */
+  desiredFingerprint: string;
+  /** Whether archive actions were asked for (`--allow-archive`). */
+  allowArchive: boolean;
   stages: Stage[];
+  /** Managed objects no longer in the files; archived only with --allow-archive. */
+  orphans: Action[];
   summary: PlanSummary;
 }
 

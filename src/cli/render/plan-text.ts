@@ -1,0 +1,54 @@
+import type { Action, FieldChange, Plan } from '../../core/plan.ts';
+import { formatValue, lineDiff } from './format-value.ts';
+
+export interface Style {
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+const ansi = (code: number) => (text: string) => `\u001b[${code}m${text}\u001b[0m`;
+export const colors: Style = { green: ansi(32), yellow: ansi(33), red: ansi(31), dim: ansi(2), bold: ansi(1) };
+export const plain: Style = { green: (t) => t, yellow: (t) => t, red: (t) => t, dim: (t) => t, bold: (t) => t };
+
+const SYMBOL = { create: '+', update: '~', archive: '-', noop: ' ' } as const;
+
+/** Terraform-like text: one block per changed object with field-level before → after. */
+export function renderPlanText(plan: Plan, style: Style = plain): string {
+  const lines: string[] = [];
+  lines.push(style.bold(`mb-sync plan: project ${plan.project} → ${plan.target.environment} (${plan.target.url}, Metabase ${plan.target.metabaseVersion})`));
+  lines.push('');
+  const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
+  if (changed.length === 0) lines.push('No changes. Metabase matches the files.');
+  for (const action of changed) lines.push(...renderAction(action, style), '');
+  if (plan.orphans.length > 0) {
+    lines.push(style.dim('Managed objects no longer in the files (left alone; pass --allow-archive to archive them):'));
+    for (const orphan of plan.orphans) lines.push(style.dim(`  ${orphan.address}${orphan.id === undefined ? '' : ` (id ${orphan.id})`}`));
+    lines.push('');
+  }
+  const { create, update, archive, noop } = plan.summary;
+  lines.push(style.bold(`Plan: ${create} to create, ${update} to update, ${archive} to archive, ${noop} unchanged.`));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderAction(action: Action, style: Style): string[] {
+  const paint = action.op === 'create' ? style.green : action.op === 'archive' ? style.red : style.yellow;
+  const id = action.id === undefined ? '' : style.dim(` (id ${action.id})`);
+  const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
+  for (const change of action.changes) lines.push(...renderChange(change));
+  if (action.knownAfterApply?.length) {
+    lines.push(style.dim(`    (known after apply: ${action.knownAfterApply.join(', ')})`));
+  }
+  if (action.note) lines.push(style.dim(`    ${action.note}`));
+  return lines;
+}
+
+function renderChange(change: FieldChange): string[] {
+  const { path, before, after } = change;
+  if (typeof before === 'string' && typeof after === 'string' && (before.includes('\n') || after.includes('\n'))) {
+    return [`    ${path}:`, ...lineDiff(before, after).map((line) => `      ${line}`)];
+  }
+  return [`    ${path}: ${formatValue(before)} → ${formatValue(after)}`];
+}

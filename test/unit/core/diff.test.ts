@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { deepEqual, diffValues } from '../../../src/core/diff.ts';
+import { ref } from '../../../src/core/refs.ts';
+
+describe('diffValues', () => {
+  it('reports nothing for equal objects, whatever the key order', () => {
+    expect(diffValues({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toEqual([]);
+  });
+
+  it('treats absent and null as the same', () => {
+    expect(diffValues({ description: null }, {})).toEqual([]);
+  });
+
+  it('gives field-level paths for nested changes', () => {
+    const before = { name: 'A', dashcards: [{ layout: { width: 6 } }, { layout: { width: 12 } }] };
+    const after = { name: 'B', dashcards: [{ layout: { width: 6 } }, { layout: { width: 24 } }] };
+    expect(diffValues(before, after)).toEqual([
+      { path: 'dashcards[1].layout.width', before: 12, after: 24 },
+      { path: 'name', before: 'A', after: 'B' },
+    ]);
+  });
+
+  it('reports a changed array of scalars as a whole', () => {
+    expect(diffValues({ tags: ['a', 'b'] }, { tags: ['a'] })).toEqual([{ path: 'tags', before: ['a', 'b'], after: ['a'] }]);
+  });
+
+  it('compares refs as values, not as objects to descend into', () => {
+    const changes = diffValues({ collection: ref('collection', 'a') }, { collection: ref('collection', 'b') });
+    expect(changes).toEqual([{ path: 'collection', before: { $ref: 'collection:a' }, after: { $ref: 'collection:b' } }]);
+  });
+
+  it('quotes keys that are not identifiers', () => {
+    expect(diffValues({ 'graph.dimensions': ['a'] }, { 'graph.dimensions': ['b'] })[0]?.path).toBe('["graph.dimensions"]');
+  });
+});
+
+describe('deepEqual', () => {
+  it('distinguishes arrays of different length and types', () => {
+    expect(deepEqual([1], [1, 2])).toBe(false);
+    expect(deepEqual({ a: 1 }, [1])).toBe(false);
+    expect(deepEqual('1', 1)).toBe(false);
+  });
+});

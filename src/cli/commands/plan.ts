@@ -1,0 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ExitCode, MbSyncError } from '../../core/errors.ts';
+import { hasChanges } from '../../core/plan.ts';
+import { redactText } from '../../core/secrets.ts';
+import { makePlan } from '../../engine/make-plan.ts';
+import { openTarget } from '../../engine/open-target.ts';
+import { handlers } from '../../resources/registry.ts';
+import { renderPlanMarkdown } from '../render/plan-markdown.ts';
+import { colors, plain, renderPlanText } from '../render/plan-text.ts';
+import { globalOptions } from './global-options.ts';
+
+interface PlanOptions {
+  out?: string;
+  json?: boolean;
+  format: 'text' | 'markdown' | 'json';
+  detailedExitcode?: boolean;
+  allowArchive?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .description('show what apply would change in the live Metabase (reads only)')
+    .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
+    .option('--json', 'print the plan as one JSON document on stdout')
+    .option('--format <format>', 'text | markdown | json', 'text')
+    .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
+    .option('--allow-archive', 'plan to archive managed objects removed from the files')
+    .action(async (options: PlanOptions, command: Command) => {
+      const global = globalOptions(command);
+      const format = options.json ? 'json' : options.format;
+      if (!['text', 'markdown', 'json'].includes(format)) {
+        throw new MbSyncError('CONFIG_INVALID', `unknown --format ${format}`, { hint: 'use text, markdown or json' });
+      }
+      const target = await openTarget(global);
+      const { plan } = await makePlan({
+        project: target.project,
+        api: target.api,
+        server: target.server,
+        target: { environment: target.environment, url: target.url },
+        handlers,
+        allowArchive: Boolean(options.allowArchive),
+      });
+      const json = `${JSON.stringify(plan, null, 2)}\n`;
+      if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
+      if (format === 'json') process.stdout.write(redactText(json));
+      else if (format === 'markdown') process.stdout.write(redactText(renderPlanMarkdown(plan)));
+      else process.stdout.write(redactText(renderPlanText(plan, global.color && process.stdout.isTTY ? colors : plain)));
+      if (options.out) process.stderr.write(`Plan saved to ${options.out}; apply it with: mb-sync apply ${options.out}\n`);
+      if (options.detailedExitcode && hasChanges(plan)) process.exitCode = ExitCode.changesPresent;
+    });
+}

@@ -1,0 +1,27 @@
+import { loadProject } from '../config/load-project.ts';
+import { resolveTarget } from '../config/resolve-target.ts';
+import type { Project } from '../core/project.ts';
+import { assertSupportedVersion, createMetabaseClient, readServerInfo } from '../metabase/client.ts';
+import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
+
+export interface Target {
+  project: Project;
+  api: MetabaseApi;
+  server: ServerInfo;
+  environment: string;
+  url: string;
+}
+
+/**
+ * Files first, network second: the project is loaded and validated before any request, so invalid
+ * files never reach Metabase. Then the server version is read and an unsupported one refused.
+ */
+export async function openTarget(options: { configPath: string; env?: string; processEnv?: NodeJS.ProcessEnv }): Promise<Target> {
+  const processEnv = options.processEnv ?? process.env;
+  const project = await loadProject({ configPath: options.configPath, env: processEnv });
+  const target = resolveTarget(project, { env: options.env, processEnv });
+  const api = createMetabaseClient({ url: target.url, auth: target.auth });
+  const server = await readServerInfo(api);
+  assertSupportedVersion(server);
+  return { project, api, server, environment: target.environment, url: target.url };
+}

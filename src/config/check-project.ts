@@ -1,0 +1,98 @@
+import type { ConfigIssue } from '../core/errors.ts';
+import type { Project } from '../core/project.ts';
+import { didYouMean } from '../core/suggest.ts';
+import { checkLayout } from '../core/check-layout.ts';
+import { templateTags } from '../core/native-query.ts';
+import type { CollectionNode } from './schema/project.ts';
+import { formatPath } from './read-yaml.ts';
+
+type LineOf = (file: string, path: Array<string | number>) => number | undefined;
+
+/** The rules between files: every name one file uses must be declared somewhere. */
+export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const cfg = project.config;
+  const configFile = project.configFile;
+  const at = (file: string, path: Array<string | number>, message: string) =>
+    issues.push({ file, path: formatPath(path), line: lineOf(file, path), message });
+
+  const collections = flatten(cfg.collections).map((c) => c.key);
+  const groups = cfg.groups.map((g) => g.key);
+  const lists = Object.keys(cfg.recipients);
+  const cardKeys = [...project.cards.keys()];
+  const known = (what: string, name: string, candidates: string[]) => `unknown ${what} "${name}"${didYouMean(name, candidates)}`;
+
+  const checkRecipients = (file: string, path: Array<string | number>, recipients: string[]) =>
+    recipients.forEach((r, i) => {
+      if (r.startsWith('group:') && !groups.includes(r.slice(6))) at(file, [...path, i], known('group', r.slice(6), groups));
+      if (r.startsWith('list:') && !lists.includes(r.slice(5))) at(file, [...path, i], known('recipient list', r.slice(5), lists));
+    });
+
+  if (new Set(collections).size !== collections.length) at(configFile, ['collections'], 'collection keys must be unique');
+  cfg.permissions.forEach((p, i) => {
+    if (!groups.includes(p.group)) at(configFile, ['permissions', i, 'group'], known('group', p.group, groups));
+    if (!collections.includes(p.collection)) at(configFile, ['permissions', i, 'collection'], known('collection', p.collection, collections));
+  });
+  Object.entries(cfg.recipients).forEach(([name, list]) => checkRecipients(configFile, ['recipients', name], list));
+  cfg.alerts.forEach((alert, i) => {
+    if (!project.cards.has(alert.card)) at(configFile, ['alerts', i, 'card'], known('card', alert.card, cardKeys));
+    checkRecipients(configFile, ['alerts', i, 'to'], alert.to);
+  });
+
+  for (const { card, collection, origin } of project.cards.values()) {
+    const base = origin.path === '' ? [] : parsePath(origin.path);
+    if (collection === '' || !collections.includes(collection)) at(origin.file, [...base, 'collection'], known('collection', collection || '(none)', collections));
+    const source = card.query?.source;
+    if (source && /^(model|card):/.test(source)) {
+      const key = source.slice(source.indexOf(':') + 1);
+      if (!project.cards.has(key)) at(origin.file, [...base, 'query', 'source'], known('card', key, cardKeys));
+    }
+    if (card.sql !== undefined) {
+      const used = templateTags(card.sql);
+      const declared = Object.keys(card.params ?? {});
+      for (const tag of used) if (!declared.includes(tag)) at(origin.file, [...base, 'sql'], `{{${tag}}} has no entry in params${didYouMean(tag, declared)}`);
+      for (const name of declared) {
+        if (!used.includes(name)) at(origin.file, [...base, 'params', name], `param "${name}" is not used as {{${name}}} in the SQL`);
+        const param = card.params![name]!;
+        if (param.type === 'dimension' && !param.field) at(origin.file, [...base, 'params', name], 'a field filter (type dimension) needs `field: schema.table.column`');
+      }
+    }
+  }
+
+  const names = new Map<string, string>();
+  const keys = new Map<string, string>();
+  for (const { dashboard, origin } of project.dashboards) {
+    const file = origin.file;
+    if (keys.has(dashboard.key)) at(file, ['key'], `dashboard key "${dashboard.key}" is also used in ${keys.get(dashboard.key)}`);
+    if (names.has(dashboard.name)) at(file, ['name'], `dashboard name "${dashboard.name}" is also used in ${names.get(dashboard.name)}`);
+    keys.set(dashboard.key, file);
+    names.set(dashboard.name, file);
+    if (!collections.includes(dashboard.collection)) at(file, ['collection'], known('collection', dashboard.collection, collections));
+    const filterKeys = dashboard.filters.map((f) => f.key);
+    if (new Set(filterKeys).size !== filterKeys.length) at(file, ['filters'], 'filter keys must be unique');
+    const tabKeys = dashboard.tabs.map((t) => t.key);
+    dashboard.cards.forEach((placed, i) => {
+      if ('card' in placed && !project.cards.has(placed.card)) at(file, ['cards', i, 'card'], known('card', placed.card, cardKeys));
+      if (tabKeys.length > 0 && placed.tab === undefined) at(file, ['cards', i], `the dashboard has tabs: say which one with tab: (${tabKeys.join(', ')})`);
+      if (placed.tab !== undefined && !tabKeys.includes(placed.tab)) at(file, ['cards', i, 'tab'], known('tab', placed.tab, tabKeys));
+      const filters = 'filters' in placed ? placed.filters : undefined;
+      for (const key of Object.keys(filters ?? {})) {
+        if (!filterKeys.includes(key)) at(file, ['cards', i, 'filters', key], known('dashboard filter', key, filterKeys));
+      }
+    });
+    for (const problem of checkLayout(dashboard)) at(file, ['cards', problem.index, 'layout'], problem.message);
+    dashboard.subscriptions.forEach((s, i) => {
+      checkRecipients(file, ['subscriptions', i, 'to'], s.to);
+      for (const key of Object.keys(s.filters ?? {})) if (!filterKeys.includes(key)) at(file, ['subscriptions', i, 'filters', key], known('dashboard filter', key, filterKeys));
+    });
+  }
+  return issues;
+}
+
+export function flatten(nodes: CollectionNode[], parent: string | null = null): Array<CollectionNode & { parent: string | null }> {
+  return nodes.flatMap((node) => [{ ...node, parent }, ...flatten(node.children ?? [], node.key)]);
+}
+
+function parsePath(path: string): Array<string | number> {
+  return path.split(/\.|\[|\]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}

@@ -1,0 +1,97 @@
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import type { Project, ProjectCard, ProjectDashboard } from '../core/project.ts';
+import { registerSecret } from '../core/secrets.ts';
+import { CardFile, Dashboard } from './schema/dashboard.ts';
+import { ProjectConfig } from './schema/project.ts';
+import { interpolate } from './interpolate.ts';
+import { formatPath, readYaml, type YamlFile } from './read-yaml.ts';
+import { checkProject } from './check-project.ts';
+
+/**
+ * Reads metabase.config.yaml, dashboards/*.yaml and models/*.yaml, interpolates `${VAR}`, validates
+ * every file and the references between them, and reports every problem at once (file, line, path).
+ */
+export async function loadProject(options: { configPath: string; env?: NodeJS.ProcessEnv }): Promise<Project> {
+  const env = options.env ?? process.env;
+  const configAbsolute = resolve(options.configPath);
+  const root = dirname(configAbsolute);
+  const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
+  const issues: ConfigIssue[] = [];
+
+  const parse = async <S extends z.ZodType>(absolute: string, schema: S): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
+    const read = await readYaml(absolute, display(absolute));
+    issues.push(...read.issues);
+    if (!read.yaml) return {};
+    const { yaml } = read;
+    const interpolated = interpolate(yaml.data, env);
+    for (const secret of interpolated.secrets) registerSecret(secret);
+    for (const miss of interpolated.missing) {
+      issues.push({ file: yaml.file, line: yaml.lineOf(miss.path), path: formatPath(miss.path), message: `environment variable ${miss.variable} is not set (write \${${miss.variable}:-default} for a default)` });
+    }
+    const result = schema.safeParse(interpolated.value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        issues.push({ file: yaml.file, line: yaml.lineOf(issue.path), path: formatPath(issue.path), message: issue.message });
+      }
+      return { yaml };
+    }
+    return { value: result.data as z.infer<S>, yaml };
+  };
+
+  const config = await parse(configAbsolute, ProjectConfig);
+  const dashboardFiles = await listYaml(join(root, 'dashboards'));
+  const modelFiles = await listYaml(join(root, 'models'));
+  const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard)) })));
+  const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile)) })));
+
+  if (!config.value) throw new ConfigError(issues.length > 0 ? issues : [{ file: display(configAbsolute), path: '', message: 'invalid' }]);
+  const cfg = config.value;
+  registerSecret(cfg.database.password);
+  const defaultCollection = cfg.collections[0]?.key ?? '';
+
+  const cards = new Map<string, ProjectCard>();
+  const projectDashboards: ProjectDashboard[] = [];
+  const addCard = (entry: ProjectCard, yaml: YamlFile | undefined, path: Array<string | number>) => {
+    const existing = cards.get(entry.card.key);
+    if (existing) {
+      issues.push({ file: entry.origin.file, line: yaml?.lineOf([...path, 'key']), path: formatPath([...path, 'key']), message: `card key "${entry.card.key}" is already used in ${existing.origin.file} (${existing.origin.path})` });
+      return;
+    }
+    cards.set(entry.card.key, entry);
+  };
+
+  cfg.cards.forEach((card, i) => addCard({ card, collection: card.collection ?? defaultCollection, origin: { file: config.yaml!.file, path: `cards[${i}]`, line: config.yaml!.lineOf(['cards', i]) } }, config.yaml, ['cards', i]));
+  for (const model of models) {
+    if (!model.value) continue;
+    addCard({ card: model.value, collection: model.value.collection ?? defaultCollection, origin: { file: model.yaml!.file, path: '', line: 1 } }, model.yaml, []);
+  }
+  for (const entry of dashboards) {
+    if (!entry.value) continue;
+    const dashboard = entry.value;
+    projectDashboards.push({ dashboard, origin: { file: entry.yaml!.file, path: '', line: 1 } });
+    dashboard.cards.forEach((placed, i) => {
+      if ('key' in placed) {
+        const { layout: _l, tab: _t, filters: _f, settings: _s, ...card } = placed;
+        addCard({ card: card as ProjectCard['card'], collection: placed.collection ?? dashboard.collection, origin: { file: entry.yaml!.file, path: `cards[${i}]`, line: entry.yaml!.lineOf(['cards', i]) } }, entry.yaml, ['cards', i]);
+      }
+    });
+  }
+
+  const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards };
+  issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return project;
+}
+
+async function listYaml(dir: string): Promise<string[]> {
+  try {
+    const names = await readdir(dir);
+    return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,201 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { MbSyncError } from '../core/errors.ts';
+import { redactText, registerSecret } from '../core/secrets.ts';
+import { mapLimitQueue } from './queue.ts';
+import { describeErrorBody, MetabaseHttpError } from './errors.ts';
+import type { MetabaseApi, RequestOptions, ServerInfo } from './types.ts';
+
+export type ClientAuth = { apiKey: string } | { username: string; password: string } | null;
+
+export interface ClientOptions {
+  url: string;
+  auth: ClientAuth;
+  timeoutMs?: number;
+  retries?: number;
+  retryBaseMs?: number;
+  concurrency?: number;
+  onRetry?: (info: { method: string; path: string; attempt: number; reason: string; delayMs: number }) => void;
+}
+
+const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The one HTTP client: concurrency-limited, retries with backoff (honouring Retry-After), errors a
+ * person can act on, and no secret in any error (axios errors carry headers and request bodies, so
+ * they are never passed on).
+ */
+export function createMetabaseClient(options: ClientOptions): MetabaseApi {
+  const baseURL = options.url.replace(/\/+$/, '');
+  const http: AxiosInstance = axios.create({
+    baseURL,
+    timeout: options.timeoutMs ?? 30_000,
+    maxRedirects: 0,
+    validateStatus: () => true,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    transitional: { clarifyTimeoutError: true },
+  });
+  const retries = options.retries ?? 4;
+  const base = options.retryBaseMs ?? 250;
+  const queue = mapLimitQueue(options.concurrency ?? 8);
+  const stats = { requests: 0, byMethod: {} as Record<string, number> };
+  let session: Promise<string> | undefined;
+  const auth = options.auth;
+  if (auth && 'apiKey' in auth) registerSecret(auth.apiKey);
+  if (auth && 'password' in auth) registerSecret(auth.password);
+
+  const login = async (): Promise<string> => {
+    if (!auth || !('username' in auth)) throw new Error('no username/password');
+    const response = await send('POST', '/api/session', { username: auth.username, password: auth.password }, {}, {});
+    if (response.status !== 200) throw toError('POST', '/api/session', response, auth);
+    const id = (response.data as { id?: string }).id;
+    if (!id) throw new MetabaseHttpError({ method: 'POST', path: '/api/session', message: 'Metabase answered the login without a session id' });
+    registerSecret(id);
+    return id;
+  };
+
+  const authHeaders = async (): Promise<Record<string, string>> => {
+    if (!auth) return {};
+    if ('apiKey' in auth) return { 'x-api-key': auth.apiKey };
+    session ??= login();
+    return { 'X-Metabase-Session': await session };
+  };
+
+  async function send(method: string, path: string, body: unknown, params: RequestOptions['params'], headers: Record<string, string>): Promise<AxiosResponse> {
+    stats.requests += 1;
+    stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
+    return http.request({ method, url: path, data: body === undefined ? undefined : body, params, headers, paramsSerializer: { indexes: null } });
+  }
+
+  async function request<T>(method: string, path: string, body: unknown, requestOptions: RequestOptions = {}): Promise<T> {
+    const retryable = method !== 'POST' || requestOptions.idempotent === true;
+    let relogged = false;
+    for (let attempt = 1; ; attempt++) {
+      let response: AxiosResponse;
+      try {
+        response = await queue(async () => send(method, path, body, requestOptions.params, await authHeaders()));
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'ERROR';
+        if (error instanceof MbSyncError) throw error;
+        // A refused connection never reached the server, so even a create can be retried.
+        const safe = retryable || code === 'ECONNREFUSED';
+        if (safe && attempt <= retries) {
+          await pause(method, path, attempt, code, backoff(attempt, base));
+          continue;
+        }
+        throw connectionError(method, path, code, baseURL, !safe);
+      }
+      if (response.status === 401 && auth && 'username' in auth && !relogged && path !== '/api/session') {
+        relogged = true;
+        session = undefined;
+        continue;
+      }
+      if (response.status >= 200 && response.status < 300) return response.data as T;
+      if (RETRY_STATUS.has(response.status) && attempt <= retries && (retryable || response.status === 429 || response.status === 503)) {
+        await pause(method, path, attempt, `HTTP ${response.status}`, retryAfter(response) ?? backoff(attempt, base));
+        continue;
+      }
+      throw toError(method, path, response, auth, !retryable && response.status >= 500);
+    }
+  }
+
+  async function pause(method: string, path: string, attempt: number, reason: string, delayMs: number): Promise<void> {
+    options.onRetry?.({ method, path, attempt, reason, delayMs });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+
+  return {
+    stats,
+    get: (path, o) => request('GET', path, undefined, o),
+    post: (path, body, o) => request('POST', path, body ?? {}, o),
+    put: (path, body, o) => request('PUT', path, body ?? {}, o),
+    delete: (path, o) => request('DELETE', path, undefined, o),
+  };
+}
+
+function backoff(attempt: number, base: number): number {
+  return Math.round(base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+}
+
+function retryAfter(response: AxiosResponse): number | undefined {
+  const header = response.headers['retry-after'] as string | undefined;
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+function connectionError(method: string, path: string, code: string, url: string, outcomeUnknown: boolean): MetabaseHttpError {
+  const timedOut = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
+  return new MetabaseHttpError({
+    code: 'METABASE_UNREACHABLE',
+    method,
+    path,
+    outcomeUnknown,
+    message: timedOut ? `${method} ${path}: Metabase at ${url} did not answer in time` : `${method} ${path}: cannot reach Metabase at ${url} (${code})`,
+    hint: 'check MB_URL / the environment url, and that Metabase is running',
+  });
+}
+
+function toError(method: string, path: string, response: AxiosResponse, auth: ClientAuth, outcomeUnknown = false): MetabaseHttpError {
+  const status = response.status;
+  const detail = redactText(describeErrorBody(response.data));
+  const where = `${method} ${path}`;
+  if (status >= 300 && status < 400) {
+    return new MetabaseHttpError({ status, method, path, message: `${where}: Metabase answered with a redirect (${status}) to ${String(response.headers.location ?? '?')}`, hint: 'check the URL: http vs https, a missing or extra path (the URL is the site root, without /api)' });
+  }
+  if (status === 401) {
+    const which = auth === null ? 'no credentials were sent' : 'apiKey' in auth ? 'the API key was rejected' : 'the username/password was rejected';
+    return new MetabaseHttpError({ code: 'METABASE_AUTH', status, method, path, message: `${where}: 401 Unauthenticated: ${which}${detail && detail !== 'Unauthenticated' ? ` (${detail})` : ''}`, hint: 'set MB_API_KEY (or MB_USERNAME + MB_PASSWORD), or the environment auth in the config' });
+  }
+  if (status === 403) {
+    return new MetabaseHttpError({ code: 'METABASE_AUTH', status, method, path, message: `${where}: 403 forbidden: ${detail || "You don't have permissions to do that."}`, hint: 'mb-sync needs an API key of the Administrators group (databases and permissions are superuser-only)' });
+  }
+  if (status === 404) {
+    const noRoute = /API endpoint does not exist/i.test(detail);
+    return new MetabaseHttpError({ status, method, path, message: noRoute ? `${where}: this Metabase has no such endpoint` : `${where}: not found`, ...(noRoute ? { hint: 'check the URL points at Metabase 0.58 or newer' } : {}) });
+  }
+  return new MetabaseHttpError({ status, method, path, outcomeUnknown, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}` });
+}
+
+/** `GET /api/session/properties` (no auth needed): version and e-mail setup. */
+export async function readServerInfo(api: MetabaseApi): Promise<ServerInfo> {
+  const properties = await api.get<Record<string, unknown>>('/api/session/properties');
+  const version = properties.version as { tag?: string } | undefined;
+  const tag = version?.tag ?? 'unknown';
+  return { tag, major: parseMajor(tag), emailConfigured: properties['email-configured?'] === true, siteUrl: (properties['site-url'] as string | null) ?? null };
+}
+
+/** `v0.58.15` → 58, `v1.58.3` (EE) → 58; dev builds count as newest. */
+export function parseMajor(tag: string): number {
+  const match = /^v?(\d+)\.(\d+)(\.|$)/.exec(tag);
+  return match ? Number(match[2]) : Number.POSITIVE_INFINITY;
+}
+
+export function assertSupportedVersion(info: ServerInfo): void {
+  if (info.major < 58) {
+    throw new MbSyncError('METABASE_VERSION', `Metabase ${info.tag} is not supported: mb-sync needs 0.58 or newer (MBQL 5 queries, notifications API, API keys)`, {
+      exitCode: 3,
+      hint: 'upgrade Metabase, or use an mb-sync environment that points at a newer server',
+    });
+  }
+}
+
+/** Waits until `/api/health` and `/api/session/properties` both answer 200 (health turns green first). */
+export async function waitForMetabase(url: string, options: { timeoutMs: number; intervalMs?: number; onProgress?: (message: string) => void }): Promise<void> {
+  const api = createMetabaseClient({ url, auth: null, retries: 0, timeoutMs: 5000 });
+  const deadline = Date.now() + options.timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      await api.get('/api/health');
+      await api.get('/api/session/properties');
+      return;
+    } catch (error) {
+      last = (error as Error).message;
+      options.onProgress?.(`waiting for Metabase at ${url}: ${last}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000));
+  }
+  throw new MbSyncError('METABASE_UNREACHABLE', `Metabase at ${url} was not ready after ${Math.round(options.timeoutMs / 1000)} s (${last})`);
+}

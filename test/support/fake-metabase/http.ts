@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A handler's answer. `text` bodies go out as text/plain, the way Metabase sends bare messages. */
+export interface Reply {
+  status: number;
+  json?: unknown;
+  text?: string;
+}
+
+export class HttpError extends Error {
+  constructor(readonly reply: Reply) {
+    super(`HTTP ${reply.status}`);
+  }
+}
+
+export const ok = (json: unknown, status = 200): Reply => ({ status, json });
+
+/** 400 as the request decoder sends it: `errors` (human) and `specific-errors` (per key). */
+export function invalid(errors: Record<string, string>): HttpError {
+  return new HttpError({ status: 400, json: { errors, 'specific-errors': Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) } });
+}
+
+export function badRequest(message: string): HttpError {
+  return new HttpError({ status: 400, json: { message } });
+}
+
+export interface Request {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  params: string[];
+  userId: number;
+}
+
+export async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError({ status: 400, text: 'Malformed JSON in request body.' });
+  }
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if (reply.text !== undefined) {
+    res.writeHead(reply.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(reply.text);
+    return;
+  }
+  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(reply.json === undefined ? '' : JSON.stringify(reply.json));
+}
+
+/** Field validators in the spirit of Metabase's malli schemas. */
+export function nonBlank(body: Record<string, unknown>, key: string, errors: Record<string, string>): void {
+  const v = body[key];
+  if (typeof v !== 'string' || v.trim() === '') errors[key] = 'value must be a non-blank string.';
+}
+
+export function oneOf(body: Record<string, unknown>, key: string, values: readonly unknown[], errors: Record<string, string>, optional = true): void {
+  if (optional && (body[key] === undefined)) return;
+  if (!values.includes(body[key])) errors[key] = `value must be one of: ${values.map((v) => JSON.stringify(v)).join(', ')}.`;
+}
+
+/** Keeps only the keys a route declares: unknown keys are dropped silently, as Metabase does. */
+export function pick(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([k]) => keys.includes(k)));
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpError, readBody, send, type Reply } from './http.ts';
+import { match, type Route, type ServerContext } from './router.ts';
+import { cardRoutes } from './routes/card.ts';
+import { collectionRoutes } from './routes/collection.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { databaseRoutes } from './routes/database.ts';
+import { notificationRoutes } from './routes/notification.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { createState, type FakeCatalog, type FakeState } from './state.ts';
+
+export type { FakeCatalog, FakeState } from './state.ts';
+
+export interface FakeMetabaseOptions {
+  version?: string;
+  apiKey?: string;
+  admin?: { email: string; password: string };
+  emailConfigured?: boolean;
+  setupDone?: boolean;
+  latencyMs?: number;
+  catalog?: FakeCatalog;
+  syncPolls?: number;
+}
+
+export interface Fault {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  afterWrite?: boolean;
+  dropConnection?: boolean;
+  times?: number;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+  body: unknown;
+  status: number;
+}
+
+export interface FakeMetabase {
+  url: string;
+  apiKey: string;
+  requests: LoggedRequest[];
+  writes(): number;
+  resetLog(): void;
+  setLatency(ms: number): void;
+  injectFault(match: { method?: string; path: string | RegExp }, fault: Fault): void;
+  state: FakeState;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process Metabase that behaves like the real REST API as metabase-api.md describes it:
+ * validation and error bodies, whole-array replace on dashboards, redacted secrets, server-side
+ * query normalisation, a sync that makes tables appear later. Not a mock of what the client sends.
+ */
+export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Promise<FakeMetabase> {
+  const admin = options.admin ?? { email: 'admin@example.com', password: 'admin-password-1' };
+  const state = createState(admin, options.emailConfigured ?? true);
+  const apiKey = options.apiKey ?? `mb_${randomUUID().replace(/-/g, '')}`;
+  state.apiKeys.push({ id: 1, name: 'tests', user_id: state.users[0]!.id, group: { id: 2, name: 'Administrators' }, masked_key: 'mb_****', key: apiKey });
+  const version = options.version ?? 'v0.58.15';
+  const ctx: ServerContext = {
+    url: '',
+    version,
+    major: Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 999),
+    setupDone: options.setupDone ?? true,
+    setupToken: randomUUID(),
+    sessions: new Map(),
+    catalog: options.catalog ?? {},
+    syncPolls: options.syncPolls ?? 2,
+  };
+  const routes: Route[] = [
+    ...sessionRoutes(state, ctx),
+    ...databaseRoutes(state, ctx),
+    ...collectionRoutes(state, ctx),
+    ...cardRoutes(state, ctx),
+    ...dashboardRoutes(state, ctx),
+    ...notificationRoutes(state, ctx),
+  ];
+  const requests: LoggedRequest[] = [];
+  const faults: Array<{ method?: string; path: string | RegExp; fault: Fault; left: number }> = [];
+  let latencyMs = options.latencyMs ?? 0;
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/%3f/g, '%3F');
+    let body: unknown = {};
+    let reply: Reply;
+    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
+    if (fault) fault.left -= 1;
+    try {
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      body = await readBody(req);
+      if (fault && !fault.fault.afterWrite) throw faultError(fault.fault);
+      const found = match(routes, method, path);
+      if (!found) throw new HttpError({ status: 404, text: 'API endpoint does not exist.' });
+      const [, , handler, routeOptions] = found.route;
+      const userId = authenticate(req.headers, state, ctx);
+      if (userId === undefined && !routeOptions?.public) throw new HttpError({ status: 401, text: 'Unauthenticated' });
+      reply = await handler({ method, path, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, params: found.params, userId: userId ?? 0 });
+      if (fault?.fault.afterWrite) throw faultError(fault.fault);
+    } catch (error) {
+      if (error instanceof HttpError) reply = error.reply;
+      else reply = { status: 500, json: { message: (error as Error).message, via: [{ message: (error as Error).message }] } };
+    }
+    requests.push({ method, path, query: url.search, body, status: reply.status });
+    if (fault?.fault.dropConnection) {
+      res.socket?.destroy();
+      return;
+    }
+    if (fault?.fault.headers && reply.status === fault.fault.status) for (const [k, v] of Object.entries(fault.fault.headers)) res.setHeader(k, v);
+    send(res, reply);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  ctx.url = `http://127.0.0.1:${port}`;
+
+  return {
+    url: ctx.url,
+    apiKey,
+    requests,
+    state,
+    writes: () => requests.filter((r) => r.method !== 'GET' && !(r.method === 'POST' && r.path === '/api/session')).length,
+    resetLog: () => void requests.splice(0),
+    setLatency: (ms) => void (latencyMs = ms),
+    injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function faultError(fault: Fault): HttpError {
+  const status = fault.status ?? 500;
+  return new HttpError(typeof fault.body === 'string' ? { status, text: fault.body } : { status, json: fault.body ?? { message: 'Injected fault' } });
+}
+
+function authenticate(headers: Record<string, string | string[] | undefined>, state: FakeState, ctx: ServerContext): number | undefined {
+  const key = headers['x-api-key'];
+  if (typeof key === 'string') return state.apiKeys.find((k) => k.key === key)?.user_id as number | undefined;
+  const session = headers['x-metabase-session'];
+  if (typeof session === 'string') return ctx.sessions.get(session);
+  return undefined;
+}

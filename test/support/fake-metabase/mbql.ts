@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest } from './http.ts';
+import type { FakeState } from './state.ts';
+
+/**
+ * What Metabase 0.57+ does to a query on write and read: legacy MBQL 4 is converted to MBQL 5,
+ * every clause gets a `lib/uuid`, field refs by id gain `base-type`/`effective-type`, stages get
+ * their `lib/type`. 0.63+ returns native template tags as a list.
+ */
+export function normalizeQueryOnWrite(query: unknown, state: FakeState): Record<string, unknown> {
+  if (typeof query !== 'object' || query === null || Array.isArray(query)) throw badRequest('dataset_query must be a map');
+  const q = query as Record<string, unknown>;
+  let mbql5: Record<string, unknown>;
+  if (q['lib/type'] === 'mbql/query') {
+    mbql5 = structuredClone(q);
+  } else if (q.type === 'native') {
+    const native = (q.native ?? {}) as Record<string, unknown>;
+    mbql5 = { 'lib/type': 'mbql/query', database: q.database, stages: [{ 'lib/type': 'mbql.stage/native', native: native.query, 'template-tags': native['template-tags'] ?? {} }] };
+  } else if (q.type === 'query') {
+    const inner = (q.query ?? {}) as Record<string, unknown>;
+    mbql5 = { 'lib/type': 'mbql/query', database: q.database, stages: [{ 'lib/type': 'mbql.stage/mbql', ...legacyStage(inner) }] };
+  } else {
+    throw badRequest('Invalid query: missing :lib/type or :type');
+  }
+  if (typeof mbql5.database !== 'number' || !state.databases.has(mbql5.database)) throw badRequest(`Invalid query: database ${String(mbql5.database)} does not exist`);
+  const stages = mbql5.stages;
+  if (!Array.isArray(stages) || stages.length === 0) throw badRequest('Invalid query: a query needs at least one stage');
+  for (const stage of stages as Array<Record<string, unknown>>) {
+    if (stage['lib/type'] === 'mbql.stage/native') {
+      if (typeof stage.native !== 'string' || stage.native.trim() === '') throw badRequest('Invalid query: native query must be a non-blank string');
+      stage['template-tags'] = tagsAsMap(stage['template-tags']);
+    } else if (stage['lib/type'] !== 'mbql.stage/mbql') {
+      throw badRequest(`Invalid query: unknown stage type ${String(stage['lib/type'])}`);
+    } else if (stage['source-table'] !== undefined && !state.tables.has(stage['source-table'] as number)) {
+      throw badRequest(`Invalid query: table ${String(stage['source-table'])} does not exist`);
+    }
+  }
+  return addServerFields(mbql5, state) as Record<string, unknown>;
+}
+
+export function queryForRead(query: Record<string, unknown>, version: number): Record<string, unknown> {
+  const copy = structuredClone(query);
+  if (version >= 63) {
+    for (const stage of copy.stages as Array<Record<string, unknown>>) {
+      if (stage['template-tags']) stage['template-tags'] = Object.values(stage['template-tags'] as object);
+    }
+  }
+  return copy;
+}
+
+function tagsAsMap(tags: unknown): Record<string, unknown> {
+  if (Array.isArray(tags)) return Object.fromEntries(tags.map((t) => [(t as { name: string }).name, t]));
+  const map = (tags ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, tag] of Object.entries(map)) {
+    if (tag.name !== name) throw badRequest(`Invalid query: template tag key "${name}" does not match its name "${String(tag.name)}"`);
+    tag.id ??= randomUUID();
+  }
+  return map;
+}
+
+function addServerFields(value: unknown, state: FakeState): unknown {
+  if (Array.isArray(value)) {
+    const isClause = typeof value[0] === 'string' && typeof value[1] === 'object' && value[1] !== null && !Array.isArray(value[1]);
+    const out = value.map((v) => addServerFields(v, state));
+    if (isClause) {
+      const options = out[1] as Record<string, unknown>;
+      options['lib/uuid'] ??= randomUUID();
+      if (out[0] === 'field' && typeof out[2] === 'number') {
+        const field = state.fields.get(out[2]);
+        if (!field) throw badRequest(`Invalid query: field ${out[2]} does not exist`);
+        options['base-type'] ??= field.base_type;
+        options['effective-type'] ??= field.effective_type ?? field.base_type;
+      }
+    }
+    return out;
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'template-tags' ? addTagFields(v, state) : addServerFields(v, state)]));
+  }
+  return value;
+}
+
+function addTagFields(tags: unknown, state: FakeState): unknown {
+  const map = tags as Record<string, Record<string, unknown>>;
+  return Object.fromEntries(Object.entries(map).map(([name, tag]) => {
+    const dimension = tag.dimension as unknown[] | undefined;
+    return [name, dimension ? { ...tag, dimension: addServerFields(dimension, state) } : tag];
+  }));
+}
+
+/** Enough of the MBQL 4 → 5 conversion for the clauses mb-sync and its tests use. */
+function legacyStage(inner: Record<string, unknown>): Record<string, unknown> {
+  const clause = (c: unknown): unknown => {
+    if (!Array.isArray(c) || typeof c[0] !== 'string') return c;
+    if (c[0] === 'field') return ['field', c[2] ?? {}, c[1]];
+    return [c[0], {}, ...c.slice(1).map(clause)];
+  };
+  const out: Record<string, unknown> = {};
+  if (inner['source-table'] !== undefined) out['source-table'] = inner['source-table'];
+  if (inner.aggregation) out.aggregation = (inner.aggregation as unknown[]).map(clause);
+  if (inner.breakout) out.breakout = (inner.breakout as unknown[]).map(clause);
+  if (inner.filter) out.filters = [clause(inner.filter)];
+  if (inner.limit !== undefined) out.limit = inner.limit;
+  return out;
+}

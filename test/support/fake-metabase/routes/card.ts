@@ -1,0 +1,85 @@
+import { invalid, nonBlank, ok, oneOf, pick, type Request } from '../http.ts';
+import { normalizeQueryOnWrite, queryForRead } from '../mbql.ts';
+import { notFound, type Route, type ServerContext } from '../router.ts';
+import { nanoid, nextId, now, type FakeState, type Row } from '../state.ts';
+
+const DISPLAYS = ['table', 'scalar', 'smartscalar', 'line', 'bar', 'area', 'combo', 'row', 'pie', 'pivot', 'progress', 'funnel', 'gauge', 'waterfall', 'scatter', 'map', 'object'];
+const WRITABLE = ['name', 'description', 'display', 'type', 'collection_id', 'collection_position', 'visualization_settings', 'parameters', 'parameter_mappings', 'cache_ttl', 'dashboard_id', 'dashboard_tab_id'];
+
+export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
+  const find = (id: string): Row => {
+    const card = /^\d+$/.test(id) ? state.cards.get(Number(id)) : [...state.cards.values()].find((c) => c.entity_id === id);
+    if (!card) throw notFound(ctx);
+    return card;
+  };
+  const validate = (body: Record<string, unknown>, creating: boolean) => {
+    const errors: Record<string, string> = {};
+    if (creating || body.name !== undefined) nonBlank(body, 'name', errors);
+    if (creating && (typeof body.dataset_query !== 'object' || body.dataset_query === null || Object.keys(body.dataset_query).length === 0)) errors.dataset_query = 'value must be a map with a query.';
+    if (creating || body.display !== undefined) oneOf(body, 'display', DISPLAYS, errors, !creating);
+    if (creating && (typeof body.visualization_settings !== 'object' || body.visualization_settings === null)) errors.visualization_settings = 'value must be a map.';
+    oneOf(body, 'type', ['question', 'model', 'metric'], errors);
+    if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.trim() === '')) errors.description = 'value must be a non-blank string.';
+    if (body.collection_id !== undefined && body.collection_id !== null && !state.collections.has(body.collection_id as number)) errors.collection_id = 'collection does not exist.';
+    if (Object.keys(errors).length) throw invalid(errors);
+  };
+  const derived = (card: Row) => {
+    const query = card.dataset_query as Record<string, unknown>;
+    const stage = (query.stages as Array<Record<string, unknown>>)[0]!;
+    const native = stage['lib/type'] === 'mbql.stage/native';
+    const tags = Object.values((stage['template-tags'] ?? {}) as Record<string, Record<string, unknown>>);
+    card.query_type = native ? 'native' : 'query';
+    card.database_id = query.database;
+    card.table_id = native ? null : (stage['source-table'] ?? null);
+    // Card parameters come from the template tags (metabase-api.md §5.3).
+    card.parameters = tags.filter((t) => t.type !== 'snippet' && t.type !== 'card').map((t) => ({
+      id: t.id, type: t.type === 'dimension' ? t['widget-type'] : t.type === 'number' ? 'number/=' : t.type === 'date' ? 'date/single' : 'category',
+      target: [t.type === 'dimension' ? 'dimension' : 'variable', ['template-tag', t.name]], name: t['display-name'], slug: t.name, ...(t.default === undefined ? {} : { default: t.default }),
+    }));
+  };
+  const read = (card: Row, req: Request) => {
+    const copy = structuredClone(card);
+    copy.dataset_query = queryForRead(card.dataset_query as Record<string, unknown>, ctx.major);
+    if (req.query.get('legacy-mbql') === 'true') copy.dataset_query = { type: card.query_type, database: card.database_id };
+    return copy;
+  };
+
+  return [
+    ['GET', /^\/api\/card$/, (req) => {
+      const f = req.query.get('f') ?? 'all';
+      const cards = [...state.cards.values()].filter((c) => (f === 'archived' ? c.archived === true : c.archived !== true));
+      return ok(cards.map((c) => read(c, req)));
+    }],
+    ['POST', /^\/api\/card$/, (req) => {
+      validate(req.body, true);
+      const entityId = req.body.entity_id;
+      if (entityId !== undefined) {
+        if (typeof entityId !== 'string' || !/^[A-Za-z0-9_-]{21}$/.test(entityId)) throw invalid({ entity_id: 'value must be a valid 21-character NanoID.' });
+        if ([...state.cards.values()].some((c) => c.entity_id === entityId)) throw invalid({ entity_id: 'entity_id must be unique.' });
+      }
+      const card: Row = {
+        id: nextId(), entity_id: entityId ?? nanoid(), ...pick(req.body, WRITABLE),
+        type: req.body.type ?? 'question', description: req.body.description ?? null, collection_id: req.body.collection_id ?? null,
+        dataset_query: normalizeQueryOnWrite(req.body.dataset_query, state), result_metadata: req.body.type === 'model' ? (req.body.result_metadata ?? null) : null,
+        archived: false, creator_id: req.userId, created_at: now(), updated_at: now(), can_write: true, cache_ttl: req.body.cache_ttl ?? null,
+      };
+      if (card.type === 'model') card.display = 'table';
+      derived(card);
+      state.cards.set(card.id, card);
+      return ok(read(card, req));
+    }],
+    ['GET', /^\/api\/card\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(read(find(req.params[0]!), req))],
+    ['PUT', /^\/api\/card\/(\d+)$/, (req) => {
+      const card = find(req.params[0]!);
+      validate(req.body, false);
+      // entity_id is not accepted on PUT: dropped like any undeclared key.
+      Object.assign(card, pick(req.body, [...WRITABLE, 'archived', 'enable_embedding', 'embedding_params', 'collection_preview']));
+      if (req.body.dataset_query !== undefined) card.dataset_query = normalizeQueryOnWrite(req.body.dataset_query, state);
+      if (req.body.result_metadata !== undefined && card.type === 'model') card.result_metadata = req.body.result_metadata;
+      if (card.type === 'model') card.display = 'table';
+      card.updated_at = now();
+      derived(card);
+      return ok(read(card, req));
+    }],
+  ];
+}

@@ -1,0 +1,120 @@
+import { HttpError, invalid, nonBlank, ok, pick } from '../http.ts';
+import { notFound, type Route, type ServerContext } from '../router.ts';
+import { nanoid, nextId, now, type FakeState, type Row } from '../state.ts';
+
+const PERMS = ['read', 'write', 'none'];
+
+export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] {
+  const get = (id: string): Row => {
+    const c = /^\d+$/.test(id) ? state.collections.get(Number(id)) : [...state.collections.values()].find((x) => x.entity_id === id);
+    if (!c) throw notFound(ctx);
+    return c;
+  };
+  const locationOf = (parentId: number | null): string => {
+    if (parentId === null) return '/';
+    const parent = state.collections.get(parentId);
+    if (!parent) throw invalid({ parent_id: 'parent collection does not exist' });
+    return `${parent.location as string}${parentId}/`;
+  };
+  const withParent = (c: Row) => {
+    const ids = (c.location as string).split('/').filter(Boolean);
+    return { ...c, parent_id: ids.length ? Number(ids.at(-1)) : null };
+  };
+  const group = (id: string): Row => {
+    const g = state.groups.find((x) => x.id === Number(id));
+    if (!g) throw notFound(ctx);
+    return g;
+  };
+
+  return [
+    ['GET', /^\/api\/collection$/, (req) => {
+      const archived = req.query.get('archived') === 'true';
+      const rows = [...state.collections.values()].filter((c) => Boolean(c.archived) === archived).map(withParent);
+      return ok(archived ? rows : [{ id: 'root', name: 'Our analytics', can_write: true, effective_location: null, parent_id: null }, ...rows]);
+    }],
+    ['POST', /^\/api\/collection$/, (req) => {
+      const errors: Record<string, string> = {};
+      nonBlank(req.body, 'name', errors);
+      if (Object.keys(errors).length) throw invalid(errors);
+      const row: Row = { id: nextId(), entity_id: nanoid(), ...pick(req.body, ['name', 'description', 'namespace', 'authority_level']), description: req.body.description ?? null, location: locationOf((req.body.parent_id as number | null) ?? null), archived: false, type: null, created_at: now() };
+      state.collections.set(row.id, row);
+      return ok(withParent(row));
+    }],
+    ['GET', /^\/api\/collection\/root$/, () => ok({ id: 'root', name: 'Our analytics', can_write: true })],
+    ['GET', /^\/api\/collection\/graph$/, () => ok(structuredClone(state.graph))],
+    ['PUT', /^\/api\/collection\/graph$/, (req) => {
+      if (req.query.get('force') !== 'true' && req.body.revision !== state.graph.revision) {
+        throw new HttpError({ status: 409, text: 'Looks like someone else edited the permissions and your data is out of date. Please fetch new data and try again.' });
+      }
+      const groups = (req.body.groups ?? {}) as Record<string, Record<string, string>>;
+      for (const [gid, perms] of Object.entries(groups)) {
+        if (gid === '2') throw new HttpError({ status: 400, json: { message: 'You cannot edit permissions for the Administrators group.' } });
+        if (!state.groups.some((g) => String(g.id) === gid)) throw invalid({ groups: `group ${gid} does not exist` });
+        for (const [cid, perm] of Object.entries(perms)) {
+          if (!PERMS.includes(perm)) throw invalid({ groups: `value must be one of: ${PERMS.join(', ')}.` });
+          if (cid !== 'root' && !state.collections.has(Number(cid))) throw invalid({ groups: `collection ${cid} does not exist` });
+          const entry = (state.graph.groups[gid] ??= {});
+          // Since 0.56.13 "none" is not stored as an entry: a missing entry means no access.
+          if (perm === 'none') delete entry[cid];
+          else entry[cid] = perm;
+        }
+      }
+      state.graph.revision += 1;
+      return ok(req.query.get('skip_graph') === 'true' ? { revision: state.graph.revision } : structuredClone(state.graph));
+    }],
+    ['GET', /^\/api\/collection\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(withParent(get(req.params[0]!)))],
+    ['PUT', /^\/api\/collection\/(\d+)$/, (req) => {
+      const c = get(req.params[0]!);
+      if (req.body.name !== undefined) {
+        const errors: Record<string, string> = {};
+        nonBlank(req.body, 'name', errors);
+        if (Object.keys(errors).length) throw invalid(errors);
+      }
+      Object.assign(c, pick(req.body, ['name', 'description', 'authority_level']));
+      if ('parent_id' in req.body) c.location = locationOf(req.body.parent_id as number | null);
+      // On master `archived` has a default of false: a PUT without it un-archives.
+      c.archived = req.body.archived === true;
+      return ok(withParent(c));
+    }],
+    ['GET', /^\/api\/collection\/(\d+|root)\/items$/, (req) => {
+      const id = req.params[0] === 'root' ? null : get(req.params[0]!).id;
+      const models = req.query.getAll('models');
+      const archived = req.query.get('archived') === 'true';
+      const items: Row[] = [];
+      const want = (m: string) => models.length === 0 || models.includes(m);
+      for (const d of state.dashboards.values()) if (want('dashboard') && (d.collection_id ?? null) === id && Boolean(d.archived) === archived) items.push({ id: d.id, model: 'dashboard', name: d.name, entity_id: d.entity_id, description: d.description ?? null });
+      for (const card of state.cards.values()) {
+        const model = card.type === 'model' ? 'dataset' : card.type === 'metric' ? 'metric' : 'card';
+        if (want(model) && (card.collection_id ?? null) === id && Boolean(card.archived) === archived && card.dashboard_id == null) items.push({ id: card.id, model, name: card.name, entity_id: card.entity_id, description: card.description ?? null });
+      }
+      for (const c of state.collections.values()) {
+        if (want('collection') && withParent(c).parent_id === id && Boolean(c.archived) === archived) items.push({ id: c.id, model: 'collection', name: c.name, entity_id: c.entity_id, description: c.description });
+      }
+      return ok({ data: items, total: items.length, models: models.length ? models : ['card', 'dataset', 'dashboard', 'collection'], limit: null, offset: null });
+    }],
+    ['GET', /^\/api\/permissions\/group$/, () => ok(state.groups.map((g) => ({ ...g, member_count: state.memberships.filter((m) => m.group_id === g.id).length })))],
+    ['POST', /^\/api\/permissions\/group$/, (req) => {
+      const errors: Record<string, string> = {};
+      nonBlank(req.body, 'name', errors);
+      if (Object.keys(errors).length) throw invalid(errors);
+      if (state.groups.some((g) => g.name === req.body.name)) throw new HttpError({ status: 400, json: { message: 'A group with that name already exists.' } });
+      const row = { id: nextId(), name: req.body.name, magic_group_type: null };
+      state.groups.push(row);
+      return ok(row);
+    }],
+    ['GET', /^\/api\/permissions\/group\/(\d+)$/, (req) => {
+      const g = group(req.params[0]!);
+      const members = state.memberships.filter((m) => m.group_id === g.id).map((m) => {
+        const u = state.users.find((x) => x.id === m.user_id)!;
+        return { membership_id: m.id, user_id: u.id, email: u.email, first_name: u.first_name, is_superuser: u.is_superuser };
+      });
+      return ok({ ...g, members });
+    }],
+    ['POST', /^\/api\/permissions\/membership$/, (req) => {
+      group(String(req.body.group_id));
+      const row = { id: nextId(), user_id: req.body.user_id as number, group_id: req.body.group_id as number };
+      state.memberships.push(row);
+      return ok([row]);
+    }],
+  ];
+}

@@ -5,7 +5,7 @@ import { redactText } from '../core/secrets.ts';
 import type { ApplyContext, ResourceHandler } from '../resources/types.ts';
 import type { ApplyEvent } from './events.ts';
 import type { PlanningState } from './make-plan.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../core/map-limit.ts';
 
 export interface ApplyOptions {
   state: PlanningState;

@@ -27,8 +27,12 @@ export interface PlanningState {
 
 export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const { project, handlers } = input;
-  const desired = new Map(handlers.map((h) => [h.kind, h.desired(project)]));
+  const initial = new Map(handlers.map((h) => [h.kind, h.desired(project)]));
   const { refs, live } = await readLive(handlers, { api: input.api, project, server: input.server });
+  const readContext = { api: input.api, project, server: input.server, refs, live };
+  const desired = new Map(
+    await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
+  );
 
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,

@@ -37,6 +37,8 @@ export interface ApplyContext extends ReadContext {
   emit(event: ApplyEvent): void;
   /** Progress on a TTY (sync waits); a no-op otherwise. */
   progress(message: string): void;
+  /** Between two polls of a sync (tests make it short). */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -49,6 +51,11 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   readAfter?: string[];
   /** Pure: what the files ask for. */
   desired(project: Project): DesiredObject<B>[];
+  /**
+   * Optional: completes desired objects with what only the live side knows, after every read
+   * (e.g. a group's members, for a subscription that pulses can only address user by user).
+   */
+  prepare?(desired: DesiredObject<B>[], ctx: ReadContext): Promise<DesiredObject<B>[]>;
   /** Bulk read of the live objects of this kind; registers their ids in ctx.refs. */
   read(ctx: ReadContext): Promise<LiveObject<R>[]>;
   /** A live object in the desired() form: server-owned fields dropped, defaults filled, ids → refs. */

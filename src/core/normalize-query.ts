@@ -1,0 +1,71 @@
+import { isRef, type RefIndex } from './refs.ts';
+
+/** Options the server adds on read that say nothing about what the query means. */
+const SERVER_OPTIONS = new Set(['lib/uuid', 'base-type', 'effective-type', 'ident']);
+const TAG_KEYS = ['id', 'name', 'display-name', 'type', 'dimension', 'widget-type', 'default', 'required', 'card-id', 'snippet-name', 'snippet-id'];
+
+/**
+ * A query in one canonical form for comparison, both for what the files compile to and for what
+ * Metabase returns (0.57+: MBQL 5 with `lib/uuid` everywhere; 0.63+: template tags as a list).
+ * With a RefIndex, live ids become refs (`field:analytics.vw_x.col`).
+ */
+export function normalizeQuery(query: unknown, refs?: RefIndex): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const q = query as Record<string, unknown>;
+  const stages = Array.isArray(q.stages) ? q.stages : [];
+  return {
+    'lib/type': 'mbql/query',
+    database: idToRef(q.database, 'database', refs),
+    stages: stages.map((stage: Record<string, unknown>) => normalizeStage(stage, refs)),
+  };
+}
+
+function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stage)) {
+    if (value === undefined || value === null) continue;
+    if (key === 'source-table') out[key] = idToRef(value, 'table', refs);
+    else if (key === 'source-card') out[key] = idToRef(value, 'card', refs);
+    else if (key === 'template-tags') out[key] = normalizeTags(value, refs);
+    else if (key === 'lib/stage-metadata') continue;
+    else out[key] = clauses(value, refs);
+  }
+  return out;
+}
+
+function normalizeTags(tags: unknown, refs?: RefIndex): Record<string, unknown> {
+  const list = Array.isArray(tags) ? tags : Object.values((tags ?? {}) as object);
+  const out: Record<string, unknown> = {};
+  for (const tag of list as Array<Record<string, unknown>>) {
+    const kept: Record<string, unknown> = {};
+    for (const key of TAG_KEYS) {
+      const value = tag[key];
+      if (value === undefined || value === null || (key === 'required' && value === false)) continue;
+      kept[key] = key === 'dimension' ? clauses(value, refs) : key === 'card-id' ? idToRef(value, 'card', refs) : value;
+    }
+    out[String(tag.name)] = kept;
+  }
+  return out;
+}
+
+/** Clauses are `[op, {options}, ...args]`: server options dropped, field ids turned into refs. */
+function clauses(value: unknown, refs?: RefIndex): unknown {
+  if (isRef(value)) return value;
+  if (Array.isArray(value)) {
+    const isClause = typeof value[0] === 'string' && typeof value[1] === 'object' && value[1] !== null && !Array.isArray(value[1]) && !isRef(value[1]);
+    if (!isClause) return value.map((v) => clauses(v, refs));
+    const [op, options, ...args] = value as [string, Record<string, unknown>, ...unknown[]];
+    const kept = Object.fromEntries(Object.entries(options).filter(([k, v]) => !SERVER_OPTIONS.has(k) && v !== null && v !== undefined));
+    const rest = op === 'field' && typeof args[0] === 'number' ? [idToRef(args[0], 'field', refs)] : args.map((a) => clauses(a, refs));
+    return [op, kept, ...rest];
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clauses(v, refs)]));
+  }
+  return value;
+}
+
+function idToRef(value: unknown, kind: 'database' | 'table' | 'card' | 'field', refs?: RefIndex): unknown {
+  if (refs === undefined || (typeof value !== 'number' && typeof value !== 'string') || isRef(value)) return value;
+  return refs.toRef(kind, value);
+}

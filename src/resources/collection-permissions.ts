@@ -1,0 +1,65 @@
+import { MetabaseHttpError } from '../metabase/errors.ts';
+import type { MetabaseApi } from '../metabase/types.ts';
+import type { ResourceHandler } from './types.ts';
+
+interface PermissionBody {
+  access: string;
+}
+interface Graph {
+  revision: number;
+  groups: Record<string, Record<string, string>>;
+}
+
+/** One lock per client: graph writes carry a revision, so they go one at a time. */
+const locks = new WeakMap<MetabaseApi, Promise<unknown>>();
+
+/**
+ * Collection permissions: only the (group, collection) cells the files declare are read, compared
+ * and written; the rest of the graph is left as it is. Since 0.56.13 the graph leaves out "none".
+ */
+export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { access: string }> = {
+  kind: 'collection-permissions',
+  readAfter: ['group', 'collection'],
+  desired: (project) => project.config.permissions.map((p) => ({ key: `${p.group}/${p.collection}`, body: { access: p.access } })),
+  async read(ctx) {
+    const wanted = ctx.project.config.permissions;
+    const cells = wanted.map((p) => ({ p, group: ctx.refs.id('group', p.group), collection: ctx.refs.id('collection', p.collection) }));
+    if (!cells.some((c) => c.group !== undefined && c.collection !== undefined)) return [];
+    const graph = await ctx.api.get<Graph>('/api/collection/graph');
+    return cells.flatMap(({ p, group, collection }) => {
+      if (group === undefined || collection === undefined) return [];
+      const access = graph.groups[String(group)]?.[String(collection)] ?? 'none';
+      return [{ key: `${p.group}/${p.collection}`, id: `${group}/${collection}`, raw: { access }, managed: true }];
+    });
+  },
+  normalize: (live) => ({ access: live.raw.access }),
+  async create(desired, ctx) {
+    await write(ctx.api, desired.key, desired.body.access, ctx.refs);
+    return desired.key;
+  },
+  async update(desired, _live, ctx) {
+    await write(ctx.api, desired.key, desired.body.access, ctx.refs);
+  },
+};
+
+async function write(api: MetabaseApi, key: string, access: string, refs: { id(kind: 'group' | 'collection', name: string): number | string | undefined }): Promise<void> {
+  const [groupKey, collectionKey] = key.split('/') as [string, string];
+  const group = refs.id('group', groupKey);
+  const collection = refs.id('collection', collectionKey);
+  if (group === undefined || collection === undefined) throw new Error(`group ${groupKey} or collection ${collectionKey} does not exist yet`);
+  const previous = locks.get(api) ?? Promise.resolve();
+  const next = previous.catch(() => {}).then(async () => {
+    for (let attempt = 1; ; attempt++) {
+      const { revision } = await api.get<Graph>('/api/collection/graph');
+      try {
+        await api.put('/api/collection/graph', { revision, groups: { [String(group)]: { [String(collection)]: access } } }, { params: { skip_graph: true } });
+        return;
+      } catch (error) {
+        // Someone else edited the permissions in between: read the new revision once more.
+        if (!(error instanceof MetabaseHttpError && error.status === 409) || attempt >= 3) throw error;
+      }
+    }
+  });
+  locks.set(api, next);
+  await next;
+}

@@ -1,0 +1,117 @@
+import { desiredDashboardBody, normalizeDashboard, parseMarker, type DashboardBody } from '../core/dashboard-body.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import { resolveRefs, type RefIndex } from '../core/refs.ts';
+import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
+
+type LiveDashboard = Record<string, unknown> & { id: number; name: string; collection_id: number | null; dashcards: Array<Record<string, unknown>>; tabs: Array<Record<string, unknown>> };
+
+/**
+ * Dashboards: found by the marker mb-sync writes in `caveats` (so a rename is an update), else by
+ * name — or a `renamed_from` name — inside the managed collections. One PUT sends parameters,
+ * tabs and dashcards together (whole-array replace); dashcards keep their ids, which
+ * subscriptions point at.
+ */
+export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
+  kind: 'dashboard',
+  readAfter: ['collection', 'card'],
+  desired: (project) => project.dashboards.map((entry) => ({ key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin })),
+  async read(ctx) {
+    const project = ctx.project.config.project;
+    const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
+    const items = await mapLimit(collections, 8, (id) => ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] } }));
+    const ids = [...new Set(items.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
+    const dashboards = await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`));
+    const out: LiveObject<LiveDashboard>[] = [];
+    const claimed = new Set<number>();
+    for (const { dashboard } of ctx.project.dashboards) {
+      const names = [dashboard.name, ...(dashboard.renamed_from ?? [])];
+      const found =
+        dashboards.find((d) => { const m = parseMarker(d.caveats); return m?.project === project && m.key === dashboard.key; }) ??
+        dashboards.find((d) => !claimed.has(d.id) && parseMarker(d.caveats) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
+      if (!found) continue;
+      claimed.add(found.id);
+      out.push({ key: dashboard.key, id: found.id, raw: found, managed: true });
+    }
+    for (const d of dashboards) {
+      const marker = parseMarker(d.caveats);
+      if (!claimed.has(d.id) && marker?.project === project) out.push({ key: marker.key, id: d.id, raw: d, managed: true });
+    }
+    for (const live of out) registerDashcards(live.key, live.raw, ctx.refs);
+    return out;
+  },
+  normalize: (live, refs) => normalizeDashboard(live.raw, refs),
+  async create(desired, ctx) {
+    const body = resolveRefs(desired.body, ctx.refs);
+    const created = await ctx.api.post<LiveDashboard>('/api/dashboard', { name: body.name, description: body.description, collection_id: body.collection });
+    ctx.refs.set('dashboard', desired.key, created.id);
+    await putLayout(desired, created, ctx);
+    return created.id;
+  },
+  async update(desired, live, ctx) {
+    await putLayout(desired, live.raw, ctx);
+  },
+  async archive(live, ctx) {
+    await ctx.api.put(`/api/dashboard/${live.id}`, { archived: true });
+  },
+};
+
+async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashboard, ctx: ApplyContext): Promise<void> {
+  const body = resolveRefs(desired.body, ctx.refs) as unknown as Omit<DashboardBody, 'collection' | 'dashcards'> & { collection: number; dashcards: Array<Record<string, unknown>> };
+  const liveTabs = [...(live.tabs ?? [])].sort((a, b) => (a.position as number) - (b.position as number));
+  const tabs = body.tabs.map((t, i) => ({ id: (liveTabs[i]?.id as number | undefined) ?? -(i + 1), name: t.name }));
+  const unused = [...(live.dashcards ?? [])];
+  let next = -1;
+  const dashcards = body.dashcards.map((dc) => {
+    const tabId = dc.tab === null ? null : tabs[dc.tab as number]!.id;
+    const text = (dc.visualization_settings as { text?: string }).text;
+    // Keep ids: the same card on the same tab, or a text/heading with the same content.
+    const index = unused.findIndex((u) => (u.dashboard_tab_id ?? null) === tabId && (dc.card === null
+      ? u.card_id == null && (u.visualization_settings as { text?: string } | undefined)?.text === text
+      : u.card_id === dc.card));
+    const id = index >= 0 ? (unused.splice(index, 1)[0]!.id as number) : next--;
+    return {
+      id,
+      card_id: dc.card,
+      dashboard_tab_id: tabId,
+      row: dc.row,
+      col: dc.col,
+      size_x: dc.size_x,
+      size_y: dc.size_y,
+      visualization_settings: dc.visualization_settings,
+      parameter_mappings: (dc.parameter_mappings as Array<{ parameter_id: string; card: number | null; target: unknown }>).map((m) => ({
+        parameter_id: m.parameter_id,
+        ...(m.card === null ? {} : { card_id: m.card }),
+        target: m.target,
+      })),
+    };
+  });
+  const saved = await ctx.api.put<LiveDashboard>(`/api/dashboard/${live.id}`, {
+    name: body.name,
+    description: body.description,
+    collection_id: body.collection,
+    caveats: body.caveats,
+    width: body.width,
+    auto_apply_filters: body.auto_apply_filters,
+    parameters: body.parameters,
+    archived: false,
+    // Always together: a PUT with dashcards but no tabs deletes every tab (and its cards).
+    tabs,
+    dashcards,
+  });
+  registerDashcards(desired.key, saved, ctx.refs);
+}
+
+/** `dashcard:<dashboard>/<card>` → dashcard id (`#2`, `#3` for a card placed again). */
+function registerDashcards(dashboardKey: string, raw: LiveDashboard, refs: RefIndex): void {
+  refs.set('dashboard', dashboardKey, raw.id);
+  const seen = new Map<string, number>();
+  const ordered = [...(raw.dashcards ?? [])].sort((a, b) => (a.row as number) - (b.row as number) || (a.col as number) - (b.col as number));
+  for (const dc of ordered) {
+    if (dc.card_id == null) continue;
+    const cardKey = refs.name('card', dc.card_id as number);
+    if (cardKey === undefined) continue;
+    const count = (seen.get(cardKey) ?? 0) + 1;
+    seen.set(cardKey, count);
+    refs.set('dashcard', `${dashboardKey}/${cardKey}${count > 1 ? `#${count}` : ''}`, dc.id as number);
+  }
+}

@@ -1,0 +1,155 @@
+import type { DatabaseConfigT } from '../config/schema/project.ts';
+import { MbSyncError } from '../core/errors.ts';
+import type { Project } from '../core/project.ts';
+import { parseRef } from '../core/refs.ts';
+import { DIGEST_KEY, secretDigest } from '../core/secret-digest.ts';
+import type { MetabaseApi } from '../metabase/types.ts';
+import type { ApplyContext, ReadContext, ResourceHandler } from './types.ts';
+
+interface DatabaseBody {
+  name: string;
+  engine: string;
+  details: Record<string, unknown>;
+  is_full_sync: boolean;
+  schedules: Record<string, { schedule_type: string }>;
+}
+
+export interface LiveTable {
+  id: number;
+  schema: string;
+  name: string;
+  display_name: string;
+  description: string | null;
+  visibility_type: string | null;
+  fields: Array<Record<string, unknown> & { id: number; name: string }>;
+}
+export interface LiveDatabase {
+  database: Record<string, unknown> & { id: number; name: string; details: Record<string, unknown> };
+  tables: LiveTable[];
+}
+
+const SCHEDULE_FIELDS = { hourly: { schedule_minute: 0 }, daily: { schedule_hour: 3, schedule_minute: 0 }, weekly: { schedule_day: 'sun', schedule_hour: 3, schedule_minute: 0 } } as const;
+/** Databases whose connection changed during this apply: their metadata must be synced again. */
+const touched = new WeakSet<ApplyContext>();
+
+function desiredBody(project: Project): DatabaseBody {
+  const db = project.config.database;
+  return {
+    name: db.name,
+    engine: db.engine,
+    details: {
+      host: db.host,
+      port: db.port,
+      dbname: db.dbname,
+      user: db.user,
+      ssl: db.ssl,
+      'schema-filters-type': 'inclusion',
+      'schema-filters-patterns': db.schemas.join(','),
+      [DIGEST_KEY]: secretDigest(db.password, `${project.config.project}/${db.key}`),
+    },
+    is_full_sync: true,
+    schedules: { metadata_sync: { schedule_type: db.sync.metadata }, cache_field_values: { schedule_type: db.sync.field_values } },
+  };
+}
+
+function requestBody(body: DatabaseBody, db: DatabaseConfigT, withPassword: boolean): Record<string, unknown> {
+  const schedules = Object.fromEntries(Object.entries(body.schedules).map(([k, s]) => [k, { schedule_type: s.schedule_type, ...SCHEDULE_FIELDS[s.schedule_type as keyof typeof SCHEDULE_FIELDS] }]));
+  return { ...body, schedules, details: withPassword ? { ...body.details, password: db.password } : body.details };
+}
+
+/** The Metabase database connection (the read-only role), its sync, and the table/field ids. */
+export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
+  kind: 'database',
+  desired: (project) => [{ key: project.config.database.key, body: desiredBody(project) }],
+  async read(ctx) {
+    const { key, name } = ctx.project.config.database;
+    const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database');
+    const database = list.data.find((d) => d.name === name);
+    if (!database) return [];
+    ctx.refs.set('database', key, database.id);
+    const tables = await readMetadata(ctx.api, database.id, ctx);
+    return [{ key, id: database.id, raw: { database, tables }, managed: true }];
+  },
+  normalize(live) {
+    const { database } = live.raw;
+    const details = database.details ?? {};
+    const schedules = (database.schedules ?? {}) as Record<string, { schedule_type?: string } | null>;
+    return {
+      name: database.name,
+      engine: database.engine as string,
+      details: {
+        host: details.host,
+        port: details.port,
+        dbname: details.dbname,
+        user: details.user,
+        ssl: details.ssl ?? false,
+        'schema-filters-type': details['schema-filters-type'] ?? 'all',
+        'schema-filters-patterns': details['schema-filters-patterns'] ?? null,
+        [DIGEST_KEY]: details[DIGEST_KEY] ?? '(unknown: set by hand)',
+      },
+      is_full_sync: (database.is_full_sync as boolean | undefined) ?? true,
+      schedules: Object.fromEntries(Object.entries(schedules).filter(([, s]) => s?.schedule_type).map(([k, s]) => [k, { schedule_type: s!.schedule_type! }])),
+    };
+  },
+  async create(desired, ctx) {
+    const created = await ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true));
+    ctx.refs.set('database', desired.key, created.id);
+    touched.add(ctx);
+    return created.id;
+  },
+  async update(desired, live, ctx) {
+    const current = this.normalize(live, ctx.refs);
+    const passwordChanged = current.details[DIGEST_KEY] !== desired.body.details[DIGEST_KEY];
+    await ctx.api.put(`/api/database/${live.id}`, requestBody(desired.body, ctx.project.config.database, passwordChanged));
+    touched.add(ctx);
+  },
+  async afterStage(ctx) {
+    const { key } = ctx.project.config.database;
+    const id = ctx.refs.id('database', key) as number | undefined;
+    if (id === undefined) return;
+    await waitForTables(ctx, id, touched.has(ctx));
+  },
+};
+
+/** Table and field ids by name: `table:analytics.vw_x`, `field:analytics.vw_x.col`. */
+export async function readMetadata(api: MetabaseApi, id: number, ctx: Pick<ReadContext, 'refs'>): Promise<LiveTable[]> {
+  // include_hidden: a table hidden by mb-sync's own metadata must still be found.
+  const metadata = await api.get<{ tables?: LiveTable[] }>(`/api/database/${id}/metadata`, { params: { include_hidden: true } });
+  const tables = metadata.tables ?? [];
+  for (const table of tables) {
+    ctx.refs.set('table', `${table.schema}.${table.name}`, table.id);
+    for (const field of table.fields ?? []) ctx.refs.set('field', `${table.schema}.${table.name}.${field.name}`, field.id);
+  }
+  return tables;
+}
+
+/**
+ * After the connection is created or changed, or when the plan refers to tables and fields
+ * Metabase does not know yet: sync, then poll the metadata until every one of them exists.
+ * `initial_sync_status` only tracks the first sync, so later syncs are followed by the names.
+ */
+async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): Promise<void> {
+  const wanted = [...ctx.wantedRefs].filter((r) => r.startsWith('table:') || r.startsWith('field:')).map((r) => parseRef({ $ref: r }));
+  const missing = () => wanted.filter(({ kind, name }) => !ctx.refs.has(kind, name)).map(({ kind, name }) => `${kind} ${name}`);
+  if (!changed && missing().length === 0) return;
+  const timeoutMs = ctx.project.config.database.sync.timeout_seconds * 1000;
+  const interval = ctx.pollIntervalMs ?? 1000;
+  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  await ctx.api.post(`/api/database/${id}/sync_schema`);
+  ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
+  for (;;) {
+    const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`);
+    await readMetadata(ctx.api, id, ctx);
+    const left = missing();
+    if (left.length === 0 && database.initial_sync_status !== 'incomplete') break;
+    if (Date.now() >= deadline) {
+      throw new MbSyncError('SYNC_TIMEOUT', `Metabase's sync did not find ${left.length} expected object(s) after ${Math.round(timeoutMs / 1000)} s:\n${left.map((m) => `  ${m}`).join('\n')}`, {
+        hint: 'check that `mb-sync db apply` created the views, that the schema filter includes their schema, and that the read-only role can see them (`mb-sync db verify`)',
+      });
+    }
+    ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round((Date.now() - started) / 1000)} s)`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+  ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata ready` });
+}

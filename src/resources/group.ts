@@ -1,0 +1,30 @@
+import type { ResourceHandler } from './types.ts';
+
+interface GroupBody {
+  name: string;
+}
+type LiveGroup = { id: number; name: string };
+
+/** Permission groups from the config, found by name. Groups not in the config are never touched. */
+export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
+  kind: 'group',
+  desired: (project) => project.config.groups.map((g) => ({ key: g.key, body: { name: g.name } })),
+  async read(ctx) {
+    const groups = await ctx.api.get<LiveGroup[]>('/api/permissions/group');
+    return ctx.project.config.groups.flatMap((wanted) => {
+      const live = groups.find((g) => g.name === wanted.name);
+      if (!live) return [];
+      ctx.refs.set('group', wanted.key, live.id);
+      return [{ key: wanted.key, id: live.id, raw: live, managed: true }];
+    });
+  },
+  normalize: (live) => ({ name: live.raw.name }),
+  async create(desired, ctx) {
+    const group = await ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name });
+    ctx.refs.set('group', desired.key, group.id);
+    return group.id;
+  },
+  async update(desired, live, ctx) {
+    await ctx.api.put(`/api/permissions/group/${live.id}`, { name: desired.body.name });
+  },
+};

@@ -1,0 +1,127 @@
+import { expandRecipients } from '../core/recipients.ts';
+import { ref, resolveRefs, type Ref } from '../core/refs.ts';
+import { toPulseSchedule } from '../core/schedule.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import { guardEmail } from './email-guard.ts';
+import type { ResourceHandler } from './types.ts';
+
+interface SubscriptionBody {
+  name: string;
+  dashboard: Ref;
+  cards: Array<{ card: Ref; dashcard: Ref; include_csv: boolean }>;
+  schedule: Record<string, unknown>;
+  /** E-mail addresses; `group:` recipients are expanded to their members by prepare(). */
+  recipients: string[];
+  skip_if_empty: boolean;
+  parameters: Array<{ id: string; value: unknown }>;
+}
+type LivePulse = Record<string, unknown> & { id: number; name: string; dashboard_id: number; cards: Array<Record<string, unknown>>; channels: Array<Record<string, unknown>> };
+
+/** Dashboard subscriptions (`/api/pulse`), found by name on the managed dashboard. */
+export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> = {
+  kind: 'subscription',
+  readAfter: ['dashboard', 'group'],
+  desired(project) {
+    return project.dashboards.flatMap(({ dashboard }) =>
+      dashboard.subscriptions.map((s) => {
+        const seen = new Map<string, number>();
+        const cards = dashboard.cards.flatMap((placed) => {
+          const key = 'key' in placed ? placed.key : 'card' in placed ? placed.card : undefined;
+          if (key === undefined) return [];
+          const count = (seen.get(key) ?? 0) + 1;
+          seen.set(key, count);
+          return [{ card: ref('card', key), dashcard: ref('dashcard', `${dashboard.key}/${key}${count > 1 ? `#${count}` : ''}`), include_csv: s.attach_csv }];
+        });
+        return {
+          key: `${dashboard.key}/${s.key}`,
+          body: {
+            name: s.name ?? dashboard.name,
+            dashboard: ref('dashboard', dashboard.key),
+            cards,
+            schedule: toPulseSchedule(s.schedule),
+            recipients: expandRecipients(s.to, project.config).map((r) => ('email' in r ? r.email : `group:${r.group}`)),
+            skip_if_empty: s.skip_if_empty,
+            parameters: Object.entries(s.filters ?? {}).map(([id, value]) => ({ id, value })),
+          },
+        };
+      }),
+    );
+  },
+  async prepare(desired, ctx) {
+    // Pulses address users one by one: a group becomes its members' e-mail addresses.
+    const groups = [...new Set(desired.flatMap((d) => d.body.recipients.filter((r) => r.startsWith('group:')).map((r) => r.slice(6))))];
+    const members = new Map<string, string[]>();
+    await mapLimit(groups, 4, async (key) => {
+      const id = ctx.refs.id('group', key);
+      if (id === undefined) return members.set(key, []);
+      const group = await ctx.api.get<{ members?: Array<{ user_id: number; email: string }> }>(`/api/permissions/group/${id}`);
+      for (const m of group.members ?? []) ctx.refs.set('user', m.email.toLowerCase(), m.user_id);
+      return members.set(key, (group.members ?? []).map((m) => m.email.toLowerCase()));
+    });
+    return desired.map((d) => ({
+      ...d,
+      body: { ...d.body, recipients: [...new Set(d.body.recipients.flatMap((r) => (r.startsWith('group:') ? members.get(r.slice(6)) ?? [] : [r])))].sort() },
+    }));
+  },
+  async read(ctx) {
+    const out = [];
+    for (const { dashboard } of ctx.project.dashboards) {
+      if (dashboard.subscriptions.length === 0) continue;
+      const id = ctx.refs.id('dashboard', dashboard.key);
+      if (id === undefined) continue;
+      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: id } });
+      for (const s of dashboard.subscriptions) {
+        const pulse = pulses.find((p) => p.name === (s.name ?? dashboard.name));
+        if (pulse) out.push({ key: `${dashboard.key}/${s.key}`, id: pulse.id, raw: pulse, managed: true });
+      }
+    }
+    return out;
+  },
+  normalize(live, refs) {
+    const pulse = live.raw;
+    const channel = (pulse.channels.find((c) => c.channel_type === 'email') ?? {}) as Record<string, unknown>;
+    const recipients = ((channel.recipients ?? []) as Array<{ id?: number; email?: string }>).map((r) => (r.email ?? '').toLowerCase());
+    return {
+      name: pulse.name,
+      dashboard: refs.toRef('dashboard', pulse.dashboard_id)!,
+      cards: pulse.cards.map((c) => ({ card: refs.toRef('card', c.id as number)!, dashcard: refs.toRef('dashcard', c.dashboard_card_id as number)!, include_csv: Boolean(c.include_csv) })),
+      schedule: { schedule_type: channel.schedule_type, schedule_hour: channel.schedule_hour ?? null, schedule_day: channel.schedule_day ?? null, schedule_frame: channel.schedule_frame ?? null },
+      recipients: [...new Set(recipients)].sort(),
+      skip_if_empty: Boolean(pulse.skip_if_empty),
+      parameters: ((pulse.parameters ?? []) as Array<{ id: string; value: unknown }>).map((p) => ({ id: p.id, value: p.value })),
+    };
+  },
+  async create(desired, ctx) {
+    guardEmail(ctx, `subscription.${desired.key}`);
+    const created = await ctx.api.post<{ id: number }>('/api/pulse', requestBody(desired.body, ctx));
+    return created.id;
+  },
+  async update(desired, live, ctx) {
+    guardEmail(ctx, `subscription.${desired.key}`);
+    // PUT gives omitted keys their defaults (archived: false…): always send the whole object.
+    await ctx.api.put(`/api/pulse/${live.id}`, { ...requestBody(desired.body, ctx), archived: false });
+  },
+  async archive(live, ctx) {
+    await ctx.api.put(`/api/pulse/${live.id}`, { ...live.raw, archived: true });
+  },
+};
+
+function requestBody(body: SubscriptionBody, ctx: Parameters<NonNullable<ResourceHandler['create']>>[1]): Record<string, unknown> {
+  const resolved = resolveRefs(body, ctx.refs) as unknown as SubscriptionBody & { dashboard: number; cards: Array<{ card: number; dashcard: number; include_csv: boolean }> };
+  const recipients = resolved.recipients.map((email) => {
+    const user = ctx.refs.id('user', email);
+    return user === undefined ? { email } : { id: user, email };
+  });
+  const dashboard = ctx.project.dashboards.find((d) => ctx.refs.id('dashboard', d.dashboard.key) === resolved.dashboard)?.dashboard;
+  return {
+    name: resolved.name,
+    dashboard_id: resolved.dashboard,
+    cards: resolved.cards.map((c) => ({ id: c.card, dashboard_card_id: c.dashcard, include_csv: c.include_csv, include_xls: false })),
+    channels: [{ channel_type: 'email', enabled: true, ...resolved.schedule, recipients, details: {} }],
+    skip_if_empty: resolved.skip_if_empty,
+    parameters: resolved.parameters.map((p) => {
+      const filter = dashboard?.filters.find((f) => f.key === p.id);
+      return { id: p.id, slug: p.id, type: filter?.type, name: filter?.name, value: p.value };
+    }),
+  };
+}

@@ -1,0 +1,91 @@
+import type { ProjectConfigT } from '../config/schema/project.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import type { LiveDatabase, LiveTable } from './database.ts';
+import type { ApplyContext, ResourceHandler } from './types.ts';
+
+type Attributes = Record<string, unknown>;
+interface TableBody {
+  table: Attributes;
+  columns: Record<string, Attributes>;
+}
+
+/** Only the attributes the files set are managed: anything else stays as Metabase has it. */
+function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: string; body: TableBody }> {
+  return Object.entries(tables).map(([key, t]) => {
+    const table: Attributes = {};
+    if (t.display_name !== undefined) table.display_name = t.display_name;
+    if (t.description !== undefined) table.description = t.description;
+    if (t.visibility !== undefined) table.visibility_type = t.visibility === 'visible' ? null : t.visibility;
+    const columns = Object.fromEntries(Object.entries(t.columns).map(([name, c]) => {
+      const attrs: Attributes = {};
+      if (c.display_name !== undefined) attrs.display_name = c.display_name;
+      if (c.description !== undefined) attrs.description = c.description;
+      if (c.semantic_type !== undefined) attrs.semantic_type = c.semantic_type;
+      if (c.visibility !== undefined) attrs.visibility_type = c.visibility;
+      if (c.values !== undefined) attrs.has_field_values = c.values;
+      return [name, attrs];
+    }));
+    return { key, body: { table, columns } };
+  });
+}
+
+const pick = (source: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, source[k] ?? null]));
+const rescan = new WeakSet<ApplyContext>();
+
+/** Table and column metadata (display names, descriptions, semantic types, visibility, filter values). */
+export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable; wanted: TableBody }> = {
+  kind: 'table-metadata',
+  readAfter: ['database'],
+  desired: (project) => desiredFor(project.config.database.tables),
+  async read(ctx) {
+    // No request of its own: the database handler already read the whole metadata in one call.
+    const db = ctx.live.get('database')?.[0]?.raw as LiveDatabase | undefined;
+    if (!db) return [];
+    return desiredFor(ctx.project.config.database.tables).flatMap(({ key, body }) => {
+      const table = db.tables.find((t) => `${t.schema}.${t.name}` === key);
+      return table ? [{ key, id: table.id, raw: { table, wanted: body }, managed: true }] : [];
+    });
+  },
+  normalize(live) {
+    const { table, wanted } = live.raw;
+    return {
+      table: pick(table as unknown as Record<string, unknown>, Object.keys(wanted.table)),
+      columns: Object.fromEntries(Object.entries(wanted.columns).map(([name, attrs]) => {
+        const field = table.fields.find((f) => f.name === name);
+        return [name, field ? pick(field, Object.keys(attrs)) : { missing: true }];
+      })),
+    };
+  },
+  async create(desired, ctx) {
+    // The table appeared with the sync during this apply: set everything the files say.
+    const id = ctx.refs.id('table', desired.key) as number | undefined;
+    if (id === undefined) throw new Error(`table ${desired.key} is not in Metabase after the sync (is it in the synced schemas?)`);
+    await write(desired.key, id, desired.body, undefined, ctx);
+    return id;
+  },
+  async update(desired, live, ctx) {
+    await write(desired.key, live.id as number, desired.body, this.normalize(live, ctx.refs), ctx);
+  },
+  async afterStage(ctx) {
+    if (!rescan.has(ctx)) return;
+    const id = ctx.refs.id('database', ctx.project.config.database.key);
+    // Filter dropdowns read cached field values: refresh them for the columns now set to list.
+    if (id !== undefined) await ctx.api.post(`/api/database/${id}/rescan_values`);
+  },
+};
+
+async function write(key: string, tableId: number, desired: TableBody, current: TableBody | undefined, ctx: ApplyContext): Promise<void> {
+  const differs = (a: Attributes, b: Attributes | undefined) => b === undefined || Object.keys(a).some((k) => (a[k] ?? null) !== (b[k] ?? null));
+  const writes: Array<() => Promise<unknown>> = [];
+  if (Object.keys(desired.table).length > 0 && differs(desired.table, current?.table)) {
+    writes.push(() => ctx.api.put(`/api/table/${tableId}`, desired.table));
+  }
+  for (const [name, attrs] of Object.entries(desired.columns)) {
+    if (Object.keys(attrs).length === 0 || !differs(attrs, current?.columns[name])) continue;
+    const fieldId = ctx.refs.id('field', `${key}.${name}`);
+    if (fieldId === undefined) throw new Error(`column ${key}.${name} is not in Metabase (check the view and the sync)`);
+    if (attrs.has_field_values === 'list') rescan.add(ctx);
+    writes.push(() => ctx.api.put(`/api/field/${fieldId}`, attrs));
+  }
+  await mapLimit(writes, 4, (w) => w());
+}

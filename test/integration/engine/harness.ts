@@ -1,0 +1,52 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadProject } from '../../../src/config/load-project.ts';
+import type { Project } from '../../../src/core/project.ts';
+import { applyPlan, type ApplyResult } from '../../../src/engine/apply-plan.ts';
+import type { ApplyEvent } from '../../../src/engine/events.ts';
+import { makePlan, type PlanningState } from '../../../src/engine/make-plan.ts';
+import { createMetabaseClient, readServerInfo } from '../../../src/metabase/client.ts';
+import type { MetabaseApi, ServerInfo } from '../../../src/metabase/types.ts';
+import { handlers } from '../../../src/resources/registry.ts';
+import type { FakeMetabase } from '../../support/fake-metabase/index.ts';
+
+/** A project written to a temp dir from inline YAML texts, loaded like the CLI loads it. */
+export async function writeProject(files: Record<string, string>): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'mb-sync-e2e-'));
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, name)), { recursive: true });
+    await writeFile(join(root, name), text);
+  }
+  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+export interface Session {
+  project: Project;
+  api: MetabaseApi;
+  server: ServerInfo;
+  plan(options?: { allowArchive?: boolean }): Promise<PlanningState>;
+  apply(options?: { allowArchive?: boolean }): Promise<{ state: PlanningState; result: ApplyResult; events: ApplyEvent[] }>;
+}
+
+/** The engine wired as the CLI wires it, against a fake Metabase. */
+export async function openSession(fake: FakeMetabase, root: string, env: NodeJS.ProcessEnv): Promise<Session> {
+  const project = await loadProject({ configPath: join(root, 'metabase.config.yaml'), env });
+  const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey }, retryBaseMs: 1 });
+  const server = await readServerInfo(api);
+  const target = { environment: 'test', url: fake.url };
+  const plan = (options: { allowArchive?: boolean } = {}) =>
+    makePlan({ project, api, server, target, handlers, allowArchive: Boolean(options.allowArchive) });
+  return {
+    project,
+    api,
+    server,
+    plan,
+    async apply(options = {}) {
+      const state = await plan(options);
+      const events: ApplyEvent[] = [];
+      const result = await applyPlan({ state, handlers, context: { api, project, server, progress: () => {}, pollIntervalMs: 5 }, emit: (e) => events.push(e) });
+      return { state, result, events };
+    },
+  };
+}

@@ -14,7 +14,9 @@ export async function readYaml(absolute: string, display: string): Promise<{ yam
   try {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
-    return { issues: [{ file: display, path: '', message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }] };
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'file not found (run mb-sync from the project root, or pass --config FILE)' : `cannot read: ${code ?? (error as Error).message}`;
+    return { issues: [{ file: display, path: '', message }] };
   }
   return parseYaml(text, display);
 }

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { register as apply } from './apply.ts';
+import { register as plan } from './plan.ts';
 
 /** Every command registers itself here: one line per command file. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [plan, apply];

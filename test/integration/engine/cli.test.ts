@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { writeProject } from './harness.ts';
+import { catalog, DB_PASSWORD, files } from './fixture-project.ts';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
+
+let fake: FakeMetabase;
+let project: { root: string; cleanup: () => Promise<void> };
+const outputs: string[] = [];
+
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, PHOENIX_RO_PASSWORD: DB_PASSWORD, ...extraEnv };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: project.root, env });
+    outputs.push(stdout, stderr);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    outputs.push(e.stdout, e.stderr);
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+  project = await writeProject(files);
+});
+afterAll(async () => {
+  await fake.close();
+  await project.cleanup();
+});
+
+describe('the mb-sync command line against the fake Metabase', () => {
+  it('plans, refuses to apply without --yes off a terminal, applies a saved plan, then reports no drift', async () => {
+    const plan = await cli(['plan', '--detailed-exitcode', '--out', 'plan.json']);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain('+ dashboard.energie');
+    expect(plan.stdout).toMatch(/Plan: \d+ to create, 0 to update, 0 to archive, 0 unchanged\./);
+
+    const refused = await cli(['apply']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refusing to apply without --yes');
+    expect(fake.writes()).toBe(0);
+
+    const applied = await cli(['apply', 'plan.json']);
+    expect(applied.stderr).toContain('Apply complete');
+    expect(applied.code).toBe(0);
+
+    const stale = await cli(['apply', 'plan.json']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('Metabase changed since plan.json was made');
+
+    const drift = await cli(['plan', '--detailed-exitcode', '--json']);
+    expect(drift.code).toBe(0);
+    const json = JSON.parse(drift.stdout) as { formatVersion: number; summary: { create: number; update: number } };
+    expect(json.formatVersion).toBe(1);
+    expect(json.summary).toMatchObject({ create: 0, update: 0 });
+  });
+
+  it('shows a change made in the UI as drift and corrects it', async () => {
+    const dashboard = [...fake.state.dashboards.values()][0]!;
+    dashboard.name = 'Renamed by hand';
+    const plan = await cli(['plan', '--detailed-exitcode']);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain('name: "Renamed by hand" → "Phoenix – Energie Live"');
+    const markdown = await cli(['plan', '--format', 'markdown']);
+    expect(markdown.stdout).toContain('| `name` | `"Renamed by hand"` | `"Phoenix – Energie Live"` |');
+    expect((await cli(['apply', '--yes'])).code).toBe(0);
+    expect(dashboard.name).toBe('Phoenix – Energie Live');
+  });
+
+  it('exits 3 on a Metabase older than 0.58', async () => {
+    const old = await startFakeMetabase({ version: 'v0.56.9' });
+    try {
+      const result = await cli(['plan'], { MB_URL: old.url, MB_API_KEY: old.apiKey });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('Metabase v0.56.9 is not supported');
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('names the file, line and path of invalid input, exits 1 and sends nothing', async () => {
+    const broken = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('width: 12, height: 6 }\n  - key: funnel', 'width: 30, height: 6 }\n  - key: funnel') });
+    fake.resetLog();
+    try {
+      const result = await run(process.execPath, [BIN, 'plan'], { cwd: broken.root, env: { PATH: process.env.PATH ?? '', MB_URL: fake.url, MB_API_KEY: fake.apiKey, PHOENIX_RO_PASSWORD: DB_PASSWORD } }).catch((e: { code: number; stderr: string }) => e);
+      expect((result as { code: number }).code).toBe(1);
+      expect((result as { stderr: string }).stderr).toMatch(/dashboards\/energie\.yaml:\d+: cards\[1\]\.layout\.width: /);
+      expect(fake.requests).toEqual([]);
+    } finally {
+      await broken.cleanup();
+    }
+  });
+
+  it('never prints the API key or the database password, nor writes them in a plan file', async () => {
+    await cli(['plan', '--json', '--out', 'secret-check.json', '--debug']);
+    await cli(['plan'], { MB_API_KEY: 'mb_wrong_key_1234567890' });
+    const saved = await readFile(join(project.root, 'secret-check.json'), 'utf8');
+    for (const text of [...outputs, saved]) {
+      expect(text).not.toContain(fake.apiKey);
+      expect(text).not.toContain(DB_PASSWORD);
+      expect(text).not.toContain('mb_wrong_key_1234567890');
+    }
+    expect(outputs.join('\n')).toContain('401 Unauthenticated: the API key was rejected');
+  });
+});

@@ -1,0 +1,35 @@
+-- The read-only role Metabase connects with: it may read the analytics views and the three tables
+-- the brief names (AnalyticsEvent, EnergyWallet, EnergyTransaction), and nothing else: no writes,
+-- no "User" (e-mails), no "WorkerRun" directly (only through analytics.vw_worker_runs), no CREATE.
+--
+-- The password is never written here: `mb-sync db apply` sets it from PHOENIX_ANALYTICS_RO_PASSWORD,
+-- quoted by the server (format %L), in the same transaction. Run after the views file.
+
+DO $role$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'phoenix_analytics_ro') THEN
+    CREATE ROLE phoenix_analytics_ro LOGIN;
+  END IF;
+END
+$role$;
+
+ALTER ROLE phoenix_analytics_ro LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+
+-- Start from nothing, so a privilege granted by hand does not survive an apply.
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM phoenix_analytics_ro;
+REVOKE ALL ON ALL TABLES IN SCHEMA analytics FROM phoenix_analytics_ro;
+REVOKE CREATE ON SCHEMA public FROM phoenix_analytics_ro;
+REVOKE CREATE ON SCHEMA analytics FROM phoenix_analytics_ro;
+
+DO $connect$
+BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO phoenix_analytics_ro', current_database());
+END
+$connect$;
+
+GRANT USAGE ON SCHEMA public TO phoenix_analytics_ro;
+GRANT USAGE ON SCHEMA analytics TO phoenix_analytics_ro;
+GRANT SELECT ON "AnalyticsEvent", "EnergyWallet", "EnergyTransaction" TO phoenix_analytics_ro;
+GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO phoenix_analytics_ro;
+-- Views created later in "analytics" (by the role running db apply) are readable too.
+ALTER DEFAULT PRIVILEGES IN SCHEMA analytics GRANT SELECT ON TABLES TO phoenix_analytics_ro;

@@ -1,0 +1,35 @@
+import { openPglite } from './pglite-runner.ts';
+import type { SqlRunner } from './runner.ts';
+import { readSqlFile } from './sql-files.ts';
+import { runFile } from './apply-analytics.ts';
+
+export interface AnalyticsSandbox extends SqlRunner {
+  columns(): Promise<Array<{ schema: string; table: string; column: string; dataType: string }>>;
+}
+
+/**
+ * Embedded Postgres with the app tables and the real analytics views: `validate` compiles every
+ * native card against it, tests run dashboard SQL on fixture data in it. No server needed.
+ */
+export async function openAnalyticsSandbox(options: { timezone?: string; seed?: SqlRunnerSeed } = {}): Promise<AnalyticsSandbox> {
+  const db = await openPglite();
+  await runFile(db, await readSqlFile('app/phoenix-app-schema.sql'));
+  await runFile(db, await readSqlFile('analytics/dashboard_views.sql'));
+  if (options.timezone && options.timezone !== 'Europe/Paris') {
+    await db.query("SELECT set_config('mb_sync.tz', $1, false)", [options.timezone]);
+    await db.exec(`CREATE OR REPLACE FUNCTION analytics.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT current_setting('mb_sync.tz') $$`);
+  }
+  if (options.seed) await options.seed(db);
+  return {
+    ...db,
+    async columns() {
+      const { rows } = await db.query<{ schema: string; table: string; column: string; dataType: string }>(
+        `SELECT table_schema AS schema, table_name AS "table", column_name AS column, data_type AS "dataType"
+         FROM information_schema.columns WHERE table_schema IN ('analytics', 'public') ORDER BY table_schema, table_name, ordinal_position`,
+      );
+      return rows;
+    },
+  };
+}
+
+export type SqlRunnerSeed = (db: SqlRunner) => Promise<void>;

@@ -21,9 +21,12 @@ REVOKE ALL ON ALL TABLES IN SCHEMA analytics FROM phoenix_analytics_ro;
 REVOKE CREATE ON SCHEMA public FROM phoenix_analytics_ro;
 REVOKE CREATE ON SCHEMA analytics FROM phoenix_analytics_ro;
 
+-- CONNECT is usually granted to PUBLIC; give it explicitly only where it was revoked.
 DO $connect$
 BEGIN
-  EXECUTE format('GRANT CONNECT ON DATABASE %I TO phoenix_analytics_ro', current_database());
+  IF NOT has_database_privilege('phoenix_analytics_ro', current_database(), 'CONNECT') THEN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO phoenix_analytics_ro', current_database());
+  END IF;
 END
 $connect$;
 

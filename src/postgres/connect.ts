@@ -8,13 +8,11 @@ export async function connectPostgres(url: string, options: { user?: string; pas
   const parsed = safeUrl(url);
   if (parsed.password) registerSecret(decodeURIComponent(parsed.password));
   if (options.password) registerSecret(options.password);
-  const client = new pg.Client({
-    connectionString: url,
-    ...(options.user ? { user: options.user } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
-    connectionTimeoutMillis: 10_000,
-    application_name: 'mb-sync',
-  });
+  // pg lets the connection string win over separate options: put the role's credentials in the URL.
+  const target = new URL(parsed.toString());
+  if (options.user) target.username = encodeURIComponent(options.user);
+  if (options.password !== undefined) target.password = encodeURIComponent(options.password);
+  const client = new pg.Client({ connectionString: target.toString(), connectionTimeoutMillis: 10_000, application_name: 'mb-sync' });
   const who = `${options.user ?? (decodeURIComponent(parsed.username) || 'postgres')}@${parsed.hostname || 'localhost'}:${parsed.port || 5432}/${parsed.pathname.replace(/^\//, '') || '(default)'}`;
   try {
     await client.connect();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as apply } from './apply.ts';
+import { register as db } from './db.ts';
 import { register as plan } from './plan.ts';
 
 /** Every command registers itself here: one line per command file. */
-export const commands: Array<(program: Command) => void> = [plan, apply];
+export const commands: Array<(program: Command) => void> = [plan, apply, db];

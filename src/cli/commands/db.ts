@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { MbSyncError } from '../../core/errors.ts';
+import { redactText } from '../../core/secrets.ts';
+import { applyAnalytics } from '../../postgres/apply-analytics.ts';
+import { connectPostgres } from '../../postgres/connect.ts';
+import { readonlyPassword, readPostgresSettings } from '../../postgres/postgres-config.ts';
+import { purgeAnalyticsEvents } from '../../postgres/purge.ts';
+import { runChecks } from '../../postgres/run-checks.ts';
+import { verifyReadOnly } from '../../postgres/verify.ts';
+import type { SqlRunner } from '../../postgres/runner.ts';
+import { globalOptions } from './global-options.ts';
+
+const say = (text: string) => process.stderr.write(redactText(text));
+const json = (value: unknown) => process.stdout.write(redactText(`${JSON.stringify(value, null, 2)}\n`));
+
+async function withConnection<T>(url: string, options: Parameters<typeof connectPostgres>[1], fn: (db: SqlRunner) => Promise<T>): Promise<T> {
+  const db = await connectPostgres(url, options);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export function register(program: Command): void {
+  const db = program.command('db').description('the Postgres side: read-only role, analytics views, checks, retention');
+
+  db.command('apply')
+    .description('create or update the analytics views and the read-only role, in one transaction')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const password = readonlyPassword(settings, process.env);
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone }));
+      if (options.json) {
+        json(report);
+        return;
+      }
+      say(`✓ ${report.views.length} views in schema analytics (timezone ${report.timezone}): ${report.views.join(', ')}\n`);
+      say(`✓ role ${settings.role} ${report.roleCreated ? 'created' : 'updated'}: SELECT on the views and on "AnalyticsEvent", "EnergyWallet", "EnergyTransaction"; password from ${settings.passwordEnv}\n`);
+    });
+
+  db.command('verify')
+    .description('prove, as the read-only role, that the views answer and every write is refused')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const password = readonlyPassword(settings, process.env);
+      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected' }));
+      if (options.json) json(items);
+      else for (const i of items) say(`${i.ok ? '✓' : '✗'} ${i.item}: ${i.detail}\n`);
+      const failed = items.filter((i) => !i.ok);
+      if (failed.length > 0) throw new MbSyncError('CHECK_FAILED', `${failed.length} privilege check(s) failed: ${failed.map((f) => f.item).join('; ')}`, { hint: 'run `mb-sync db apply` to restore the role and its grants' });
+    });
+
+  db.command('check')
+    .description('run the data-quality checks (sql/checks); exit 1 when one fails')
+    .option('--json', 'print the results as JSON on stdout (for CI)')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn));
+      if (options.json) json(results);
+      else {
+        const width = Math.max(...results.map((r) => r.check.length), 5);
+        say(`${'check'.padEnd(width)}  ${'rows'.padStart(6)}  ${'threshold'.padStart(9)}  status\n`);
+        for (const r of results) say(`${r.check.padEnd(width)}  ${String(r.rows).padStart(6)}  ${String(r.threshold).padStart(9)}  ${r.status}\n`);
+      }
+      const failed = results.filter((r) => r.status === 'fail');
+      if (failed.length > 0) throw new MbSyncError('CHECK_FAILED', `${failed.length} data-quality check(s) failed: ${failed.map((f) => f.check).join(', ')}`);
+    });
+
+  db.command('purge')
+    .description('retention: delete AnalyticsEvent rows older than N months (dry run unless --execute)')
+    .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
+    .option('--execute', 'really delete (default: only count)')
+    .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role }));
+      say(report.executed
+        ? `✓ deleted ${report.rows} AnalyticsEvent row(s) older than ${months} months\n`
+        : `${report.rows} AnalyticsEvent row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
+    });
+}

@@ -1,0 +1,93 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyAnalytics } from '../../../src/postgres/apply-analytics.ts';
+import { connectPostgres } from '../../../src/postgres/connect.ts';
+import { purgeAnalyticsEvents } from '../../../src/postgres/purge.ts';
+import { verifyReadOnly } from '../../../src/postgres/verify.ts';
+import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
+
+// A role per run: roles are cluster-wide on a real server and test files run in parallel.
+const role = `mbsync_ro_${randomBytes(4).toString('hex')}`;
+const password = `p'a"s\\s$$w0rd;--${randomBytes(3).toString('hex')}`;
+let t: TestDatabase;
+
+beforeAll(async () => {
+  t = await openTestDatabase({ fixture: true });
+  await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+});
+afterAll(async () => {
+  await t?.close();
+  const server = realServerUrl();
+  if (server) {
+    const admin = await connectPostgres(server);
+    await admin.exec(`DROP ROLE IF EXISTS ${role}`).finally(() => admin.close());
+  }
+});
+
+describe('the read-only role', () => {
+  it('answers every view and refuses every write and every forbidden read, as the role itself', async () => {
+    const asRole = t.url ? await connectPostgres(t.url, { user: role, password }) : t.db;
+    try {
+      const items = await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role' });
+      expect(items.filter((i) => !i.ok)).toEqual([]);
+      expect(items.map((i) => i.item)).toEqual(expect.arrayContaining(['SELECT analytics.vw_pack_funnel', 'INSERT INTO "AnalyticsEvent"', 'SELECT "User" (e-mails)', 'SELECT "WorkerRun" directly', 'CREATE TABLE in public']));
+      expect(items.filter((i) => i.item.startsWith('SELECT analytics.'))).toHaveLength(11);
+    } finally {
+      if (asRole !== t.db) await asRole.close();
+    }
+  });
+
+  it('stores exactly the password given, quotes, backslashes and dollars included (real server)', async (context) => {
+    if (!t.url) return context.skip();
+    // Proven on the stored SCRAM verifier, since the test server may trust every login.
+    const { rows } = await t.db.query<{ verifier: string }>('SELECT rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [role]);
+    expect(scramMatches(rows[0]!.verifier, password)).toBe(true);
+    expect(scramMatches(rows[0]!.verifier, password.replace(/'/g, "''"))).toBe(false);
+    const conn = await connectPostgres(t.url, { user: role, password });
+    expect((await conn.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u).toBe(role);
+    await conn.close();
+  });
+
+  it('is idempotent, and a privilege granted by hand does not survive the next apply', async () => {
+    await t.db.exec(`GRANT SELECT ON "User" TO ${role}`);
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    expect(report.roleCreated).toBe(false);
+    expect(report.views).toHaveLength(11);
+    const { rows } = await t.db.query<{ ok: boolean }>(`SELECT has_table_privilege('${role}', '"User"', 'SELECT') AS ok`);
+    expect(rows[0]!.ok).toBe(false);
+  });
+
+  it('applies nothing when a file fails: the transaction rolls back', async () => {
+    await expect(applyAnalytics(t.db, { role, password, timezone: 'Mars/Olympus_Mons' })).rejects.toThrow(/not a timezone PostgreSQL knows/);
+    const { rows } = await t.db.query<{ tz: string }>('SELECT analytics.analytics_timezone() AS tz');
+    expect(rows[0]!.tz).toBe('Europe/Paris');
+  });
+
+  it('uses the configured timezone for days', async () => {
+    await applyAnalytics(t.db, { role, password, timezone: 'America/New_York' });
+    // 2026-03-10T23:30Z is 19:30 on the 10th in New York (UTC-4 after 8 March), not the 11th as in Paris.
+    const { rows } = await t.db.query<{ d: unknown }>("SELECT event_date::text AS d FROM analytics.vw_energy_spend_events WHERE event_id = 'e8'");
+    expect(rows[0]!.d).toBe('2026-03-10');
+    await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+  });
+
+  it('purges old events only when asked, never as the read-only role', async () => {
+    await t.db.exec(`INSERT INTO "AnalyticsEvent" ("id", "type", "createdAt") VALUES ('old1', 'CHAT_MESSAGE', now() - interval '13 months')`);
+    const dry = await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role });
+    expect(dry).toMatchObject({ rows: 1, executed: false });
+    const done = await purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: role });
+    expect(done).toMatchObject({ rows: 1, executed: true });
+    expect((await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role })).rows).toBe(0);
+    await expect(purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: 'postgres' })).rejects.toThrow(/refusing to purge as the read-only role/);
+  });
+});
+
+/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802) checked against a password. */
+function scramMatches(verifier: string, candidate: string): boolean {
+  const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
+  if (!match) return false;
+  const salted = pbkdf2Sync(candidate.normalize('NFKC'), Buffer.from(match[2]!, 'base64'), Number(match[1]), 32, 'sha256');
+  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64');
+  return storedKey === match[3] && serverKey === match[4];
+}

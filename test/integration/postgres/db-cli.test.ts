@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectPostgres } from '../../../src/postgres/connect.ts';
+import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
+const PASSWORD = "it's a \\secret$$";
+const server = realServerUrl();
+let t: TestDatabase;
+let cwd: string;
+
+async function cli(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+// The CLI connects as the role over TCP, so these run only against a real server (CI sets PGHOST).
+describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
+  beforeAll(async () => {
+    t = await openTestDatabase({ fixture: true });
+    cwd = await mkdtemp(join(tmpdir(), 'mb-sync-db-'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('applies, verifies as the role and checks data quality from a folder with no config', async () => {
+    const env = { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD };
+    const applied = await cli(['db', 'apply'], env);
+    expect(applied.stderr).toContain('✓ 11 views in schema analytics');
+    expect(applied.code).toBe(0);
+    const verified = await cli(['db', 'verify', '--json'], env);
+    expect(verified.code).toBe(0);
+    expect((JSON.parse(verified.stdout) as Array<{ ok: boolean }>).every((i) => i.ok)).toBe(true);
+    const checked = await cli(['db', 'check', '--json'], env);
+    expect(checked.code).toBe(1);
+    expect((JSON.parse(checked.stdout) as Array<{ check: string; status: string }>).find((c) => c.check === 'users_without_wallet')?.status).toBe('fail');
+    expect(checked.stderr).toContain('data-quality check(s) failed');
+    for (const out of [applied, verified, checked]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+  });
+
+  it('says which variable is missing, or which server is unreachable, and exits 1', async () => {
+    const missing = await cli(['db', 'apply'], { DATABASE_URL: t.url! });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('PHOENIX_ANALYTICS_RO_PASSWORD is not set');
+    const unreachable = await cli(['db', 'apply'], { DATABASE_URL: 'postgres://admin:hunter22@127.0.0.1:1/phoenix', PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach admin@127.0.0.1:1/phoenix: connection refused');
+    expect(unreachable.stderr).not.toContain('hunter22');
+  });
+
+});

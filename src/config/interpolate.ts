@@ -12,7 +12,7 @@ export interface Interpolated {
 const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$/i;
 
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolated {
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder = ''): Interpolated {
   const missing: Interpolated['missing'] = [];
   const secrets: string[] = [];
   const walk = (v: unknown, path: Array<string | number>): unknown => {
@@ -26,7 +26,7 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv): Interpolate
         }
         if (fallback !== undefined) return fallback;
         missing.push({ path, variable: name as string });
-        return '';
+        return placeholder;
       });
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));

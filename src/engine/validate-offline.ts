@@ -1,0 +1,77 @@
+import { desiredCardBody } from '../core/card-body.ts';
+import { desiredDashboardBody } from '../core/dashboard-body.ts';
+import type { ConfigIssue } from '../core/errors.ts';
+import { sampleSql } from '../core/native-sql-sample.ts';
+import type { Origin, Project } from '../core/project.ts';
+import { collectRefs, parseRef } from '../core/refs.ts';
+import { didYouMean } from '../core/suggest.ts';
+import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
+
+export interface ValidationSummary {
+  cards: number;
+  nativeCompiled: number;
+  dashboards: number;
+  issues: ConfigIssue[];
+}
+
+/**
+ * What can be checked without Metabase, against the real view definitions in embedded Postgres:
+ * every table and column a card, a filter mapping or the metadata names exists, and every
+ * native card's SQL compiles (EXPLAIN) with its variables filled in.
+ */
+export async function validateOffline(project: Project): Promise<ValidationSummary> {
+  const issues: ConfigIssue[] = [];
+  const at = (origin: Origin, path: string, message: string) =>
+    issues.push({ file: origin.file, path: [origin.path, path].filter(Boolean).join('.'), ...(origin.line === undefined ? {} : { line: origin.line }), message });
+  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone });
+  try {
+    const columns = await sandbox.columns();
+    const tables = new Set(columns.map((c) => `${c.schema}.${c.table}`));
+    const fields = new Set(columns.map((c) => `${c.schema}.${c.table}.${c.column}`));
+    const checkRefs = (body: unknown, origin: Origin, path: string) => {
+      for (const r of collectRefs(body)) {
+        const { kind, name } = parseRef({ $ref: r });
+        if (kind === 'table' && !tables.has(name)) at(origin, path, `unknown table ${name}${didYouMean(name, [...tables])}`);
+        if (kind === 'field' && !fields.has(name)) {
+          const table = name.split('.').slice(0, 2).join('.');
+          const candidates = [...fields].filter((f) => f.startsWith(`${table}.`));
+          at(origin, path, `unknown column ${name}${didYouMean(name, candidates.length ? candidates : [...fields])}`);
+        }
+      }
+    };
+
+    let nativeCompiled = 0;
+    for (const entry of project.cards.values()) {
+      let body;
+      try {
+        body = desiredCardBody(project.config.project, project.config.database.key, entry);
+      } catch (error) {
+        at(entry.origin, '', (error as Error).message);
+        continue;
+      }
+      checkRefs(body.dataset_query, entry.origin, entry.card.sql ? 'params' : 'query');
+      if (entry.card.sql === undefined) continue;
+      for (const sql of sampleSql(entry.card.sql, entry.card.params ?? {})) {
+        try {
+          await sandbox.query(`EXPLAIN ${sql}`);
+        } catch (error) {
+          at(entry.origin, 'sql', `does not compile against the analytics views: ${(error as Error).message}`);
+          break;
+        }
+      }
+      nativeCompiled += 1;
+    }
+    for (const entry of project.dashboards) {
+      const body = desiredDashboardBody(project, entry);
+      checkRefs(body.dashcards.map((d) => d.parameter_mappings), entry.origin, 'cards[].filters');
+    }
+    for (const [table, meta] of Object.entries(project.config.database.tables)) {
+      const origin = { file: project.configFile, path: `database.tables.${table}` };
+      if (!tables.has(table)) at(origin, '', `unknown table ${table}${didYouMean(table, [...tables])}`);
+      else for (const column of Object.keys(meta.columns)) if (!fields.has(`${table}.${column}`)) at(origin, `columns.${column}`, `unknown column${didYouMean(column, columns.filter((c) => `${c.schema}.${c.table}` === table).map((c) => c.column))}`);
+    }
+    return { cards: project.cards.size, nativeCompiled, dashboards: project.dashboards.length, issues };
+  } finally {
+    await sandbox.close();
+  }
+}

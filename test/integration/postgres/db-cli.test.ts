@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres } from '../../../src/postgres/connect.ts';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
 
 const run = promisify(execFile);

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { sampleSql } from '../../../src/core/native-sql-sample.ts';
 import type { Project } from '../../../src/core/project.ts';
+import { runFile } from '../../../src/postgres/apply-analytics.ts';
 import { openAnalyticsSandbox, type AnalyticsSandbox } from '../../../src/postgres/sandbox.ts';
+import { readSqlFile } from '../../../src/postgres/sql-files.ts';
+import { openTestDatabase, type TestDatabase } from '../../support/database.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 let project: Project;
@@ -13,13 +15,16 @@ beforeAll(async () => {
   project = await loadProject({ configPath: join(ROOT, 'metabase.config.yaml'), allowMissingEnv: true });
 });
 
+// On the real server when PGHOST/DATABASE_URL is set (CI), on PGlite otherwise.
 describe('every native card of the Phoenix dashboards on the fixture data', () => {
-  let db: AnalyticsSandbox;
+  let t: TestDatabase;
+  let db: TestDatabase['db'];
   beforeAll(async () => {
-    const fixture = await readFile(join(ROOT, 'test/fixtures/phoenix/fixture.sql'), 'utf8');
-    db = await openAnalyticsSandbox({ seed: (s) => s.exec(fixture) });
+    t = await openTestDatabase({ fixture: true });
+    db = t.db;
+    await runFile(db, await readSqlFile('analytics/dashboard_views.sql'));
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => t?.close());
 
   it('runs without error and the dashboard cards return rows', async () => {
     const native = [...project.cards.values()].filter((c) => c.card.sql !== undefined);

@@ -34,7 +34,10 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
     }
     const result = schema.safeParse(interpolated.value);
     if (!result.success) {
-      for (const issue of result.error.issues) {
+      const missingPaths = new Set(interpolated.missing.map((m) => formatPath(m.path)));
+      for (const issue of result.error.issues.flatMap((i) => explainUnion(i))) {
+        // A missing variable was reported already; its empty value failing the schema is noise.
+        if (missingPaths.has(formatPath(issue.path))) continue;
         issues.push({ file: yaml.file, line: yaml.lineOf(issue.path), path: formatPath(issue.path), message: issue.message });
       }
       return { yaml };
@@ -85,6 +88,19 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
   if (issues.length > 0) throw new ConfigError(issues);
   return project;
+}
+
+type ZodIssueLike = { path: PropertyKey[]; message: string; code?: string; errors?: ZodIssueLike[][] };
+
+/**
+ * "Invalid input" on a union says nothing: report the issues of the closest alternative instead
+ * (the one with the fewest problems), e.g. the bad `display` of an inline card.
+ */
+function explainUnion(issue: ZodIssueLike): Array<{ path: PropertyKey[]; message: string }> {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
+  const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+  if (closest.length === 0) return [issue];
+  return closest.flatMap((inner) => explainUnion({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 async function listYaml(dir: string): Promise<string[]> {

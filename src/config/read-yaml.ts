@@ -23,14 +23,14 @@ export async function readYaml(absolute: string, display: string): Promise<{ yam
 
 export function parseYaml(text: string, display: string): { yaml?: YamlFile; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((error) => ({
         file: display,
         path: '',
         line: error.linePos?.[0]?.line,
-        message: `YAML syntax: ${error.message.split('\n')[0]}`,
+        message: `YAML syntax: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
       })),
     };
   }

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { CardFile, Dashboard } from './schema/dashboard.ts';
+import { ProjectConfig } from './schema/project.ts';
+
+/** The committed JSON Schemas, derived from the zod schemas (a test fails when they drift). */
+export function jsonSchemas(): Record<string, unknown> {
+  const make = (schema: z.ZodType, title: string) => ({
+    ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
+    title,
+  });
+  return {
+    'metabase.config.schema.json': make(ProjectConfig, 'mb-sync project config (metabase.config.yaml)'),
+    'dashboard.schema.json': make(Dashboard, 'mb-sync dashboard (dashboards/*.yaml)'),
+    'model.schema.json': make(CardFile, 'mb-sync model or shared question (models/*.yaml)'),
+  };
+}

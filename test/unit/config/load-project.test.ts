@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../../src/config/load-project.ts';
+import { interpolate } from '../../../src/config/interpolate.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
+import { files } from '../../integration/engine/fixture-project.ts';
+import { writeProject } from '../../integration/engine/harness.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function load(overrides: Record<string, string>, env: NodeJS.ProcessEnv = { PHOENIX_RO_PASSWORD: 'x' }) {
+  const p = await writeProject({ ...files, ...overrides });
+  cleanups.push(p.cleanup);
+  return loadProject({ configPath: `${p.root}/metabase.config.yaml`, env });
+}
+
+async function issuesOf(overrides: Record<string, string>, env?: NodeJS.ProcessEnv) {
+  const error = await load(overrides, env).then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).issues.map((i) => `${i.file.replace(/^.*mb-sync-e2e-[^/]+\//, '')}:${i.line ?? '?'}: ${i.path}: ${i.message}`);
+}
+
+describe('loadProject', () => {
+  it('loads the config, dashboards and inline cards', async () => {
+    const project = await load({});
+    expect(project.dashboards.map((d) => d.dashboard.key)).toEqual(['energie']);
+    expect([...project.cards.keys()].sort()).toEqual(['funnel', 'spend-by-module', 'zero-surge']);
+    expect(project.cards.get('funnel')?.collection).toBe('phoenix');
+    expect(project.config.database.password).toBe('x');
+  });
+
+  it('reports every problem at once, each with file, line and path', async () => {
+    const dashboard = files['dashboards/energie.yaml']!
+      .replace('collection: phoenix', 'collection: phoenixx')
+      .replace('filters: { period: event_date, module: module }', 'filters: { periode: event_date, module: module }')
+      .replace('display: bar', 'display: bars');
+    const issues = await issuesOf({ 'dashboards/energie.yaml': dashboard }, {});
+    expect(issues).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^metabase\.config\.yaml:11: database\.password: environment variable PHOENIX_RO_PASSWORD is not set/),
+      expect.stringMatching(/^dashboards\/energie\.yaml:13: cards\[1\]\.display: /),
+    ]));
+  });
+
+  it('names unknown references with the nearest candidates', async () => {
+    const dashboard = files['dashboards/energie.yaml']!
+      .replace('collection: phoenix', 'collection: phoenixx')
+      .replace('filters: { period: event_date, module: module }', 'filters: { periode: event_date, module: module }');
+    const issues = await issuesOf({ 'dashboards/energie.yaml': dashboard });
+    expect(issues).toEqual(expect.arrayContaining([
+      expect.stringMatching(/dashboards\/energie\.yaml:\d+: collection: unknown collection "phoenixx" — did you mean phoenix\?/),
+      expect.stringMatching(/dashboards\/energie\.yaml:\d+: cards\[1\]\.filters\.periode: unknown dashboard filter "periode" — did you mean period\?/),
+    ]));
+  });
+
+  it('reports YAML syntax errors with their line, overlapping cards, and tags without params', async () => {
+    expect(await issuesOf({ 'dashboards/energie.yaml': 'key: x\nname: [unclosed\n' })).toEqual([expect.stringMatching(/^dashboards\/energie\.yaml:\d: : YAML syntax/)]);
+    const overlap = files['dashboards/energie.yaml']!.replace('layout: { row: 1, col: 12, width: 12, height: 6 }', 'layout: { row: 2, col: 6, width: 12, height: 6 }');
+    expect(await issuesOf({ 'dashboards/energie.yaml': overlap })).toEqual([expect.stringMatching(/cards\[2\]\.layout: funnel overlaps spend-by-module/)]);
+    const tag = files['dashboards/energie.yaml']!.replace('WHERE {{period}}', 'WHERE {{period}} AND {{pack}}');
+    expect(await issuesOf({ 'dashboards/energie.yaml': tag })).toEqual([expect.stringMatching(/cards\[2\]\.sql: \{\{pack\}\} has no entry in params/)]);
+  });
+
+  it('refuses duplicate card keys across files', async () => {
+    const issues = await issuesOf({ 'models/dup.yaml': 'key: funnel\nname: Dup\ncollection: phoenix\nsql: SELECT 1\n' });
+    expect(issues).toEqual([expect.stringMatching(/card key "funnel" is already used in/)]);
+  });
+});
+
+describe('interpolate', () => {
+  it('reads variables, defaults and escapes, and lists what is missing', () => {
+    const out = interpolate({ a: '${A}', b: '${B:-dflt}', c: 'x$${A}', d: ['${MISSING}'] }, { A: 'one' });
+    expect(out.value).toEqual({ a: 'one', b: 'dflt', c: 'x${A}', d: [''] });
+    expect(out.missing).toEqual([{ path: ['d', 0], variable: 'MISSING' }]);
+  });
+  it('treats values of secret-looking variables as secrets', () => {
+    expect(interpolate('${DB_PASSWORD}', { DB_PASSWORD: 'hunter2' }).secrets).toEqual(['hunter2']);
+  });
+});

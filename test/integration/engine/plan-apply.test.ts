@@ -44,3 +44,72 @@ describe('plan → apply → plan against the fake Metabase', () => {
     expect(fake.writes()).toBe(0);
   });
 });
+
+describe('faults, unmanaged objects and archiving', () => {
+  it('does not duplicate a card whose create succeeded but whose response was lost', async () => {
+    fake.injectFault({ method: 'POST', path: '/api/card' }, { afterWrite: true, dropConnection: true });
+    const session = await openSession(fake, project.root, env);
+    const first = await session.apply();
+    expect(first.result.failed).toEqual([]);
+    const again = await openSession(fake, project.root, env);
+    expect((await again.apply()).result.applied).toEqual([]);
+    const names = [...fake.state.cards.values()].map((c) => c.name);
+    expect(names.filter((n) => n === names[0])).toHaveLength(1);
+    expect(fake.state.cards.size).toBe(3);
+  });
+
+  it('converges after a server error in the middle of an apply', async () => {
+    fake.injectFault({ method: 'PUT', path: /^\/api\/dashboard\/\d+$/ }, { status: 500, body: { message: 'boom' }, times: 5 });
+    const broken = await (await openSession(fake, project.root, env)).apply();
+    expect(broken.result.failed.map((f) => f.address)).toEqual(['dashboard.energie']);
+    expect(broken.result.failed[0]!.error).toContain('HTTP 500: boom');
+    expect(broken.result.notRun).toEqual(expect.arrayContaining(['subscription.energie/weekly']));
+    const fixed = await (await openSession(fake, project.root, env)).apply();
+    expect(fixed.result.failed).toEqual([]);
+    expect(fake.state.dashboards.size).toBe(1);
+    const third = await (await openSession(fake, project.root, env)).plan();
+    expect(third.plan.summary.create + third.plan.summary.update).toBe(0);
+  });
+
+  it('never touches objects it did not create, and archives removed ones only when allowed', async () => {
+    await (await openSession(fake, project.root, env)).apply();
+    const phoenix = [...fake.state.collections.values()].find((c) => c.name === 'Phoenix')!;
+    const database = [...fake.state.databases.values()][0]!;
+    // Made by hand in the UI, inside the managed collection.
+    const handMade = { id: 99_001, entity_id: 'handmadehandmadehand1', name: 'Hand made', type: 'question', display: 'table', collection_id: phoenix.id, archived: false, dataset_query: { 'lib/type': 'mbql/query', database: database.id, stages: [{ 'lib/type': 'mbql.stage/native', native: 'SELECT 1' }] }, visualization_settings: {} };
+    fake.state.cards.set(handMade.id, handMade);
+    const withoutFunnel = files['dashboards/energie.yaml']!.replace(/  - key: funnel[\s\S]*?layout: \{ row: 1, col: 12, width: 12, height: 6 \}\n/, '');
+    const trimmed = await writeProject({ ...files, 'dashboards/energie.yaml': withoutFunnel });
+    try {
+      const session = await openSession(fake, trimmed.root, env);
+      const plan = await session.plan();
+      expect(plan.plan.orphans.map((o) => o.address)).toEqual([expect.stringMatching(/^card\.removed-/)]);
+      fake.resetLog();
+      await session.apply();
+      const funnel = [...fake.state.cards.values()].find((c) => c.name === 'Entonnoir pack')!;
+      expect(funnel.archived).toBe(false);
+      await session.apply({ allowArchive: true });
+      expect(funnel.archived).toBe(true);
+      expect(handMade.archived).toBe(false);
+      expect(fake.requests.some((r) => r.path === `/api/card/${handMade.id}`)).toBe(false);
+    } finally {
+      await trimmed.cleanup();
+    }
+  });
+
+  it('applies a changed database password, and a redacted one reads as no change', async () => {
+    await (await openSession(fake, project.root, env)).apply();
+    const db = [...fake.state.databases.values()][0]!;
+    expect((await (await openSession(fake, project.root, env)).plan()).plan.summary.update).toBe(0);
+    const rotated = { PHOENIX_RO_PASSWORD: 'the-new-password' };
+    // The fake's server still has the old password: the new one must reach Metabase's connection test.
+    const session = await openSession(fake, project.root, rotated);
+    const plan = await session.plan();
+    const change = plan.plan.stages.find((s) => s.kind === 'database')!.actions[0]!;
+    expect(change.op).toBe('update');
+    expect(JSON.stringify(plan.plan)).not.toContain('the-new-password');
+    const result = await session.apply();
+    expect(result.result.failed[0]?.error).toContain('password authentication failed');
+    expect((db.details as Record<string, unknown>).password).toBe(DB_PASSWORD);
+  });
+});

@@ -28,6 +28,8 @@ function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record
     else if (key === 'source-card') out[key] = idToRef(value, 'card', refs);
     else if (key === 'template-tags') out[key] = normalizeTags(value, refs);
     else if (key === 'lib/stage-metadata') continue;
+    // Trailing whitespace of SQL is not a change (YAML block scalars end with a newline).
+    else if (key === 'native' && typeof value === 'string') out[key] = value.trimEnd();
     else out[key] = clauses(value, refs);
   }
   return out;

@@ -30,7 +30,7 @@ describe('docker-compose.yml', async () => {
   it('commits no secret: every password comes from the environment', () => {
     for (const service of Object.values(compose.services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
-        if (/PASS/.test(key)) expect(String(value), key).toMatch(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/);
+        if (/(PASS|PASSWORD)$/.test(key)) expect(String(value), key).toMatch(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/);
       }
     }
   });

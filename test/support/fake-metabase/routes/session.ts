@@ -67,5 +67,13 @@ export function sessionRoutes(state: FakeState, ctx: ServerContext): Route[] {
     }],
     ['GET', /^\/api\/api-key$/, () => ok(state.apiKeys.map(({ key: _k, ...rest }) => rest))],
     ['GET', /^\/api\/setting\/email-configured%3F$/, () => ok(state.settings['email-configured?'])],
+    ['PUT', /^\/api\/email$/, (req: Request) => {
+      const errors: Record<string, string> = {};
+      nonBlank(req.body, 'email-smtp-host', errors);
+      if (!Number.isInteger(req.body['email-smtp-port'])) errors['email-smtp-port'] = 'value must be an integer.';
+      if (Object.keys(errors).length) throw invalid(errors);
+      state.settings['email-configured?'] = true;
+      return ok({ 'email-smtp-host': req.body['email-smtp-host'], 'email-smtp-port': req.body['email-smtp-port'] });
+    }],
   ];
 }

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { MbSyncError } from '../../core/errors.ts';
+import { bootstrap } from '../../engine/bootstrap.ts';
+
+interface Options {
+  url: string;
+  envFile: string;
+  smtpHost?: string;
+  smtpPort: string;
+  timeout: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('bootstrap')
+    .description('first-run setup of a fresh local Metabase: admin user, API key written to a git-ignored env file')
+    .option('--url <url>', 'Metabase URL', process.env.MB_URL ?? 'http://localhost:3000')
+    .option('--env-file <file>', 'where to write MB_API_KEY (git-ignored)', '.env.local')
+    .option('--smtp-host <host>', 'configure e-mail through this SMTP server (e.g. mailpit) when Metabase has none')
+    .option('--smtp-port <port>', 'SMTP port', '1025')
+    .option('--timeout <seconds>', 'how long to wait for Metabase to start', '300')
+    .action(async (options: Options) => {
+      const email = process.env.MB_ADMIN_EMAIL;
+      const password = process.env.MB_ADMIN_PASSWORD;
+      if (!email || !password) {
+        throw new MbSyncError('ENV_MISSING', 'MB_ADMIN_EMAIL and MB_ADMIN_PASSWORD are needed: the admin to create (fresh instance) or to log in as', { hint: 'set them in .env (see .env.example)' });
+      }
+      const report = await bootstrap({
+        url: options.url.replace(/\/+$/, ''),
+        envFile: options.envFile,
+        admin: { email, password },
+        ...(options.smtpHost ? { smtp: { host: options.smtpHost, port: Number(options.smtpPort), from: 'metabase@phoenix.local' } } : {}),
+        timeoutMs: Number(options.timeout) * 1000,
+        onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\u001b[2K${m}`) : undefined,
+      });
+      process.stderr.write(`\n✓ Metabase ${report.setup === 'done-now' ? 'set up (admin created)' : 'already set up'}\n`);
+      process.stderr.write(`✓ API key ${report.apiKey === 'created' ? `created and written to ${options.envFile}` : `in ${options.envFile} still works: kept`}\n`);
+      if (report.email === 'configured-now') process.stderr.write(`✓ e-mail configured through ${options.smtpHost}\n`);
+      if (report.email === 'not-configured') process.stderr.write('! Metabase has no e-mail configured: alerts and subscriptions are refused until it has (--smtp-host)\n');
+    });
+}

@@ -78,7 +78,7 @@ describe('faults, unmanaged objects and archiving', () => {
     // Made by hand in the UI, inside the managed collection.
     const handMade = { id: 99_001, entity_id: 'handmadehandmadehand1', name: 'Hand made', type: 'question', display: 'table', collection_id: phoenix.id, archived: false, dataset_query: { 'lib/type': 'mbql/query', database: database.id, stages: [{ 'lib/type': 'mbql.stage/native', native: 'SELECT 1' }] }, visualization_settings: {} };
     fake.state.cards.set(handMade.id, handMade);
-    const withoutFunnel = files['dashboards/energie.yaml']!.replace(/  - key: funnel[\s\S]*?layout: \{ row: 1, col: 12, width: 12, height: 6 \}\n/, '');
+    const withoutFunnel = files['dashboards/energie.yaml']!.replace(/ {2}- key: funnel[\s\S]*?layout: \{ row: 1, col: 12, width: 12, height: 6 \}\n/, '');
     const trimmed = await writeProject({ ...files, 'dashboards/energie.yaml': withoutFunnel });
     try {
       const session = await openSession(fake, trimmed.root, env);

@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+type Job = { if?: string; concurrency?: { group: string; 'cancel-in-progress': boolean }; steps: Array<{ run?: string; uses?: string }>; environment?: string };
+
+describe('the staging workflow', async () => {
+  const workflow = parse(await readFile(join(import.meta.dirname, '../../../.github/workflows/metabase.yml'), 'utf8')) as { on: Record<string, unknown>; jobs: Record<string, Job> };
+  const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
+
+  it('plans pull requests against staging and posts the plan as markdown', () => {
+    expect(workflow.jobs.plan!.if).toContain('pull_request');
+    expect(runs('plan')).toContain('mb-sync validate');
+    expect(runs('plan')).toContain('mb-sync plan --env staging --format markdown');
+    expect(runs('plan')).toContain('actions/github-script');
+  });
+
+  it('deploys main with db apply then apply --yes, never two at once', () => {
+    expect(runs('deploy')).toMatch(/mb-sync db apply[\s\S]*mb-sync apply --env staging --yes/);
+    expect(workflow.jobs.deploy!.concurrency).toEqual({ group: 'metabase-staging-deploy', 'cancel-in-progress': false });
+  });
+
+  it('checks drift on a schedule with the detailed exit code', () => {
+    expect(workflow.on.schedule).toBeDefined();
+    expect(workflow.jobs.drift!.if).toContain('schedule');
+    expect(runs('drift')).toContain('--detailed-exitcode');
+  });
+});

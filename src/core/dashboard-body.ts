@@ -28,7 +28,6 @@ export interface DashboardBody {
   name: string;
   description: string | null;
   collection: Ref | null;
-  caveats: string;
   width: string;
   auto_apply_filters: boolean;
   parameters: ParameterBody[];
@@ -36,7 +35,10 @@ export interface DashboardBody {
   dashcards: DashcardBody[];
 }
 
-/** Written in `caveats`: finds the dashboard again after a rename, and warns people editing it. */
+/**
+ * Written in `caveats` on every write: finds the dashboard again after a rename, and warns people
+ * editing it. Not compared: a dashboard adopted by name (onboarding) gets it with its next change.
+ */
 export function managedMarker(project: string, key: string): string {
   return `mb-sync: managed by ${project}/${key}. Changes made in Metabase are overwritten by the next apply.`;
 }
@@ -93,7 +95,6 @@ export function desiredDashboardBody(project: Project, entry: ProjectDashboard):
     name: dashboard.name,
     description: dashboard.description ?? null,
     collection: ref('collection', dashboard.collection),
-    caveats: managedMarker(project.config.project, dashboard.key),
     width: dashboard.width,
     auto_apply_filters: dashboard.auto_apply_filters,
     parameters: dashboard.filters.map(parameter),
@@ -138,7 +139,6 @@ export function normalizeDashboard(raw: Record<string, unknown>, refs: RefIndex)
     name: raw.name as string,
     description: (raw.description as string | null) ?? null,
     collection: refs.toRef('collection', raw.collection_id as number | null),
-    caveats: (raw.caveats as string | null) ?? '',
     width: (raw.width as string) ?? 'fixed',
     auto_apply_filters: (raw.auto_apply_filters as boolean) ?? true,
     parameters: ((raw.parameters ?? []) as Array<Record<string, unknown>>).map((p) => {

@@ -25,7 +25,7 @@ export const cardHandler: ResourceHandler<CardBody, LiveCard> = {
     })),
   async read(ctx) {
     const project = ctx.project.config.project;
-    const keyOf = new Map([...ctx.project.cards.keys()].map((key) => [entityIdFor(project, 'card', key), key]));
+    const keyOf = new Map([...ctx.project.cards.values()].map(({ card }) => [identityOf(project, card), card.key]));
     // Two bulk calls, whatever the number of cards: active ones and the Trash.
     const [active, archived] = await Promise.all([
       ctx.api.get<LiveCard[]>('/api/card', { params: { f: 'all' } }),
@@ -33,7 +33,8 @@ export const cardHandler: ResourceHandler<CardBody, LiveCard> = {
     ]);
     const out: LiveObject<LiveCard>[] = [];
     for (const card of [...active, ...archived]) {
-      if (!isManagedEntityId(project, card.entity_id)) continue;
+      // Ours: derived from this project's keys, or adopted by `entity_id` in the files (onboarding).
+      if (!isManagedEntityId(project, card.entity_id) && !keyOf.has(card.entity_id)) continue;
       const key = keyOf.get(card.entity_id) ?? `removed-${card.entity_id}`;
       if (keyOf.has(card.entity_id)) {
         ctx.refs.set('card', key, card.id);
@@ -59,7 +60,7 @@ export const cardHandler: ResourceHandler<CardBody, LiveCard> = {
     return body;
   },
   async create(desired, ctx) {
-    const entityId = entityIdFor(ctx.project.config.project, 'card', desired.key);
+    const entityId = identityOf(ctx.project.config.project, ctx.project.cards.get(desired.key)?.card ?? { key: desired.key });
     let id: number;
     try {
       id = (await ctx.api.post<{ id: number }>('/api/card', { ...requestBody(desired, ctx), entity_id: entityId })).id;
@@ -78,6 +79,10 @@ export const cardHandler: ResourceHandler<CardBody, LiveCard> = {
     await ctx.api.put(`/api/card/${live.id}`, { archived: true });
   },
 };
+
+function identityOf(project: string, card: { key: string; entity_id?: string }): string {
+  return card.entity_id ?? entityIdFor(project, 'card', card.key);
+}
 
 function requestBody(desired: DesiredObject<CardBody>, ctx: ApplyContext): Record<string, unknown> {
   const { columns, collection, ...rest } = resolveRefs(desired.body, ctx.refs) as unknown as CardBody & { collection: number | null };

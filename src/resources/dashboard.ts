@@ -1,4 +1,4 @@
-import { desiredDashboardBody, normalizeDashboard, parseMarker, type DashboardBody } from '../core/dashboard-body.ts';
+import { desiredDashboardBody, managedMarker, normalizeDashboard, parseMarker, type DashboardBody } from '../core/dashboard-body.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
@@ -89,7 +89,7 @@ async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashbo
     name: body.name,
     description: body.description,
     collection_id: body.collection,
-    caveats: body.caveats,
+    caveats: managedMarker(ctx.project.config.project, desired.key),
     width: body.width,
     auto_apply_filters: body.auto_apply_filters,
     parameters: body.parameters,

@@ -83,6 +83,11 @@ const cardFields = {
   params: z.record(z.string().regex(/^[A-Za-z_]\w*$/), NativeParam).optional(),
   visualization: VisualizationSettings.optional(),
   columns: z.record(z.string(), ColumnMetadata).optional().describe('models only: column metadata by column name'),
+  entity_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{21}$/, 'an entity_id is 21 characters: letters, digits, _ and -')
+    .optional()
+    .describe('adopt an existing Metabase card instead of creating one (written by mb-sync pull)'),
 };
 
 /** A saved question or model, defined on its own (models/*.yaml, alerts) or inline on a dashboard. */

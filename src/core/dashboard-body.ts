@@ -55,7 +55,7 @@ function sectionOf(type: string): string {
 }
 
 function parameter(filter: DashboardFilterT): ParameterBody {
-  const p: ParameterBody = { id: filter.key, name: filter.name, slug: filter.key, type: filter.type, sectionId: sectionOf(filter.type) };
+  const p: ParameterBody = { id: filter.key, name: filter.name, slug: filter.slug ?? filter.key, type: filter.type, sectionId: sectionOf(filter.type) };
   if (filter.default !== undefined) p.default = filter.default;
   if (filter.required) p.required = true;
   if (filter.multiple !== undefined) p.isMultiSelect = filter.multiple;

@@ -2,7 +2,8 @@ import { isRef, type RefIndex } from './refs.ts';
 
 /** Options the server adds on read that say nothing about what the query means. */
 const SERVER_OPTIONS = new Set(['lib/uuid', 'base-type', 'effective-type', 'ident']);
-const TAG_KEYS = ['id', 'name', 'display-name', 'type', 'dimension', 'widget-type', 'default', 'required', 'card-id', 'snippet-name', 'snippet-id'];
+// Tag ids are not compared: nothing mb-sync manages refers to them (mappings use tag names).
+const TAG_KEYS = ['name', 'display-name', 'type', 'dimension', 'widget-type', 'default', 'required', 'card-id', 'snippet-name', 'snippet-id'];
 
 /**
  * A query in one canonical form for comparison, both for what the files compile to and for what
@@ -22,6 +23,19 @@ export function normalizeQuery(query: unknown, refs?: RefIndex): unknown {
 
 function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // An ordering by an aggregation points at its lib/uuid: compare by position instead, since the
+  // uuid is minted by whoever wrote the query.
+  const aggregations = Array.isArray(stage.aggregation) ? (stage.aggregation as unknown[][]) : [];
+  const position = new Map(aggregations.map((a, i) => [(a[1] as Record<string, unknown> | undefined)?.['lib/uuid'], i]));
+  if (Array.isArray(stage['order-by'])) {
+    stage = {
+      ...stage,
+      'order-by': (stage['order-by'] as unknown[][]).map((o) => {
+        const target = o[2] as unknown[] | undefined;
+        return Array.isArray(target) && target[0] === 'aggregation' && position.has(target[2]) ? [o[0], o[1], ['aggregation', target[1], position.get(target[2])]] : o;
+      }),
+    };
+  }
   for (const [key, value] of Object.entries(stage)) {
     if (value === undefined || value === null) continue;
     if (key === 'source-table') out[key] = idToRef(value, 'table', refs);

@@ -14,6 +14,7 @@ export const DashboardFilter = z
   .object({
     key: Key.describe('becomes the parameter id and slug: keep it stable (subscriptions refer to it)'),
     name: NonBlank,
+    slug: z.string().regex(/^[a-z0-9_-]+$/).optional().describe('the filter in URLs; defaults to the key'),
     type: ParameterType,
     default: z.unknown().optional(),
     required: z.boolean().optional(),

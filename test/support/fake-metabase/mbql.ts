@@ -15,7 +15,13 @@ export function normalizeQueryOnWrite(query: unknown, state: FakeState): Record<
     mbql5 = structuredClone(q);
   } else if (q.type === 'native') {
     const native = (q.native ?? {}) as Record<string, unknown>;
-    mbql5 = { 'lib/type': 'mbql/query', database: q.database, stages: [{ 'lib/type': 'mbql.stage/native', native: native.query, 'template-tags': native['template-tags'] ?? {} }] };
+    const tags = (native['template-tags'] ?? {}) as Record<string, Record<string, unknown>>;
+    // Legacy field refs put options last; MBQL 5 puts them second.
+    for (const tag of Object.values(tags)) {
+      const d = tag.dimension as unknown[] | undefined;
+      if (Array.isArray(d) && d[0] === 'field' && typeof d[1] === 'number') tag.dimension = ['field', d[2] ?? {}, d[1]];
+    }
+    mbql5 = { 'lib/type': 'mbql/query', database: q.database, stages: [{ 'lib/type': 'mbql.stage/native', native: native.query, 'template-tags': tags }] };
   } else if (q.type === 'query') {
     const inner = (q.query ?? {}) as Record<string, unknown>;
     mbql5 = { 'lib/type': 'mbql/query', database: q.database, stages: [{ 'lib/type': 'mbql.stage/mbql', ...legacyStage(inner) }] };

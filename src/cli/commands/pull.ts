@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { MbSyncError } from '../../core/errors.ts';
+import { openTarget } from '../../engine/open-target.ts';
+import { pull } from '../../engine/pull.ts';
+import { globalOptions } from './global-options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('pull')
+    .description('write YAML from dashboards that already exist in Metabase (onboarding)')
+    .option('-d, --dashboard <name-or-id...>', 'dashboards to pull, by name or id')
+    .option('--out <dir>', 'where to write the files', 'dashboards')
+    .action(async (options: { dashboard?: string[]; out: string }, command: Command) => {
+      if (!options.dashboard?.length) throw new MbSyncError('CONFIG_INVALID', 'say which dashboards to pull: --dashboard NAME|ID …');
+      const target = await openTarget(globalOptions(command));
+      const result = await pull(target, { dashboards: options.dashboard, outDir: options.out });
+      for (const file of result.files) process.stderr.write(`✓ wrote ${file}\n`);
+      for (const skipped of result.skipped) process.stderr.write(`! skipped ${skipped} (the YAML cannot express it yet)\n`);
+      process.stderr.write('Next: check the collection keys exist in metabase.config.yaml, then `mb-sync plan` should show no change for these dashboards.\n');
+    });
+}

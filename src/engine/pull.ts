@@ -1,0 +1,48 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { MbSyncError } from '../core/errors.ts';
+import { mapLimit } from '../core/map-limit.ts';
+import { pullDashboard } from '../core/pull-dashboard.ts';
+import { collectionHandler } from '../resources/collection.ts';
+import { databaseHandler } from '../resources/database.ts';
+import { readLive } from './read-live.ts';
+import type { Target } from './open-target.ts';
+
+export interface PullResult {
+  files: string[];
+  skipped: string[];
+}
+
+/**
+ * Onboarding: dashboards that exist in Metabase written as YAML in the project's format, so that
+ * `plan` right after shows no change for them. Selected by name or id; several at once.
+ */
+export async function pull(target: Target, options: { dashboards: string[]; outDir: string }): Promise<PullResult> {
+  const { api, project } = target;
+  const { refs } = await readLive([databaseHandler, collectionHandler], { api, project, server: target.server });
+  // Names are looked up in the project's collections and the root collection; ids work anywhere.
+  const byName = options.dashboards.some((d) => !/^\d+$/.test(d))
+    ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], 4, (id) =>
+        api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] } }))).flatMap((page) => page.data)
+    : [];
+  const wanted = options.dashboards.map((selector) => {
+    if (/^\d+$/.test(selector)) return Number(selector);
+    const match = byName.find((d) => d.model === 'dashboard' && d.name === selector);
+    if (!match) throw new MbSyncError('REFERENCE_UNKNOWN', `no dashboard named "${selector}" in the project's collections on ${target.url}`, { hint: 'pass its id instead (the number in its URL)' });
+    return match.id;
+  });
+  const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
+  const dashboards = await mapLimit(wanted, 4, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`));
+  await mkdir(options.outDir, { recursive: true });
+  const result: PullResult = { files: [], skipped: [] };
+  for (const raw of dashboards) {
+    const pulled = pullDashboard(raw, refs, project.config, used);
+    const file = join(options.outDir, `${pulled.key}.yaml`);
+    const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
+    await writeFile(file, header + stringify(pulled.document, { lineWidth: 0 }));
+    result.files.push(file);
+    result.skipped.push(...pulled.skipped.map((s) => `${pulled.key}: ${s}`));
+  }
+  return result;
+}

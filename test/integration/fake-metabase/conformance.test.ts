@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+
+// What the fake must do because the real API does it (metabase-api.md): if one of these breaks,
+// end-to-end tests would pass against behaviour no real server has.
+let fake: FakeMetabase;
+const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${fake.url}${path}`, { method, headers: { 'Content-Type': 'application/json', 'x-api-key': fake.apiKey, ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are probed freely here
+  return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: json as Record<string, any> };
+};
+
+beforeEach(async () => {
+  fake = await startFakeMetabase({ catalog: { 'db/phoenix': { password: 'pw', tables: [{ schema: 'analytics', name: 'v', columns: [{ name: 'd', base_type: 'type/Date', database_type: 'date' }] }] } }, syncPolls: 1 });
+});
+afterEach(async () => fake.close());
+
+describe('the fake Metabase', () => {
+  it('answers errors the way Metabase does', async () => {
+    expect(await call('GET', '/api/card/999')).toMatchObject({ status: 404, text: 'Not found.', type: expect.stringContaining('text/plain') });
+    expect(await call('GET', '/api/nope')).toMatchObject({ status: 404, text: 'API endpoint does not exist.' });
+    expect(await call('GET', '/api/card', undefined, { 'x-api-key': 'wrong' })).toMatchObject({ status: 401, text: 'Unauthenticated' });
+    const invalid = await call('POST', '/api/dashboard', { name: ' ' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.errors).toEqual({ name: 'value must be a non-blank string.' });
+    expect(invalid.json['specific-errors']).toBeDefined();
+    expect((await call('POST', '/api/dashboard', { name: 'x', parameters: [{ id: 'p', type: 'date/whenever' }] })).status).toBe(400);
+  });
+
+  it('tests the connection, redacts the password, and keeps it when the placeholder is sent back', async () => {
+    expect((await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'wrong' } })).status).toBe(400);
+    const db = await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'pw', 'schema-filters-type': 'inclusion', 'schema-filters-patterns': 'analytics' } });
+    expect(db.json.details.password).toBe('**MetabasePass**');
+    expect((await call('PUT', `/api/database/${db.json.id}`, { details: { password: '**MetabasePass**', ssl: false } })).status).toBe(200);
+    expect(fake.state.databases.get(db.json.id)!.details).toMatchObject({ password: 'pw', ssl: false, host: 'db' });
+    // The sync makes tables appear only after a while.
+    expect((await call('GET', `/api/database/${db.json.id}/metadata`)).json.tables).toHaveLength(1);
+  });
+
+  it('replaces dashcards and tabs as whole arrays: a PUT without tabs deletes them and their cards', async () => {
+    const d = (await call('POST', '/api/dashboard', { name: 'd' })).json;
+    const put = await call('PUT', `/api/dashboard/${d.id}`, { tabs: [{ id: -1, name: 'A' }, { id: -2, name: 'B' }], dashcards: [
+      { id: -1, card_id: null, dashboard_tab_id: -1, row: 0, col: 0, size_x: 4, size_y: 1, visualization_settings: { text: 'a' } },
+      { id: -2, card_id: null, dashboard_tab_id: -2, row: 0, col: 0, size_x: 4, size_y: 1, visualization_settings: { text: 'b' } }] });
+    expect(put.json.tabs).toHaveLength(2);
+    expect(put.json.dashcards).toHaveLength(2);
+    expect((await call('PUT', `/api/dashboard/${d.id}`, { tabs: put.json.tabs, dashcards: [{ id: -9, card_id: null, row: 0, col: 0, size_x: 4, size_y: 1 }] })).status).toBe(400);
+    const kept = put.json.dashcards[0];
+    const again = await call('PUT', `/api/dashboard/${d.id}`, { tabs: put.json.tabs, dashcards: [kept] });
+    expect(again.json.dashcards.map((c: { id: number }) => c.id)).toEqual([kept.id]);
+    const withoutTabs = await call('PUT', `/api/dashboard/${d.id}`, { dashcards: [{ ...kept, dashboard_tab_id: null }] });
+    expect(withoutTabs.json.tabs).toEqual([]);
+    expect(withoutTabs.json.dashcards).toHaveLength(1);
+    expect(withoutTabs.json.dashcards[0].id).not.toBe(kept.id);
+  });
+
+  it('stores queries as MBQL 5 with lib/uuid and field types, and returns 0.63 template tags as a list', async () => {
+    const db = (await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'pw' } })).json;
+    await call('GET', `/api/database/${db.id}/metadata`);
+    const field = [...fake.state.fields.values()][0]!;
+    const card = await call('POST', '/api/card', { name: 'c', display: 'table', visualization_settings: {}, dataset_query: { type: 'native', database: db.id, native: { query: 'SELECT 1 WHERE {{d}}', 'template-tags': { d: { name: 'd', 'display-name': 'D', type: 'dimension', dimension: ['field', field.id, null], 'widget-type': 'date/all-options' } } } } });
+    const stage = card.json.dataset_query.stages[0];
+    expect(stage['lib/type']).toBe('mbql.stage/native');
+    expect(stage['template-tags'].d.dimension).toEqual(['field', expect.objectContaining({ 'lib/uuid': expect.any(String), 'base-type': 'type/Date' }), field.id]);
+    expect(card.json.parameters[0]).toMatchObject({ slug: 'd', type: 'date/all-options', target: ['dimension', ['template-tag', 'd']] });
+    expect((await call('POST', '/api/card', { name: 'c', display: 'table', visualization_settings: {}, dataset_query: {} })).status).toBe(400);
+    const eid = 'abcdefghijklmnopqrstu';
+    expect((await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query })).status).toBe(200);
+    expect((await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query })).status).toBe(400);
+    await fake.close();
+    fake = await startFakeMetabase({ version: 'v0.63.2' });
+    fake.state.databases.set(1, { id: 1, name: 'x', details: {} });
+    const listed = await call('POST', '/api/card', { name: 'c', display: 'table', visualization_settings: {}, dataset_query: { type: 'native', database: 1, native: { query: 'SELECT {{n}}', 'template-tags': { n: { name: 'n', type: 'number' } } } } });
+    expect(Array.isArray(listed.json.dataset_query.stages[0]['template-tags'])).toBe(true);
+    expect((await call('GET', '/api/card/999')).json).toEqual({ message: 'Not found.' });
+  });
+
+  it('gives omitted pulse keys their defaults, 500s on a channel without enabled, and 409s a stale graph', async () => {
+    const base = { name: 'p', cards: [{ id: 1, include_csv: false, include_xls: false }], channels: [{ channel_type: 'email', schedule_type: 'daily', schedule_hour: 8, recipients: [] }] };
+    expect((await call('POST', '/api/pulse', base)).status).toBe(500);
+    const pulse = (await call('POST', '/api/pulse', { ...base, channels: [{ ...base.channels[0], enabled: true }] })).json;
+    await call('PUT', `/api/pulse/${pulse.id}`, { archived: true });
+    expect((await call('PUT', `/api/pulse/${pulse.id}`, { name: 'renamed' })).json.archived).toBe(false);
+    const graph = (await call('GET', '/api/collection/graph')).json;
+    const collection = (await call('POST', '/api/collection', { name: 'c' })).json;
+    expect((await call('PUT', '/api/collection/graph', { revision: graph.revision, groups: { 1: { [collection.id]: 'read' } } })).status).toBe(200);
+    expect((await call('PUT', '/api/collection/graph', { revision: graph.revision, groups: { 1: { [collection.id]: 'none' } } })).status).toBe(409);
+  });
+});

@@ -38,9 +38,12 @@ function renderAction(action: Action, style: Style): string[] {
   const id = action.id === undefined ? '' : style.dim(` (id ${action.id})`);
   const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
   for (const change of action.changes) lines.push(...renderChange(change));
-  if (action.knownAfterApply?.length) {
-    lines.push(style.dim(`    (known after apply: ${action.knownAfterApply.join(', ')})`));
-  }
+  const pending = action.knownAfterApply ?? [];
+  const afterSync = pending.filter((r) => r.startsWith('table:') || r.startsWith('field:'));
+  const afterApply = pending.filter((r) => !afterSync.includes(r));
+  // Tables and fields get their ids from Metabase's sync of the database, during the apply.
+  if (afterSync.length) lines.push(style.dim(`    (known after sync: ${afterSync.join(', ')})`));
+  if (afterApply.length) lines.push(style.dim(`    (known after apply: ${afterApply.join(', ')})`));
   if (action.note) lines.push(style.dim(`    ${action.note}`));
   return lines;
 }

@@ -41,7 +41,7 @@ describe('renderPlanText', () => {
     expect(text).toContain('- FROM a');
     expect(text).toContain('+ FROM b');
     expect(text).toContain('collection: collection#3 → collection:phoenix');
-    expect(text).toContain('(known after apply: field:analytics.vw_x.col)');
+    expect(text).toContain('(known after sync: field:analytics.vw_x.col)');
     expect(text).not.toContain('card.same');
   });
   it('lists removed objects apart and ends with the summary', () => {

@@ -6,6 +6,32 @@ import type { RefIndex } from '../core/refs.ts';
 import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
 import type { DesiredObject, LiveObject, ResourceHandler } from '../resources/types.ts';
 import { readLive } from './read-live.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { collectRefs, parseRef } from '../core/refs.ts';
+import { didYouMean } from '../core/suggest.ts';
+
+/**
+ * A column missing from a table Metabase already knows is a mistake in the files, not something
+ * the sync will bring: say so now, with the nearest names, before anything is written. (A table
+ * Metabase does not know yet may be a new view: that one waits for the sync.)
+ */
+function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefIndex): void {
+  const issues: ConfigIssue[] = [];
+  const fields = refs.names('field');
+  for (const [kind, objects] of desired) {
+    for (const object of objects) {
+      for (const r of collectRefs(object.body)) {
+        const { kind: refKind, name } = parseRef({ $ref: r });
+        if (refKind !== 'field' || refs.has('field', name)) continue;
+        const table = name.split('.').slice(0, 2).join('.');
+        if (!refs.has('table', table)) continue;
+        const candidates = fields.filter((f) => f.startsWith(`${table}.`));
+        issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: Metabase has no column ${name}${didYouMean(name, candidates)}` });
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
 
 export interface PlanInput {
   project: Project;
@@ -33,6 +59,8 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const desired = new Map(
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );
+
+  assertKnownColumns(desired, refs);
 
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,

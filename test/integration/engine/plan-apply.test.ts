@@ -113,3 +113,35 @@ describe('faults, unmanaged objects and archiving', () => {
     expect((db.details as Record<string, unknown>).password).toBe(DB_PASSWORD);
   });
 });
+
+describe('names checked against the live Metabase, and e-mail', () => {
+  it('refuses a column the synced table does not have, with the nearest names, before writing', async () => {
+    await (await openSession(fake, project.root, env)).apply();
+    const typo = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('aggregate: [sum(total_spent)]', 'aggregate: [sum(total_spend)]').replace('order_by: [-sum(total_spent)]', 'order_by: [-sum(total_spend)]') });
+    try {
+      fake.resetLog();
+      const error = await (await openSession(fake, typo.root, env)).plan().catch((e: unknown) => e as Error);
+      expect(String((error as Error).message)).toMatch(/dashboards\/energie\.yaml:\d+: cards\[1\]: card\.spend-by-module: Metabase has no column analytics\.vw_daily_energy_ledger\.total_spend — did you mean analytics\.vw_daily_energy_ledger\.total_spent/);
+      expect(fake.writes()).toBe(0);
+    } finally {
+      await typo.cleanup();
+    }
+  });
+
+  it('refuses alerts and subscriptions when Metabase has no e-mail, unless require_email is false', async () => {
+    fake.state.settings['email-configured?'] = false;
+    const refused = await (await openSession(fake, project.root, env)).apply();
+    expect(refused.result.failed.map((f) => f.address)).toEqual(['subscription.energie/weekly']);
+    expect(refused.result.failed[0]!.error).toContain('no e-mail (SMTP) configured');
+    expect(fake.state.pulses.size).toBe(0);
+    const relaxed = await writeProject({ ...files, 'metabase.config.yaml': files['metabase.config.yaml']!.replace('project: phoenix', 'project: phoenix\nrequire_email: false') });
+    try {
+      const applied = await (await openSession(fake, relaxed.root, env)).apply();
+      expect(applied.result.failed).toEqual([]);
+      expect(applied.events.some((e) => e.type === 'info' && e.message.includes('no e-mail configured'))).toBe(true);
+      expect(fake.state.notifications.size).toBe(1);
+    } finally {
+      await relaxed.cleanup();
+    }
+  });
+});

@@ -64,18 +64,16 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     }));
   },
   async read(ctx) {
-    const out = [];
-    for (const { dashboard } of ctx.project.dashboards) {
-      if (dashboard.subscriptions.length === 0) continue;
-      const id = ctx.refs.id('dashboard', dashboard.key);
-      if (id === undefined) continue;
-      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: id } });
-      for (const s of dashboard.subscriptions) {
+    // One list per dashboard that has subscriptions, read concurrently.
+    const dashboards = ctx.project.dashboards.map((d) => d.dashboard).filter((d) => d.subscriptions.length > 0 && ctx.refs.has('dashboard', d.key));
+    const found = await mapLimit(dashboards, 8, async (dashboard) => {
+      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: ctx.refs.id('dashboard', dashboard.key)! } });
+      return dashboard.subscriptions.flatMap((s) => {
         const pulse = pulses.find((p) => p.name === (s.name ?? dashboard.name));
-        if (pulse) out.push({ key: `${dashboard.key}/${s.key}`, id: pulse.id, raw: pulse, managed: true });
-      }
-    }
-    return out;
+        return pulse ? [{ key: `${dashboard.key}/${s.key}`, id: pulse.id, raw: pulse, managed: true }] : [];
+      });
+    });
+    return found.flat();
   },
   normalize(live, refs) {
     const pulse = live.raw;

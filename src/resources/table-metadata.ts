@@ -1,10 +1,13 @@
 import type { ProjectConfigT } from '../config/schema/project.ts';
+import { ref, type Ref } from '../core/refs.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
 import type { ApplyContext, ResourceHandler } from './types.ts';
 
 type Attributes = Record<string, unknown>;
 interface TableBody {
+  /** Which table: on a fresh database it is "known after sync" in the plan. */
+  ref: Ref;
   table: Attributes;
   columns: Record<string, Attributes>;
 }
@@ -25,7 +28,7 @@ function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: 
       if (c.values !== undefined) attrs.has_field_values = c.values;
       return [name, attrs];
     }));
-    return { key, body: { table, columns } };
+    return { key, body: { ref: ref('table', key), table, columns } };
   });
 }
 
@@ -46,9 +49,10 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
       return table ? [{ key, id: table.id, raw: { table, wanted: body }, managed: true }] : [];
     });
   },
-  normalize(live) {
+  normalize(live, refs) {
     const { table, wanted } = live.raw;
     return {
+      ref: refs.toRef('table', table.id)!,
       table: pick(table as unknown as Record<string, unknown>, Object.keys(wanted.table)),
       columns: Object.fromEntries(Object.entries(wanted.columns).map(([name, attrs]) => {
         const field = table.fields.find((f) => f.name === name);

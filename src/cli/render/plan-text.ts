@@ -37,6 +37,8 @@ function renderAction(action: Action, style: Style): string[] {
   const paint = action.op === 'create' ? style.green : action.op === 'archive' ? style.red : style.yellow;
   const id = action.id === undefined ? '' : style.dim(` (id ${action.id})`);
   const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
+  const name = (action.desired as { name?: unknown } | undefined)?.name;
+  if (action.op === 'create' && typeof name === 'string') lines.push(`    name: ${formatValue(name)}`);
   for (const change of action.changes) lines.push(...renderChange(change));
   const pending = action.knownAfterApply ?? [];
   const afterSync = pending.filter((r) => r.startsWith('table:') || r.startsWith('field:'));

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { pullDashboard } from '../core/pull-dashboard.ts';
@@ -40,9 +40,23 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     const pulled = pullDashboard(raw, refs, project.config, used);
     const file = join(options.outDir, `${pulled.key}.yaml`);
     const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
-    await writeFile(file, header + stringify(pulled.document, { lineWidth: 0 }));
+    await writeFile(file, header + toYaml(pulled.document));
     result.files.push(file);
     result.skipped.push(...pulled.skipped.map((s) => `${pulled.key}: ${s}`));
   }
   return result;
+}
+
+/** Written the way people write these files: layouts and short lists on one line. */
+function toYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'layout' && isMap(pair.value)) pair.value.flow = true;
+    },
+    Seq(_key, seq) {
+      if (seq.items.every((item) => isScalar(item) || (isSeq(item) && item.items.every(isScalar)))) seq.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

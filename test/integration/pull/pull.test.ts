@@ -65,7 +65,7 @@ describe.each(['v0.58.15', 'v0.63.2'])('mb-sync pull on Metabase %s', (version) 
     expect(await readdir(join(project.root, 'dashboards'))).toContain('packs-fait-main.yaml');
     const yaml = await readFile(join(project.root, 'dashboards/packs-fait-main.yaml'), 'utf8');
     expect(yaml).toContain('source: analytics.vw_pack_funnel');
-    expect(yaml).toContain('- event_date:week');
+    expect(yaml).toContain('breakout: [ event_date:week, pack_id ]');
     expect(yaml).toContain('field: analytics.vw_pack_funnel.event_date');
 
     const session = await openSession(fake, project.root, env);

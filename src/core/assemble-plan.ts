@@ -6,7 +6,7 @@ import { collectRefs, type RefIndex, parseRef } from './refs.ts';
 export interface KindState {
   kind: string;
   desired: Array<{ key: string; body: unknown }>;
-  live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; body: unknown }>;
+  live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; duplicateOf?: string; body: unknown }>;
 }
 
 export interface AssembleOptions {
@@ -42,6 +42,11 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
     for (const live of state.live) {
       if (!live.managed || live.archived || wanted.has(live.key)) continue;
       const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, id: live.id, op: 'archive', changes: [] };
+      if (live.duplicateOf !== undefined) {
+        // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
+        actions.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
+        continue;
+      }
       if (options.allowArchive) actions.push(action);
       else orphans.push({ ...action, note: 'no longer in the files; archived only with --allow-archive' });
     }

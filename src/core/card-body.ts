@@ -1,11 +1,11 @@
 import type { CardT } from '../config/schema/card.ts';
-import { compileStructuredQuery } from './compile-query.ts';
+import { compileStructuredQuery, STAGE_SOURCES } from './compile-query.ts';
 import { compileNativeQuery } from './native-query.ts';
 import { normalizeQuery } from './normalize-query.ts';
 import type { ProjectCard } from './project.ts';
 import { ref, type Ref } from './refs.ts';
 
-/** A card as mb-sync compares it: what the files manage, ids as refs. */
+/** A card as mb-sync compares it: what the files manage, ids as refs, server-chosen details dropped. */
 export interface CardBody {
   name: string;
   description: string | null;
@@ -18,24 +18,92 @@ export interface CardBody {
   columns?: Record<string, Record<string, unknown>>;
 }
 
-export function desiredCardBody(project: string, database: string, entry: ProjectCard): CardBody {
+/**
+ * What is sent: the card as `POST/PUT /api/card` documents it, with refs where ids go. The query is
+ * complete MBQL 5 (uuids, template-tag ids); `result_metadata` is completed at apply time from
+ * what the server computed, since Metabase wants whole columns (`analyze/query_results.clj`).
+ */
+export interface CardWire {
+  name: string;
+  description: string | null;
+  type: string;
+  display: string;
+  collection_id: Ref | null;
+  visualization_settings: Record<string, unknown>;
+  dataset_query: Record<string, unknown>;
+}
+
+export interface CompiledCard {
+  wire: CardWire;
+  compare: CardBody;
+  /** Request-body path prefix (`dataset_query.stages.0.order-by.1`) → YAML path inside the card. */
+  sources: Record<string, string>;
+}
+
+export function compileCard(project: string, database: string, entry: ProjectCard): CompiledCard {
   const { card } = entry;
   const where = `${entry.origin.file}${entry.origin.path ? ` ${entry.origin.path}` : ''}`;
   const query = card.sql !== undefined
     ? compileNativeQuery({ project, cardKey: card.key, database, sql: card.sql, params: card.params ?? {} })
     : compileStructuredQuery({ project, cardKey: card.key, database, query: card.query!, where });
-  const body: CardBody = {
+  const wire: CardWire = {
     name: card.name,
     description: card.description ?? null,
     type: card.type,
     // Metabase forces models to display as a table.
     display: card.type === 'model' ? 'table' : card.display,
-    collection: ref('collection', entry.collection),
+    collection_id: ref('collection', entry.collection),
     visualization_settings: card.visualization ?? {},
+    dataset_query: query,
+  };
+  const compare: CardBody = {
+    name: wire.name,
+    description: wire.description,
+    type: wire.type,
+    display: wire.display,
+    collection: wire.collection_id,
+    visualization_settings: wire.visualization_settings,
     dataset_query: normalizeQuery(query),
   };
-  if (card.type === 'model') body.columns = modelColumns(card);
-  return body;
+  if (card.type === 'model') compare.columns = modelColumns(card);
+  return { wire, compare, sources: sourcesOf(card) };
+}
+
+function sourcesOf(card: CardT): Record<string, string> {
+  const sources: Record<string, string> = {
+    name: 'name',
+    description: 'description',
+    display: 'display',
+    type: 'type',
+    collection_id: 'collection',
+    visualization_settings: 'visualization',
+    result_metadata: 'columns',
+  };
+  if (card.sql !== undefined) {
+    sources['dataset_query.stages.0.native'] = 'sql';
+    for (const name of Object.keys(card.params ?? {})) sources[`dataset_query.stages.0.template-tags.${name}`] = `params.${name}`;
+    sources['dataset_query.stages.0.template-tags'] = 'sql';
+  } else {
+    for (const [key, yaml] of Object.entries(STAGE_SOURCES)) sources[`dataset_query.stages.0.${key}`] = yaml;
+    Object.keys(card.query?.expressions ?? {}).forEach((name, i) => (sources[`dataset_query.stages.0.expressions.${i}`] = `query.expressions.${name}`));
+  }
+  sources.dataset_query = card.sql !== undefined ? 'sql' : 'query';
+  return sources;
+}
+
+/**
+ * The YAML path a request-body path came from: the longest known prefix, with the indexes that
+ * follow it kept (`dataset_query.stages.0.order-by.0.2` → `query.order_by[0]`).
+ */
+export function locateSource(sources: Record<string, string>, path: Array<string | number>): string | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const prefix = path.slice(0, n).join('.');
+    const yaml = sources[prefix];
+    if (yaml === undefined) continue;
+    const next = path[n];
+    return typeof next === 'number' && /(aggregate|breakout|filter|order_by|fields)$/.test(yaml) ? `${yaml}[${next}]` : yaml;
+  }
+  return undefined;
 }
 
 function modelColumns(card: CardT): Record<string, Record<string, unknown>> {
@@ -49,7 +117,13 @@ function modelColumns(card: CardT): Record<string, Record<string, unknown>> {
   }));
 }
 
-/** result_metadata entries carrying the model's column edits (Metabase keeps them as overrides). */
-export function resultMetadataFor(columns: Record<string, Record<string, unknown>>): Array<Record<string, unknown>> {
-  return Object.entries(columns).map(([name, attrs]) => ({ name, ...attrs }));
+/**
+ * A model's `result_metadata` to send: every column the server computed (Metabase validates whole
+ * columns: name, display_name, base_type…), with the edits the files make laid over them.
+ */
+export function overlayColumns(live: ReadonlyArray<Record<string, unknown>>, edits: Record<string, Record<string, unknown>>): Array<Record<string, unknown>> {
+  return live.map((column) => {
+    const edit = edits[String(column.name)];
+    return edit === undefined ? column : { ...column, ...edit };
+  });
 }

@@ -4,10 +4,16 @@ import { ref } from './refs.ts';
 import { stableUuid } from './stable-uuid.ts';
 
 /**
- * Query-builder YAML → MBQL 5 with symbolic refs (0.57+ stores MBQL 5; clauses are
- * `[op, {options}, ...args]`). Column names are relative to `source` unless written
- * `schema.table.column`. In filters the first argument is a column and the rest are literals; in
- * expressions every string is a column and `{ value: "…" }` is a literal string.
+ * Query-builder YAML → the wire form of an MBQL 5 query, with symbolic refs for ids: complete as
+ * Metabase stores it (0.57+), so it can be sent as is. Every clause is `[op, {options}, ...args]`
+ * with a `lib/uuid` derived from (project, card, position), so a re-apply sends the same query; an
+ * ordering by an aggregation points at that aggregation's `lib/uuid` (`lib/schema/ref.cljc`); a
+ * column of a saved question is referred to by name with its `base-type`. Comparison never sees
+ * this form directly: `normalizeQuery` makes the compare form of both sides.
+ *
+ * Column names are relative to `source` unless written `schema.table.column`. In filters the first
+ * argument is a column and the rest are literals; in expressions every string is a column and
+ * `{ value: "…" }` is a literal string.
  */
 export interface CompileInput {
   project: string;
@@ -103,5 +109,37 @@ export function compileStructuredQuery(input: CompileInput): Record<string, unkn
   }
   if (query.fields) stage.fields = query.fields.map((f) => column(f));
   if (query.limit !== undefined) stage.limit = query.limit;
+  addClauseUuids(stage, (path) => stableUuid(input.project, input.cardKey, 'clause', path));
   return { 'lib/type': 'mbql/query', database: ref('database', input.database), stages: [stage] };
+}
+
+/** Where each part of a compiled stage came from in the card's YAML, for server errors. */
+export const STAGE_SOURCES: Record<string, string> = {
+  'source-table': 'query.source',
+  'source-card': 'query.source',
+  aggregation: 'query.aggregate',
+  breakout: 'query.breakout',
+  filters: 'query.filter',
+  'order-by': 'query.order_by',
+  fields: 'query.fields',
+  limit: 'query.limit',
+  expressions: 'query.expressions',
+};
+
+/**
+ * Gives every clause without one a `lib/uuid` derived from its position (Metabase mints random ones
+ * when they are missing; deterministic ones keep a re-applied query identical).
+ */
+export function addClauseUuids(value: unknown, uuidFor: (path: string) => string, path = ''): void {
+  if (!Array.isArray(value)) {
+    if (typeof value === 'object' && value !== null && !('$ref' in value)) {
+      for (const [key, child] of Object.entries(value)) addClauseUuids(child, uuidFor, `${path}/${key}`);
+    }
+    return;
+  }
+  const options = value[1];
+  if (typeof value[0] === 'string' && typeof options === 'object' && options !== null && !Array.isArray(options) && !('$ref' in options)) {
+    (options as Record<string, unknown>)['lib/uuid'] ??= uuidFor(path);
+  }
+  value.forEach((child, i) => addClauseUuids(child, uuidFor, `${path}/${i}`));
 }

@@ -17,8 +17,9 @@ export interface NativeCompileInput {
 }
 
 /**
- * A native card as MBQL 5 (what 0.57+ stores). Template-tag ids are derived from (project, card,
- * tag) so they stay stable across applies; dashboard mappings and the server both key on them.
+ * A native card as MBQL 5 (what 0.57+ stores), in the wire form. Every tag carries an `id`: Metabase
+ * builds the card's `parameters` from it (`queries/api/card.clj`), and dashboard filters reach the
+ * tag through those. The ids are derived from (project, card, tag) so they stay stable across applies.
  */
 export function compileNativeQuery(input: NativeCompileInput): Record<string, unknown> {
   const tags: Record<string, unknown> = {};
@@ -31,7 +32,7 @@ export function compileNativeQuery(input: NativeCompileInput): Record<string, un
       type: param.type,
     };
     if (param.type === 'dimension') {
-      tag.dimension = ['field', {}, ref('field', param.field ?? '')];
+      tag.dimension = ['field', { 'lib/uuid': stableUuid(input.project, 'template-tag', input.cardKey, name, 'dimension') }, ref('field', param.field ?? '')];
       tag['widget-type'] = param.widget ?? 'category';
     }
     if (param.default !== undefined) tag.default = param.default;

@@ -70,6 +70,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
       id: object.id,
       managed: object.managed,
       archived: object.archived,
+      ...(object.duplicateOf === undefined ? {} : { duplicateOf: object.duplicateOf }),
       body: handler.normalize(object, refs),
     })),
   }));

@@ -1,4 +1,4 @@
-import { desiredCardBody } from '../core/card-body.ts';
+import { compileCard } from '../core/card-body.ts';
 import { desiredDashboardBody } from '../core/dashboard-body.ts';
 import type { ConfigIssue } from '../core/errors.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
@@ -44,7 +44,7 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
     for (const entry of project.cards.values()) {
       let body;
       try {
-        body = desiredCardBody(project.config.project, project.config.database.key, entry);
+        body = compileCard(project.config.project, project.config.database.key, entry).compare;
       } catch (error) {
         at(entry.origin, '', (error as Error).message);
         continue;

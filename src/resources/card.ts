@@ -1,96 +1,153 @@
-import { desiredCardBody, resultMetadataFor, type CardBody } from '../core/card-body.ts';
-import { entityIdFor, isManagedEntityId } from '../core/entity-id.ts';
+import { compileCard, overlayColumns, type CardBody, type CardWire } from '../core/card-body.ts';
+import { markerState, withMarker, withoutMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs } from '../core/refs.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
+import type { MetabaseApi } from '../metabase/types.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 
-/** Which model columns and attributes the files set: the server's result_metadata has all of them. */
-const wantedColumns = new WeakMap<object, Record<string, string[]>>();
+type LiveCard = Record<string, unknown> & {
+  id: number;
+  entity_id: string;
+  name: string;
+  archived: boolean;
+  visualization_settings?: Record<string, unknown> | null;
+  result_metadata?: Array<Record<string, unknown>> | null;
+};
 
-type LiveCard = Record<string, unknown> & { id: number; entity_id: string; name: string; archived: boolean; result_metadata?: Array<Record<string, unknown>> | null };
+/** What read() learned about one live card that normalize() needs. */
+interface CardFacts {
+  /** Model columns and the attributes the files set on them (only those are compared). */
+  wantedColumns?: Record<string, string[]>;
+  identity: 'recorded' | 'unrecorded';
+}
+
+/** The compare form, plus whether the card's marker records its entity_id yet. */
+type CardState = CardBody & { identity: 'recorded' | 'unrecorded' };
 
 /**
- * Saved questions and models. Identity is a deterministic entity_id from (project, key): change a
- * card's name freely; a new key is a new card, and the old one is archived only with --allow-archive.
+ * Saved questions and models. Identity is the marker mb-sync writes in the card's
+ * visualization_settings (src/core/card-marker.ts): change a card's name or move it freely; a new
+ * key is a new card, and the old one is archived only with --allow-archive.
  */
-export const cardHandler: ResourceHandler<CardBody, LiveCard> = {
+export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
   readAfter: ['database', 'collection'],
   desired: (project) =>
-    [...project.cards.values()].map((entry) => ({
-      key: entry.card.key,
-      body: desiredCardBody(project.config.project, project.config.database.key, entry),
-      origin: entry.origin,
-    })),
+    [...project.cards.values()].map((entry) => {
+      const compiled = compileCard(project.config.project, project.config.database.key, entry);
+      return { key: entry.card.key, body: { ...compiled.compare, identity: 'recorded' as const }, wire: compiled.wire, sources: compiled.sources, origin: entry.origin };
+    }),
   async read(ctx) {
     const project = ctx.project.config.project;
-    const keyOf = new Map([...ctx.project.cards.values()].map(({ card }) => [identityOf(project, card), card.key]));
-    // Two bulk calls, whatever the number of cards: active ones and the Trash.
-    const [active, archived] = await Promise.all([
-      ctx.api.get<LiveCard[]>('/api/card', { params: { f: 'all' } }),
-      ctx.api.get<LiveCard[]>('/api/card', { params: { f: 'archived' } }),
-    ]);
+    const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
+    const cards = await listCards(ctx.api);
+    // Every card that says it is one of this project's, by key; copies made in Metabase are not.
+    const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
+    for (const card of cards) {
+      const adoptedKey = adopted.get(card.entity_id);
+      const { state, key } = markerState(project, card);
+      const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
+      if (claimKey === undefined) continue;
+      const list = claims.get(claimKey) ?? [];
+      list.push({ card, recorded: adoptedKey !== undefined || state === 'recorded' });
+      claims.set(claimKey, list);
+    }
     const out: LiveObject<LiveCard>[] = [];
-    for (const card of [...active, ...archived]) {
-      // Ours: derived from this project's keys, or adopted by `entity_id` in the files (onboarding).
-      if (!isManagedEntityId(project, card.entity_id) && !keyOf.has(card.entity_id)) continue;
-      const key = keyOf.get(card.entity_id) ?? `removed-${card.entity_id}`;
-      if (keyOf.has(card.entity_id)) {
-        ctx.refs.set('card', key, card.id);
-        const columns = ctx.project.cards.get(key)?.card.columns;
-        if (columns) wantedColumns.set(card, Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, Object.keys(c).map((k) => (k === 'visibility' ? 'visibility_type' : k))])));
+    for (const [key, list] of claims) {
+      // The one that stays: recorded before unrecorded, active before archived, oldest first.
+      list.sort((a, b) => Number(b.recorded) - Number(a.recorded) || Number(a.card.archived) - Number(b.card.archived) || a.card.id - b.card.id);
+      const [kept, ...extra] = list;
+      const columns = ctx.project.cards.get(key)?.card.columns;
+      const facts: CardFacts = {
+        identity: kept!.recorded ? 'recorded' : 'unrecorded',
+        ...(columns ? { wantedColumns: Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, Object.keys(c).map((k) => (k === 'visibility' ? 'visibility_type' : k))])) } : {}),
+      };
+      if (ctx.project.cards.has(key)) ctx.refs.set('card', key, kept!.card.id);
+      out.push({ key, id: kept!.card.id, raw: kept!.card, managed: true, archived: kept!.card.archived === true, facts });
+      // Two runs at once can both create a card: the later copies carry this project's marker
+      // and were made by mb-sync, so they are archived (the plan says so).
+      for (const { card } of extra) {
+        if (card.archived) continue;
+        out.push({ key: `${key}~${card.id}`, id: card.id, raw: card, managed: true, duplicateOf: key, facts });
       }
-      out.push({ key, id: card.id, raw: card, managed: true, archived: card.archived === true });
     }
     return out;
   },
   normalize(live, refs) {
     const card = live.raw;
-    const body: CardBody = {
+    const facts = live.facts as CardFacts | undefined;
+    const body: CardState = {
       name: card.name,
       description: (card.description as string | null) ?? null,
       type: (card.type as string) ?? 'question',
       display: card.display as string,
       collection: refs.toRef('collection', card.collection_id as number | null),
-      visualization_settings: (card.visualization_settings as Record<string, unknown>) ?? {},
+      visualization_settings: withoutMarker(card.visualization_settings),
       dataset_query: normalizeQuery(card.dataset_query, refs),
+      identity: facts?.identity ?? 'unrecorded',
     };
-    if (card.type === 'model') body.columns = liveColumns(card, wantedColumns.get(card));
+    if (card.type === 'model') body.columns = liveColumns(card, facts?.wantedColumns);
     return body;
   },
   async create(desired, ctx) {
-    const entityId = identityOf(ctx.project.config.project, ctx.project.cards.get(desired.key)?.card ?? { key: desired.key });
-    let id: number;
+    const project = ctx.project.config.project;
+    const wire = wireBody(desired, ctx);
+    const marker = { project, key: desired.key };
+    const body = { ...wire, visualization_settings: withMarker(wire.visualization_settings, marker) };
+    let created: LiveCard;
     try {
-      id = (await ctx.api.post<{ id: number }>('/api/card', { ...requestBody(desired, ctx), entity_id: entityId })).id;
+      created = await ctx.api.post<LiveCard>('/api/card', body);
     } catch (error) {
-      // The response was lost: the card may exist. Look it up by identity before anything else.
+      // The answer was lost: the card may exist. Look it up by its marker before anything else,
+      // and create it only if it is not there.
       if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
-      id = (await ctx.api.get<{ id: number }>(`/api/card/${entityId}`)).id;
+      const found = (await listCards(ctx.api)).filter((c) => !c.archived && markerState(project, c).key === desired.key && markerState(project, c).state !== 'copy').sort((a, b) => a.id - b.id)[0];
+      created = found ?? (await ctx.api.post<LiveCard>('/api/card', body));
     }
-    ctx.refs.set('card', desired.key, id);
-    return id;
+    ctx.refs.set('card', desired.key, created.id);
+    // Record the entity_id the server chose (so copies made in Metabase are told apart), and give a
+    // model its column metadata over the columns the server computed.
+    await ctx.api.put(`/api/card/${created.id}`, {
+      visualization_settings: withMarker(wire.visualization_settings, { ...marker, entity_id: created.entity_id }),
+      ...modelMetadata(desired, created),
+    });
+    return created.id;
   },
   async update(desired, live, ctx) {
-    await ctx.api.put(`/api/card/${live.id}`, { ...requestBody(desired, ctx), archived: false });
+    const wire = wireBody(desired, ctx);
+    await ctx.api.put(`/api/card/${live.id}`, {
+      ...wire,
+      visualization_settings: withMarker(wire.visualization_settings, { project: ctx.project.config.project, key: desired.key, entity_id: live.raw.entity_id }),
+      ...modelMetadata(desired, live.raw),
+      archived: false,
+    });
   },
   async archive(live, ctx) {
     await ctx.api.put(`/api/card/${live.id}`, { archived: true });
   },
 };
 
-function identityOf(project: string, card: { key: string; entity_id?: string }): string {
-  return card.entity_id ?? entityIdFor(project, 'card', card.key);
+/** Every card, active and in the Trash: two bulk calls whatever the number of cards. */
+async function listCards(api: MetabaseApi): Promise<LiveCard[]> {
+  const [active, archived] = await Promise.all([
+    api.get<LiveCard[]>('/api/card', { params: { f: 'all' } }),
+    api.get<LiveCard[]>('/api/card', { params: { f: 'archived' } }),
+  ]);
+  return [...active, ...archived];
 }
 
-function requestBody(desired: DesiredObject<CardBody>, ctx: ApplyContext): Record<string, unknown> {
-  const { columns, collection, ...rest } = resolveRefs(desired.body, ctx.refs) as unknown as CardBody & { collection: number | null };
-  return {
-    ...rest,
-    collection_id: collection,
-    ...(columns === undefined ? {} : { result_metadata: resultMetadataFor(columns) }),
-  };
+function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): CardWire {
+  return resolveRefs(desired.wire as CardWire, ctx.refs);
+}
+
+/** A model's result_metadata: the server's whole columns with the files' edits over them. */
+function modelMetadata(desired: DesiredObject<CardState>, live: LiveCard): { result_metadata?: Array<Record<string, unknown>> } {
+  const edits = desired.body.columns;
+  if (desired.body.type !== 'model' || edits === undefined || Object.keys(edits).length === 0) return {};
+  const columns = live.result_metadata ?? [];
+  if (columns.length === 0) return {};
+  return { result_metadata: overlayColumns(columns, edits) };
 }
 
 /** The column edits a model carries in result_metadata, limited to the attributes mb-sync sets. */

@@ -6,7 +6,12 @@ import type { ApplyEvent } from '../engine/events.ts';
 /** One object the files ask for, normalised, with symbolic refs (src/core/refs.ts). */
 export interface DesiredObject<B = unknown> {
   key: string;
+  /** The compare form: what the diff sees. */
   body: B;
+  /** What is sent, as the API documents it (with refs where ids go), when it differs from `body`. */
+  wire?: unknown;
+  /** Request-body path prefix → the path inside the object's YAML it came from (server errors). */
+  sources?: Record<string, string>;
   origin?: Origin;
 }
 
@@ -19,6 +24,10 @@ export interface LiveObject<R = unknown> {
   managed: boolean;
   /** Live but archived (in the Trash): an update restores it. */
   archived?: boolean;
+  /** A second copy of a managed object that mb-sync itself made (two runs at once): archived. */
+  duplicateOf?: string;
+  /** What read() learned that normalize() needs, kept per run on the object itself. */
+  facts?: unknown;
 }
 
 export interface ReadContext {

@@ -71,9 +71,14 @@ describe('the fake Metabase', () => {
     expect(stage['template-tags'].d.dimension).toEqual(['field', expect.objectContaining({ 'lib/uuid': expect.any(String), 'base-type': 'type/Date' }), field.id]);
     expect(card.json.parameters[0]).toMatchObject({ slug: 'd', type: 'date/all-options', target: ['dimension', ['template-tag', 'd']] });
     expect((await call('POST', '/api/card', { name: 'c', display: 'table', visualization_settings: {}, dataset_query: {} })).status).toBe(400);
+    // A client's entity_id is accepted and ignored: the server mints its own (queries/models/card.clj).
     const eid = 'abcdefghijklmnopqrstu';
-    expect((await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query })).status).toBe(200);
-    expect((await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query })).status).toBe(400);
+    const first = await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query });
+    const second = await call('POST', '/api/card', { name: 'e', display: 'table', visualization_settings: {}, entity_id: eid, dataset_query: card.json.dataset_query });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.json.entity_id).toMatch(/^[A-Za-z0-9_-]{21}$/);
+    expect([first.json.entity_id, second.json.entity_id]).not.toContain(eid);
+    expect(first.json.entity_id).not.toBe(second.json.entity_id);
     await fake.close();
     fake = await startFakeMetabase({ version: 'v0.63.2' });
     fake.state.databases.set(1, { id: 1, name: 'x', details: {} });
@@ -83,7 +88,8 @@ describe('the fake Metabase', () => {
   });
 
   it('gives omitted pulse keys their defaults, 500s on a channel without enabled, and 409s a stale graph', async () => {
-    const base = { name: 'p', cards: [{ id: 1, include_csv: false, include_xls: false }], channels: [{ channel_type: 'email', schedule_type: 'daily', schedule_hour: 8, recipients: [] }] };
+    const dashboard = (await call('POST', '/api/dashboard', { name: 'd' })).json;
+    const base = { name: 'p', dashboard_id: dashboard.id, cards: [{ id: 1, include_csv: false, include_xls: false }], channels: [{ channel_type: 'email', schedule_type: 'daily', schedule_hour: 8, recipients: [] }] };
     expect((await call('POST', '/api/pulse', base)).status).toBe(500);
     const pulse = (await call('POST', '/api/pulse', { ...base, channels: [{ ...base.channels[0], enabled: true }] })).json;
     await call('PUT', `/api/pulse/${pulse.id}`, { archived: true });

@@ -15,9 +15,55 @@ export class HttpError extends Error {
 
 export const ok = (json: unknown, status = 200): Reply => ({ status, json });
 
-/** 400 as the request decoder sends it: `errors` (human) and `specific-errors` (per key). */
+/** 400 as the request decoder sends it, for errors keyed by dotted path (`dashcards.0.size_x`). */
 export function invalid(errors: Record<string, string>): HttpError {
-  return new HttpError({ status: 400, json: { errors, 'specific-errors': Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) } });
+  return refusal(Object.entries(errors).map(([key, message]) => ({ path: key.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)), message })));
+}
+
+export interface Issue {
+  path: Array<string | number>;
+  message: string;
+}
+
+const TOP_LEVEL: Record<string, string> = {
+  dataset_query: 'value must be a valid query.',
+  name: 'value must be a non-blank string.',
+};
+
+/**
+ * The 400 body of Metabase's request decoder: `errors` has one line per top-level key and
+ * `specific-errors` the structure of the body with the messages at the leaves (malli's humanized
+ * errors: maps for keys, arrays with nulls for indexes).
+ */
+export function refusal(issues: Issue[]): HttpError {
+  const errors: Record<string, string> = {};
+  const specific: Record<string, unknown> = {};
+  for (const issue of issues) {
+    const top = String(issue.path[0] ?? 'body');
+    errors[top] ??= TOP_LEVEL[top] ?? (issue.path.length === 1 ? issue.message : 'value is not valid.');
+    place(specific, issue.path.length === 0 ? ['body'] : issue.path, issue.message);
+  }
+  return new HttpError({ status: 400, json: { errors, 'specific-errors': specific } });
+}
+
+function place(root: Record<string, unknown>, path: Array<string | number>, message: string): void {
+  let node: Record<string | number, unknown> = root;
+  path.forEach((key, i) => {
+    if (i === path.length - 1) {
+      const existing = node[key];
+      node[key] = Array.isArray(existing) && existing.every((e) => typeof e === 'string') ? [...new Set([...existing, message])] : [message];
+      return;
+    }
+    const nextIsIndex = typeof path[i + 1] === 'number';
+    let child = node[key];
+    const leaf = Array.isArray(child) && child.length > 0 && child.every((e) => typeof e === 'string');
+    if (typeof child !== 'object' || child === null || leaf) {
+      child = nextIsIndex ? [] : {};
+      node[key] = child;
+    }
+    if (Array.isArray(child)) while (child.length <= (path[i + 1] as number)) child.push(null);
+    node = child as Record<string | number, unknown>;
+  });
 }
 
 export function badRequest(message: string): HttpError {

@@ -10,6 +10,8 @@ import { databaseRoutes } from './routes/database.ts';
 import { notificationRoutes } from './routes/notification.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { createState, type FakeCatalog, type FakeState } from './state.ts';
+import { ensureMetabaseSchemas } from '../metabase-schemas.ts';
+import { validateRequest } from './validate.ts';
 
 export type { FakeCatalog, FakeState } from './state.ts';
 
@@ -59,6 +61,7 @@ export interface FakeMetabase {
  * query normalisation, a sync that makes tables appear later. Not a mock of what the client sends.
  */
 export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Promise<FakeMetabase> {
+  await ensureMetabaseSchemas();
   const admin = options.admin ?? { email: 'admin@example.com', password: 'admin-password-1' };
   const state = createState(admin, options.emailConfigured ?? true);
   const apiKey = options.apiKey ?? `mb_${randomUUID().replace(/-/g, '')}`;
@@ -103,6 +106,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
       const [, , handler, routeOptions] = found.route;
       const userId = authenticate(req.headers, state, ctx);
       if (userId === undefined && !routeOptions?.public) throw new HttpError({ status: 401, text: 'Unauthenticated' });
+      validateRequest(method, path, body);
       reply = await handler({ method, path, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, params: found.params, userId: userId ?? 0 });
       if (fault?.fault.afterWrite) throw faultError(fault.fault);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest } from './http.ts';
+import { badRequest, refusal, type Issue } from './http.ts';
 import type { FakeState } from './state.ts';
 
 /**
@@ -39,6 +39,8 @@ export function normalizeQueryOnWrite(query: unknown, state: FakeState): Record<
       throw badRequest(`Invalid query: unknown stage type ${String(stage['lib/type'])}`);
     } else if (stage['source-table'] !== undefined && !state.tables.has(stage['source-table'] as number)) {
       throw badRequest(`Invalid query: table ${String(stage['source-table'])} does not exist`);
+    } else {
+      checkStageRefs(stage, (stages as unknown[]).indexOf(stage));
     }
   }
   return addServerFields(mbql5, state) as Record<string, unknown>;
@@ -108,4 +110,59 @@ function legacyStage(inner: Record<string, unknown>): Record<string, unknown> {
   if (inner.filter) out.filters = [clause(inner.filter)];
   if (inner.limit !== undefined) out.limit = inner.limit;
   return out;
+}
+
+/**
+ * Rules of Metabase's query schema that a JSON Schema cannot say (lib/schema.cljc, lib/schema/ref.cljc):
+ * an aggregation ref names the `lib/uuid` of an aggregation of the same stage, an expression ref an
+ * expression of the stage, and a field ref by name carries its `base-type`.
+ */
+function checkStageRefs(stage: Record<string, unknown>, index: number): void {
+  const issues: Issue[] = [];
+  const aggregations = new Set(((stage.aggregation ?? []) as unknown[][]).map((a) => (a[1] as Record<string, unknown> | undefined)?.['lib/uuid']));
+  const expressions = new Set(((stage.expressions ?? []) as unknown[][]).map((e) => (e[1] as Record<string, unknown> | undefined)?.['lib/expression-name']));
+  const walk = (value: unknown, path: Array<string | number>): void => {
+    if (!Array.isArray(value)) {
+      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      return;
+    }
+    const [op, options, target] = value as [unknown, Record<string, unknown> | undefined, unknown];
+    if (op === 'aggregation' && !aggregations.has(target)) issues.push({ path, message: `Invalid :aggregation reference: no aggregation with uuid ${JSON.stringify(target)} in this stage` });
+    if (op === 'expression' && !expressions.has(target)) issues.push({ path, message: `Invalid :expression reference: no expression named ${JSON.stringify(target)}` });
+    if (op === 'field' && typeof target === 'string' && typeof options?.['base-type'] !== 'string') issues.push({ path, message: 'Invalid :field clause: a field ref by name needs :base-type' });
+    value.forEach((v, i) => walk(v, [...path, i]));
+  };
+  for (const key of ['aggregation', 'breakout', 'filters', 'order-by', 'fields', 'expressions']) walk(stage[key], ['dataset_query', 'stages', index, key]);
+  if (issues.length > 0) throw refusal(issues);
+}
+
+/**
+ * `result_metadata` as Metabase keeps it: what was sent, or else the columns it computes by running
+ * the query (here: from the synced fields of the source table, for query-builder cards).
+ */
+export function resultMetadata(sent: unknown, query: Record<string, unknown>, state: FakeState): Array<Record<string, unknown>> | null {
+  if (Array.isArray(sent) && sent.length > 0) return sent as Array<Record<string, unknown>>;
+  const stage = ((query.stages ?? []) as Array<Record<string, unknown>>)[0];
+  if (!stage || stage['lib/type'] !== 'mbql.stage/mbql' || typeof stage['source-table'] !== 'number') return null;
+  const fieldColumn = (field: Record<string, unknown>) => ({ name: field.name, display_name: field.display_name, base_type: field.base_type, effective_type: field.base_type, semantic_type: field.semantic_type ?? null, id: field.id, field_ref: ['field', field.id, null] });
+  const aggregation = (stage.aggregation ?? []) as unknown[][];
+  const breakout = (stage.breakout ?? []) as unknown[][];
+  if (aggregation.length === 0 && breakout.length === 0) {
+    const fields = [...state.fields.values()].filter((f) => f.table_id === stage['source-table']).sort((a, b) => (a.position as number) - (b.position as number));
+    const expressions = ((stage.expressions ?? []) as unknown[][]).map((e) => {
+      const name = String((e[1] as Record<string, unknown>)['lib/expression-name']);
+      return { name, display_name: name, base_type: 'type/Text', field_ref: ['expression', name] };
+    });
+    return [...fields.map(fieldColumn), ...expressions];
+  }
+  const names = new Map<string, number>();
+  return [
+    ...breakout.map((b) => fieldColumn(state.fields.get(b[2] as number) ?? { name: String(b[2]), display_name: String(b[2]), base_type: 'type/*' })),
+    ...aggregation.map((a) => {
+      const op = String(a[0]);
+      const seen = (names.get(op) ?? 0) + 1;
+      names.set(op, seen);
+      return { name: seen === 1 ? op : `${op}_${seen}`, display_name: op, base_type: op === 'count' ? 'type/BigInteger' : 'type/Float' };
+    }),
+  ];
 }

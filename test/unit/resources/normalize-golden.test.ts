@@ -45,12 +45,12 @@ describe.each(['0.58', '0.63'])('normalisation of recorded %s payloads', (versio
 
   it('a query-builder card (aggregation, breakout, order by an aggregation)', async () => {
     const raw = await recorded('card-structured');
-    expect(cardHandler.normalize({ key: 'spend-by-module', id: 101, raw: raw as never, managed: true }, refs())).toEqual(desired(cardHandler, 'spend-by-module'));
+    expect(cardHandler.normalize({ key: 'spend-by-module', id: 101, raw: raw as never, managed: true, facts: { identity: 'recorded' } }, refs())).toEqual(desired(cardHandler, 'spend-by-module'));
   });
 
   it('a native card with a field filter', async () => {
     const raw = await recorded('card-native');
-    expect(cardHandler.normalize({ key: 'funnel', id: 102, raw: raw as never, managed: true }, refs())).toEqual(desired(cardHandler, 'funnel'));
+    expect(cardHandler.normalize({ key: 'funnel', id: 102, raw: raw as never, managed: true, facts: { identity: 'recorded' } }, refs())).toEqual(desired(cardHandler, 'funnel'));
   });
 
   it('a dashboard with filters, mappings and a heading', async () => {

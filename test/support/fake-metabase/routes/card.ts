@@ -1,5 +1,5 @@
 import { invalid, nonBlank, ok, oneOf, pick, type Request } from '../http.ts';
-import { normalizeQueryOnWrite, queryForRead } from '../mbql.ts';
+import { normalizeQueryOnWrite, queryForRead, resultMetadata } from '../mbql.ts';
 import { notFound, type Route, type ServerContext } from '../router.ts';
 import { nanoid, nextId, now, type FakeState, type Row } from '../state.ts';
 
@@ -21,6 +21,12 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
     oneOf(body, 'type', ['question', 'model', 'metric'], errors);
     if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.trim() === '')) errors.description = 'value must be a non-blank string.';
     if (body.collection_id !== undefined && body.collection_id !== null && !state.collections.has(body.collection_id as number)) errors.collection_id = 'collection does not exist.';
+    // Results metadata: every column needs name, display_name and base_type (analyze/query_results.clj).
+    if (Array.isArray(body.result_metadata)) {
+      body.result_metadata.forEach((column: Record<string, unknown>, i) => {
+        for (const key of ['name', 'display_name', 'base_type']) if (typeof column?.[key] !== 'string' || column[key] === '') errors[`result_metadata.${i}.${key}`] = 'value must be a non-blank string.';
+      });
+    }
     if (Object.keys(errors).length) throw invalid(errors);
   };
   const derived = (card: Row) => {
@@ -52,15 +58,13 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
     }],
     ['POST', /^\/api\/card$/, (req) => {
       validate(req.body, true);
-      const entityId = req.body.entity_id;
-      if (entityId !== undefined) {
-        if (typeof entityId !== 'string' || !/^[A-Za-z0-9_-]{21}$/.test(entityId)) throw invalid({ entity_id: 'value must be a valid 21-character NanoID.' });
-        if ([...state.cards.values()].some((c) => c.entity_id === entityId)) throw invalid({ entity_id: 'entity_id must be unique.' });
-      }
+      // `entity_id` is accepted by the schema but ignored: create-card! keeps only its data keys
+      // and mints a NanoID (queries/models/card.clj).
+      const query = normalizeQueryOnWrite(req.body.dataset_query, state);
       const card: Row = {
-        id: nextId(), entity_id: entityId ?? nanoid(), ...pick(req.body, WRITABLE),
+        id: nextId(), entity_id: nanoid(), ...pick(req.body, WRITABLE),
         type: req.body.type ?? 'question', description: req.body.description ?? null, collection_id: req.body.collection_id ?? null,
-        dataset_query: normalizeQueryOnWrite(req.body.dataset_query, state), result_metadata: req.body.type === 'model' ? (req.body.result_metadata ?? null) : null,
+        dataset_query: query, result_metadata: resultMetadata(req.body.result_metadata, query, state),
         archived: false, creator_id: req.userId, created_at: now(), updated_at: now(), can_write: true, cache_ttl: req.body.cache_ttl ?? null,
       };
       if (card.type === 'model') card.display = 'table';
@@ -75,7 +79,9 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
       // entity_id is not accepted on PUT: dropped like any undeclared key.
       Object.assign(card, pick(req.body, [...WRITABLE, 'archived', 'enable_embedding', 'embedding_params', 'collection_preview']));
       if (req.body.dataset_query !== undefined) card.dataset_query = normalizeQueryOnWrite(req.body.dataset_query, state);
-      if (req.body.result_metadata !== undefined && card.type === 'model') card.result_metadata = req.body.result_metadata;
+      // Sent metadata is kept as sent (a model's column edits); a changed query without it is recomputed.
+      if (req.body.result_metadata != null) card.result_metadata = resultMetadata(req.body.result_metadata, card.dataset_query as Record<string, unknown>, state);
+      else if (req.body.dataset_query !== undefined) card.result_metadata = resultMetadata(undefined, card.dataset_query as Record<string, unknown>, state);
       if (card.type === 'model') card.display = 'table';
       card.updated_at = now();
       derived(card);

@@ -63,8 +63,17 @@ export function dashboardRoutes(state: FakeState, ctx: ServerContext): Route[] {
       }
     }
     const sent = body.dashcards as Array<Record<string, unknown>>;
+    // Rules the request schema cannot say (dashboards_rest/api.clj): ids are unique within the
+    // request, and a mapping names a parameter of the dashboard (sent in the same PUT, or stored).
+    const parameterIds = new Set(((body.parameters ?? d.parameters ?? []) as Array<{ id: string }>).map((p) => p.id));
+    const seenIds = new Set<unknown>();
     sent.forEach((dc, i) => {
       const errors: Record<string, string> = {};
+      if (seenIds.has(dc.id)) errors[`dashcards.${i}.id`] = `duplicate dashcard id ${String(dc.id)}.`;
+      seenIds.add(dc.id);
+      ((dc.parameter_mappings ?? []) as Array<{ parameter_id?: string }>).forEach((m, j) => {
+        if (!parameterIds.has(m.parameter_id as string)) errors[`dashcards.${i}.parameter_mappings.${j}.parameter_id`] = `the dashboard has no parameter "${String(m.parameter_id)}".`;
+      });
       if (typeof dc.id !== 'number') errors[`dashcards.${i}.id`] = 'value must be an integer.';
       for (const k of ['size_x', 'size_y']) if (!Number.isInteger(dc[k]) || (dc[k] as number) < 1) errors[`dashcards.${i}.${k}`] = 'value must be an integer greater than zero.';
       for (const k of ['row', 'col']) if (!Number.isInteger(dc[k]) || (dc[k] as number) < 0) errors[`dashcards.${i}.${k}`] = 'value must be an integer greater or equal to zero.';

@@ -54,7 +54,7 @@ const CASES: Array<[string, string, () => string, () => unknown, string]> = [
   ['an unknown parameter type (closed enum)', 'PUT', () => `/api/dashboard/${ids.dashboard}`, () => ({ parameters: [{ id: 'p', type: 'date/whenever' }] }), 'parameters'],
   ['a collection without a name', 'POST', () => '/api/collection', () => ({ description: 'x' }), 'name'],
   ['a collection renamed to blank', 'PUT', () => `/api/collection/${ids.collection}`, () => ({ name: '' }), 'name'],
-  ['a collection graph with an unknown access level', 'PUT', () => '/api/collection/graph', () => ({ revision: fake.state.graph.revision, groups: { 1: { [ids.collection]: 'admin' } } }), 'groups'],
+  ['a collection graph with an unknown access level', 'PUT', () => '/api/collection/graph', () => ({ revision: fake.state.graph.revision, groups: { 1: { [String(ids.collection)]: 'admin' } } }), 'groups'],
   ['a group without a name', 'POST', () => '/api/permissions/group', () => ({}), 'name'],
   ['a membership without a user', 'POST', () => '/api/permissions/membership', () => ({ group_id: 1 }), 'user_id'],
   ['a database without engine', 'POST', () => '/api/database', () => ({ name: 'x', details: {} }), 'engine'],

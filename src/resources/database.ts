@@ -45,6 +45,9 @@ function desiredBody(project: Project): DatabaseBody {
       ssl: db.ssl,
       'schema-filters-type': 'inclusion',
       'schema-filters-patterns': db.schemas.join(','),
+      // Without it Metabase replaces the schedules with its own on every save (infer-db-schedules,
+      // warehouses/models/database.clj) and `sync:` in the config would be silently ignored.
+      'let-user-control-scheduling': true,
       [DIGEST_KEY]: secretDigest(db.password, `${project.config.project}/${db.key}`),
     },
     is_full_sync: true,
@@ -64,10 +67,11 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   async read(ctx) {
     const { key, name } = ctx.project.config.database;
     const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database');
-    const database = list.data.find((d) => d.name === name);
-    if (!database) return [];
-    ctx.refs.set('database', key, database.id);
-    const tables = await readMetadata(ctx.api, database.id, ctx);
+    const listed = list.data.find((d) => d.name === name);
+    if (!listed) return [];
+    ctx.refs.set('database', key, listed.id);
+    // The list leaves `schedules` out: only the database's own GET has them.
+    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`), readMetadata(ctx.api, listed.id, ctx)]);
     return [{ key, id: database.id, raw: { database, tables }, managed: true }];
   },
   normalize(live) {
@@ -85,6 +89,7 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
         ssl: details.ssl ?? false,
         'schema-filters-type': details['schema-filters-type'] ?? 'all',
         'schema-filters-patterns': details['schema-filters-patterns'] ?? null,
+        'let-user-control-scheduling': details['let-user-control-scheduling'] ?? false,
         [DIGEST_KEY]: details[DIGEST_KEY] ?? '(unknown: set by hand)',
       },
       is_full_sync: (database.is_full_sync as boolean | undefined) ?? true,

@@ -3,10 +3,10 @@ import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toPulseSchedule } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
-import type { ResourceHandler } from './types.ts';
+import { MetabaseHttpError } from '../metabase/errors.ts';
+import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
 
 interface SubscriptionBody {
-  name: string;
   dashboard: Ref;
   cards: Array<{ card: Ref; dashcard: Ref; include_csv: boolean }>;
   schedule: Record<string, unknown>;
@@ -17,7 +17,13 @@ interface SubscriptionBody {
 }
 type LivePulse = Record<string, unknown> & { id: number; name: string; dashboard_id: number; cards: Array<Record<string, unknown>>; channels: Array<Record<string, unknown>> };
 
-/** Dashboard subscriptions (`/api/pulse`), found by name on the managed dashboard. */
+/**
+ * Dashboard subscriptions (`/api/pulse`). Metabase renames every subscription of a dashboard to the
+ * dashboard's name after each dashboard update (update-dashboard-subscription-pulses!,
+ * pulse/dashboard_subscription.clj), so a name is no identity: each managed subscription carries a
+ * marker in its e-mail channel's `details` (an open map the server stores as sent). Subscriptions
+ * without it (people subscribing themselves in the UI) are never touched.
+ */
 export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> = {
   kind: 'subscription',
   readAfter: ['dashboard', 'group'],
@@ -35,7 +41,6 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
         return {
           key: `${dashboard.key}/${s.key}`,
           body: {
-            name: s.name ?? dashboard.name,
             dashboard: ref('dashboard', dashboard.key),
             cards,
             schedule: toPulseSchedule(s.schedule),
@@ -66,11 +71,16 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
   async read(ctx) {
     // One list per dashboard that has subscriptions, read concurrently.
     const dashboards = ctx.project.dashboards.map((d) => d.dashboard).filter((d) => d.subscriptions.length > 0 && ctx.refs.has('dashboard', d.key));
+    const project = ctx.project.config.project;
     const found = await mapLimit(dashboards, 8, async (dashboard) => {
       const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: ctx.refs.id('dashboard', dashboard.key)! } });
-      return dashboard.subscriptions.flatMap((s) => {
-        const pulse = pulses.find((p) => p.name === (s.name ?? dashboard.name));
-        return pulse ? [{ key: `${dashboard.key}/${s.key}`, id: pulse.id, raw: pulse, managed: true }] : [];
+      const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project).sort((a, b) => a.pulse.id - b.pulse.id);
+      const seen = new Set<string>();
+      return ours.flatMap(({ pulse, marker }) => {
+        // Several pulses with one key (a create whose answer was lost, then made again): the oldest counts.
+        if (seen.has(marker!.key)) return [];
+        seen.add(marker!.key);
+        return [{ key: marker!.key, id: pulse.id, raw: pulse, managed: true }];
       });
     });
     return found.flat();
@@ -80,7 +90,6 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     const channel = (pulse.channels.find((c) => c.channel_type === 'email') ?? {}) as Record<string, unknown>;
     const recipients = ((channel.recipients ?? []) as Array<{ id?: number; email?: string }>).map((r) => (r.email ?? '').toLowerCase());
     return {
-      name: pulse.name,
       dashboard: refs.toRef('dashboard', pulse.dashboard_id)!,
       cards: pulse.cards.map((c) => ({ card: refs.toRef('card', c.id as number)!, dashcard: refs.toRef('dashcard', c.dashboard_card_id as number)!, include_csv: Boolean(c.include_csv) })),
       schedule: { schedule_type: channel.schedule_type, schedule_hour: channel.schedule_hour ?? null, schedule_day: channel.schedule_day ?? null, schedule_frame: channel.schedule_frame ?? null },
@@ -91,31 +100,50 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
   },
   async create(desired, ctx) {
     guardEmail(ctx, `subscription.${desired.key}`);
-    const created = await ctx.api.post<{ id: number }>('/api/pulse', requestBody(desired.body, ctx));
-    return created.id;
+    const body = requestBody(desired, ctx);
+    try {
+      return (await ctx.api.post<{ id: number }>('/api/pulse', body)).id;
+    } catch (error) {
+      // The answer was lost: look for the marker before creating it again.
+      if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
+      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: body.dashboard_id as number } });
+      const found = pulses.find((p) => readPulseMarker(p)?.key === desired.key && readPulseMarker(p)?.project === ctx.project.config.project);
+      return found?.id ?? (await ctx.api.post<{ id: number }>('/api/pulse', body)).id;
+    }
   },
   async update(desired, live, ctx) {
     guardEmail(ctx, `subscription.${desired.key}`);
     // PUT gives omitted keys their defaults (archived: false…): always send the whole object.
-    await ctx.api.put(`/api/pulse/${live.id}`, { ...requestBody(desired.body, ctx), archived: false });
+    await ctx.api.put(`/api/pulse/${live.id}`, { ...requestBody(desired, ctx), archived: false });
   },
   async archive(live, ctx) {
     await ctx.api.put(`/api/pulse/${live.id}`, { ...live.raw, archived: true });
   },
 };
 
-function requestBody(body: SubscriptionBody, ctx: Parameters<NonNullable<ResourceHandler['create']>>[1]): Record<string, unknown> {
-  const resolved = resolveRefs(body, ctx.refs) as unknown as SubscriptionBody & { dashboard: number; cards: Array<{ card: number; dashcard: number; include_csv: boolean }> };
+const PULSE_MARKER = 'mb-sync';
+
+function readPulseMarker(pulse: LivePulse): { project: string; key: string } | undefined {
+  for (const channel of pulse.channels ?? []) {
+    const marker = (channel.details as Record<string, unknown> | undefined)?.[PULSE_MARKER] as { project?: unknown; key?: unknown } | undefined;
+    if (typeof marker?.project === 'string' && typeof marker.key === 'string') return { project: marker.project, key: marker.key };
+  }
+  return undefined;
+}
+
+function requestBody(desired: DesiredObject<SubscriptionBody>, ctx: ApplyContext): Record<string, unknown> {
+  const resolved = resolveRefs(desired.body, ctx.refs) as unknown as SubscriptionBody & { dashboard: number; cards: Array<{ card: number; dashcard: number; include_csv: boolean }> };
   const recipients = resolved.recipients.map((email) => {
     const user = ctx.refs.id('user', email);
     return user === undefined ? { email } : { id: user, email };
   });
   const dashboard = ctx.project.dashboards.find((d) => ctx.refs.id('dashboard', d.dashboard.key) === resolved.dashboard)?.dashboard;
   return {
-    name: resolved.name,
+    // Metabase sets it to the dashboard's name anyway (see above).
+    name: dashboard?.name ?? desired.key,
     dashboard_id: resolved.dashboard,
     cards: resolved.cards.map((c) => ({ id: c.card, dashboard_card_id: c.dashcard, include_csv: c.include_csv, include_xls: false })),
-    channels: [{ channel_type: 'email', enabled: true, ...resolved.schedule, recipients, details: {} }],
+    channels: [{ channel_type: 'email', enabled: true, ...resolved.schedule, recipients, details: { [PULSE_MARKER]: { project: ctx.project.config.project, key: desired.key } } }],
     skip_if_empty: resolved.skip_if_empty,
     parameters: resolved.parameters.map((p) => {
       const filter = dashboard?.filters.find((f) => f.key === p.id);

@@ -2,7 +2,7 @@ import type { ProjectConfigT } from '../config/schema/project.ts';
 import { ref, type Ref } from '../core/refs.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
-import type { ApplyContext, ResourceHandler } from './types.ts';
+import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
 
 type Attributes = Record<string, unknown>;
 interface TableBody {
@@ -12,8 +12,12 @@ interface TableBody {
   columns: Record<string, Attributes>;
 }
 
-/** Only the attributes the files set are managed: anything else stays as Metabase has it. */
-function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: string; body: TableBody }> {
+/**
+ * Only the attributes the files set are managed: anything else stays as Metabase has it. The compare
+ * form writes `auto-list` as `list`, which is how Metabase reads it back (infer-has-field-values);
+ * the wire form sends what the files say.
+ */
+function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: string; body: TableBody; wire: TableBody }> {
   return Object.entries(tables).map(([key, t]) => {
     const table: Attributes = {};
     if (t.display_name !== undefined) table.display_name = t.display_name;
@@ -28,7 +32,9 @@ function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: 
       if (c.values !== undefined) attrs.has_field_values = c.values;
       return [name, attrs];
     }));
-    return { key, body: { ref: ref('table', key), table, columns } };
+    const wire = { ref: ref('table', key), table, columns };
+    const compare = Object.fromEntries(Object.entries(columns).map(([name, attrs]) => [name, attrs.has_field_values === 'auto-list' ? { ...attrs, has_field_values: 'list' } : attrs]));
+    return { key, body: { ...wire, columns: compare }, wire };
   });
 }
 
@@ -64,11 +70,11 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
     // The table appeared with the sync during this apply: set everything the files say.
     const id = ctx.refs.id('table', desired.key) as number | undefined;
     if (id === undefined) throw new Error(`table ${desired.key} is not in Metabase after the sync (is it in the synced schemas?)`);
-    await write(desired.key, id, desired.body, undefined, ctx);
+    await write(desired.key, id, desired, undefined, ctx);
     return id;
   },
   async update(desired, live, ctx) {
-    await write(desired.key, live.id as number, desired.body, this.normalize(live, ctx.refs), ctx);
+    await write(desired.key, live.id as number, desired, this.normalize(live, ctx.refs), ctx);
   },
   async afterStage(ctx) {
     if (!rescan.has(ctx)) return;
@@ -78,17 +84,20 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
   },
 };
 
-async function write(key: string, tableId: number, desired: TableBody, current: TableBody | undefined, ctx: ApplyContext): Promise<void> {
+async function write(key: string, tableId: number, object: DesiredObject<TableBody>, current: TableBody | undefined, ctx: ApplyContext): Promise<void> {
   const differs = (a: Attributes, b: Attributes | undefined) => b === undefined || Object.keys(a).some((k) => (a[k] ?? null) !== (b[k] ?? null));
+  const desired = object.body;
+  const wire = (object.wire ?? object.body) as TableBody;
   const writes: Array<() => Promise<unknown>> = [];
   if (Object.keys(desired.table).length > 0 && differs(desired.table, current?.table)) {
-    writes.push(() => ctx.api.put(`/api/table/${tableId}`, desired.table));
+    writes.push(() => ctx.api.put(`/api/table/${tableId}`, wire.table));
   }
-  for (const [name, attrs] of Object.entries(desired.columns)) {
-    if (Object.keys(attrs).length === 0 || !differs(attrs, current?.columns[name])) continue;
+  for (const [name, compared] of Object.entries(desired.columns)) {
+    if (Object.keys(compared).length === 0 || !differs(compared, current?.columns[name])) continue;
+    const attrs = wire.columns[name]!;
     const fieldId = ctx.refs.id('field', `${key}.${name}`);
     if (fieldId === undefined) throw new Error(`column ${key}.${name} is not in Metabase (check the view and the sync)`);
-    if (attrs.has_field_values === 'list') rescan.add(ctx);
+    if (compared.has_field_values === 'list') rescan.add(ctx);
     writes.push(() => ctx.api.put(`/api/field/${fieldId}`, attrs));
   }
   await mapLimit(writes, 4, (w) => w());

@@ -132,6 +132,9 @@ export function dashboardRoutes(state: FakeState, ctx: ServerContext): Route[] {
         replaceLayout(d, req.body);
       }
       Object.assign(d, pick(req.body, ['name', 'description', 'parameters', 'collection_id', 'collection_position', 'archived', 'width', 'auto_apply_filters', 'cache_ttl', 'caveats', 'points_of_interest', 'position']), { updated_at: now() });
+      // After every dashboard update, its subscriptions take its name and collection
+      // (update-dashboard-subscription-pulses!, pulse/dashboard_subscription.clj).
+      for (const pulse of state.pulses.values()) if (pulse.dashboard_id === d.id) Object.assign(pulse, { name: d.name, collection_id: d.collection_id });
       return ok(hydrate(d));
     }],
   ];

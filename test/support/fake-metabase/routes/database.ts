@@ -9,6 +9,22 @@ const TABLE_VISIBILITY = [null, 'hidden', 'technical', 'cruft'];
 const FIELD_VISIBILITY = ['normal', 'details-only', 'sensitive', 'hidden', 'retired'];
 const HAS_FIELD_VALUES = ['list', 'search', 'none', 'auto-list'];
 
+/**
+ * The schedules Metabase keeps: what was sent only when the connection lets the user control
+ * scheduling (`details.let-user-control-scheduling`); otherwise its own choice, on create and on
+ * every update that sends schedules (infer-db-schedules, warehouses/models/database.clj).
+ */
+function chosenSchedules(details: unknown, sent: unknown, current: unknown): Record<string, unknown> {
+  if ((details as Record<string, unknown> | undefined)?.['let-user-control-scheduling'] === true && sent) return sent as Record<string, unknown>;
+  if (current) return current as Record<string, unknown>;
+  return { metadata_sync: { schedule_type: 'hourly', schedule_minute: 17 }, cache_field_values: { schedule_type: 'daily', schedule_hour: 4, schedule_minute: 17 } };
+}
+
+/** A stored `auto-list` reads back as `list` (infer-has-field-values, warehouse_schema/models/field.clj). */
+function readField(field: Row): Row {
+  return field.has_field_values === 'auto-list' ? { ...field, has_field_values: 'list' } : field;
+}
+
 export function databaseRoutes(state: FakeState, ctx: ServerContext): Route[] {
   const get = (id: string): Row => {
     const db = state.databases.get(Number(id));
@@ -51,12 +67,13 @@ export function databaseRoutes(state: FakeState, ctx: ServerContext): Route[] {
     ...redact(db),
     tables: [...state.tables.values()]
       .filter((t) => t.db_id === db.id && t.active !== false && (includeHidden || t.visibility_type === null))
-      .map((t) => ({ ...t, fields: [...state.fields.values()].filter((f) => f.table_id === t.id).sort((a, b) => (a.position as number) - (b.position as number)) })),
+      .map((t) => ({ ...t, fields: [...state.fields.values()].filter((f) => f.table_id === t.id).sort((a, b) => (a.position as number) - (b.position as number)).map(readField) })),
   });
 
   return [
     ['GET', /^\/api\/database$/, () => {
-      const data = [...state.databases.values()].map(redact);
+      // The list never expands `schedules`: only GET /api/database/:id does (warehouses_rest/api.clj).
+      const data = [...state.databases.values()].map(redact).map((db) => Object.fromEntries(Object.entries(db).filter(([k]) => k !== 'schedules')));
       return ok({ data, total: data.length });
     }],
     ['POST', /^\/api\/database$/, (req) => {
@@ -75,7 +92,7 @@ export function databaseRoutes(state: FakeState, ctx: ServerContext): Route[] {
         ...pick(req.body, ['name', 'engine', 'details', 'is_full_sync', 'is_on_demand', 'schedules', 'auto_run_queries', 'description']),
         is_full_sync: req.body.is_full_sync ?? true,
         is_on_demand: req.body.is_on_demand ?? false,
-        schedules: req.body.schedules ?? {},
+        schedules: chosenSchedules(req.body.details, req.body.schedules, undefined),
         initial_sync_status: 'incomplete',
         is_sample: false,
         is_audit: false,
@@ -109,6 +126,7 @@ export function databaseRoutes(state: FakeState, ctx: ServerContext): Route[] {
         changes.details = merged;
       }
       if (changes.settings) changes.settings = { ...(db.settings as object), ...(changes.settings as object) };
+      if (changes.schedules !== undefined) changes.schedules = chosenSchedules((changes.details ?? db.details) as Record<string, unknown>, changes.schedules, db.schedules);
       Object.assign(db, changes, { updated_at: now() });
       return ok(redact(db));
     }],

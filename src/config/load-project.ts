@@ -59,6 +59,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   const cards = new Map<string, ProjectCard>();
   const projectDashboards: ProjectDashboard[] = [];
   const addCard = (entry: ProjectCard, yaml: YamlFile | undefined, path: Array<string | number>) => {
+    if (yaml) entry.origin.lines = linesUnder(yaml, path, entry.card);
     const existing = cards.get(entry.card.key);
     if (existing) {
       issues.push({ file: entry.origin.file, line: yaml?.lineOf([...path, 'key']), path: formatPath([...path, 'key']), message: `card key "${entry.card.key}" is already used in ${existing.origin.file} (${existing.origin.path})` });
@@ -88,6 +89,21 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
   if (issues.length > 0) throw new ConfigError(issues);
   return project;
+}
+
+/** The line of every path inside a value, relative to it (`query.order_by[0]`), for server errors. */
+function linesUnder(yaml: YamlFile, base: Array<string | number>, value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (v: unknown, path: Array<string | number>) => {
+    if (path.length > 0) {
+      const line = yaml.lineOf([...base, ...path]);
+      if (line !== undefined) out[formatPath(path)] = line;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(value, []);
+  return out;
 }
 
 type ZodIssueLike = { path: PropertyKey[]; message: string; code?: string; errors?: ZodIssueLike[][] };

@@ -91,21 +91,6 @@ function sourcesOf(card: CardT): Record<string, string> {
   return sources;
 }
 
-/**
- * The YAML path a request-body path came from: the longest known prefix, with the indexes that
- * follow it kept (`dataset_query.stages.0.order-by.0.2` → `query.order_by[0]`).
- */
-export function locateSource(sources: Record<string, string>, path: Array<string | number>): string | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const prefix = path.slice(0, n).join('.');
-    const yaml = sources[prefix];
-    if (yaml === undefined) continue;
-    const next = path[n];
-    return typeof next === 'number' && /(aggregate|breakout|filter|order_by|fields)$/.test(yaml) ? `${yaml}[${next}]` : yaml;
-  }
-  return undefined;
-}
-
 function modelColumns(card: CardT): Record<string, Record<string, unknown>> {
   return Object.fromEntries(Object.entries(card.columns ?? {}).map(([name, c]) => {
     const attrs: Record<string, unknown> = {};

@@ -7,6 +7,8 @@ export interface Origin {
   file: string;
   path: string;
   line?: number;
+  /** Lines of the paths inside the object (`query.order_by[0]` → 42), to point server errors at them. */
+  lines?: Record<string, number>;
 }
 
 /** A card with where it was defined and the collection it lands in. */

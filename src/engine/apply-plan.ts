@@ -2,10 +2,12 @@ import { MbSyncError } from '../core/errors.ts';
 import type { Action, Address } from '../core/plan.ts';
 import { collectRefs, UnresolvedRefError } from '../core/refs.ts';
 import { redactText } from '../core/secrets.ts';
-import type { ApplyContext, ResourceHandler } from '../resources/types.ts';
+import type { ApplyContext, DesiredObject, ResourceHandler } from '../resources/types.ts';
 import type { ApplyEvent } from './events.ts';
 import type { PlanningState } from './make-plan.ts';
 import { mapLimit } from '../core/map-limit.ts';
+import { locateServerErrors } from '../core/locate-error.ts';
+import { MetabaseHttpError, specificErrorLeaves } from '../metabase/errors.ts';
 
 export interface ApplyOptions {
   state: PlanningState;
@@ -18,7 +20,8 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   applied: Address[];
-  failed: Array<{ address: Address; error: string }>;
+  /** `sent`: the refused body, secrets redacted, shown with --debug. */
+  failed: Array<{ address: Address; error: string; sent?: string }>;
   notRun: Address[];
 }
 
@@ -50,8 +53,9 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
           result.applied.push(action.address);
           emit({ type: 'done', address: action.address, op: action.op, ...(id === undefined ? {} : { id }), ms: Date.now() - started });
         } catch (error) {
-          const message = describe(error);
-          result.failed.push({ address: action.address, error: message });
+          const message = describe(error, state.desired.get(action.kind)?.find((d) => d.key === action.key));
+          const sent = error instanceof MetabaseHttpError ? error.sentBody : undefined;
+          result.failed.push({ address: action.address, error: message, ...(sent === undefined ? {} : { sent }) });
           emit({ type: 'failed', address: action.address, op: action.op, error: message });
         }
       });
@@ -121,7 +125,11 @@ export function waves(actions: Action[]): Action[][] {
   return out;
 }
 
-function describe(error: unknown): string {
+function describe(error: unknown, desired?: DesiredObject): string {
+  if (error instanceof MetabaseHttpError && error.specificErrors !== undefined && desired !== undefined) {
+    const located = locateServerErrors(specificErrorLeaves(error.specificErrors), desired);
+    if (located.length > 0) return redactText([error.message, ...located.map((l) => `    ${l}`)].join('\n'));
+  }
   if (error instanceof UnresolvedRefError) return `${error.message} (did the sync finish? is the name right?)`;
   if (error instanceof MbSyncError) return redactText(error.message);
   return redactText(error instanceof Error ? error.message : String(error));

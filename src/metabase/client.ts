@@ -95,7 +95,7 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
         await pause(method, path, attempt, `HTTP ${response.status}`, retryAfter(response) ?? backoff(attempt, base));
         continue;
       }
-      throw toError(method, path, response, auth, !retryable && response.status >= 500);
+      throw toError(method, path, response, auth, !retryable && response.status >= 500, body);
     }
   }
 
@@ -137,7 +137,7 @@ function connectionError(method: string, path: string, code: string, url: string
   });
 }
 
-function toError(method: string, path: string, response: AxiosResponse, auth: ClientAuth, outcomeUnknown = false): MetabaseHttpError {
+function toError(method: string, path: string, response: AxiosResponse, auth: ClientAuth, outcomeUnknown = false, body?: unknown): MetabaseHttpError {
   const status = response.status;
   const detail = redactText(describeErrorBody(response.data));
   const where = `${method} ${path}`;
@@ -155,7 +155,9 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
     const noRoute = /API endpoint does not exist/i.test(detail);
     return new MetabaseHttpError({ status, method, path, message: noRoute ? `${where}: this Metabase has no such endpoint` : `${where}: not found`, ...(noRoute ? { hint: 'check the URL points at Metabase 0.58 or newer' } : {}) });
   }
-  return new MetabaseHttpError({ status, method, path, outcomeUnknown, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}` });
+  const specificErrors = (response.data as { 'specific-errors'?: unknown } | null)?.['specific-errors'];
+  const sentBody = body === undefined ? undefined : redactText(JSON.stringify(body)).slice(0, 8000);
+  return new MetabaseHttpError({ status, method, path, outcomeUnknown, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}`, ...(specificErrors === undefined ? {} : { specificErrors }), ...(sentBody === undefined ? {} : { sentBody }) });
 }
 
 /** `GET /api/session/properties` (no auth needed): version and e-mail setup. */

@@ -7,15 +7,32 @@ export class MetabaseHttpError extends MbSyncError {
   readonly path: string;
   /** The request may or may not have been carried out (a create whose response was lost). */
   readonly outcomeUnknown: boolean;
+  /** A 400's `specific-errors`: the body's structure with Metabase's messages at the leaves. */
+  readonly specificErrors: unknown;
+  /** The body that was refused, secrets redacted, for --debug. */
+  readonly sentBody: string | undefined;
 
-  constructor(init: { status?: number; method: string; path: string; message: string; hint?: string; outcomeUnknown?: boolean; code?: 'METABASE_HTTP' | 'METABASE_AUTH' | 'METABASE_UNREACHABLE' }) {
+  constructor(init: { status?: number; method: string; path: string; message: string; hint?: string; outcomeUnknown?: boolean; code?: 'METABASE_HTTP' | 'METABASE_AUTH' | 'METABASE_UNREACHABLE'; specificErrors?: unknown; sentBody?: string }) {
     super(init.code ?? 'METABASE_HTTP', init.message, init.hint === undefined ? {} : { hint: init.hint });
     this.name = 'MetabaseHttpError';
     this.status = init.status;
     this.method = init.method;
     this.path = init.path;
     this.outcomeUnknown = init.outcomeUnknown ?? false;
+    this.specificErrors = init.specificErrors;
+    this.sentBody = init.sentBody;
   }
+}
+
+/** The leaves of `specific-errors`: each path in the request body with Metabase's messages for it. */
+export function specificErrorLeaves(errors: unknown, path: Array<string | number> = []): Array<{ path: Array<string | number>; messages: string[] }> {
+  if (Array.isArray(errors)) {
+    if (errors.length > 0 && errors.every((e) => typeof e === 'string')) return [{ path, messages: errors as string[] }];
+    return errors.flatMap((e, i) => (e === null ? [] : specificErrorLeaves(e, [...path, i])));
+  }
+  if (typeof errors === 'string') return [{ path, messages: [errors] }];
+  if (typeof errors === 'object' && errors !== null) return Object.entries(errors).flatMap(([k, v]) => specificErrorLeaves(v, [...path, k]));
+  return [];
 }
 
 /**

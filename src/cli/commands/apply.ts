@@ -77,7 +77,7 @@ export function register(program: Command): void {
           'APPLY_FAILED',
           [
             `apply stopped: ${result.failed.length} change(s) failed.`,
-            ...result.failed.map((f) => `  failed:  ${f.address}: ${f.error}`),
+            ...result.failed.map((f) => `  failed:  ${f.address}: ${f.error}${global.debug && f.sent ? `\n    sent: ${f.sent}` : ''}`),
             `  applied: ${result.applied.length === 0 ? 'nothing' : result.applied.join(', ')}`,
             `  not run: ${result.notRun.length === 0 ? 'nothing' : result.notRun.join(', ')}`,
           ].join('\n'),

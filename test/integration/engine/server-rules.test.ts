@@ -65,3 +65,17 @@ describe('what Metabase keeps of what it is sent', () => {
     expect(await pending(root)).toEqual([]);
   });
 });
+
+describe('a request Metabase refuses', () => {
+  it('is reported at the file, line and YAML path that produced it, with the body sent kept for --debug', async () => {
+    const root = await project();
+    const refusal = { errors: { dataset_query: 'value must be a valid query.' }, 'specific-errors': { dataset_query: { stages: [{ 'order-by': [[null, null, ['Invalid :aggregation reference']]] }] } } };
+    fake.injectFault({ method: 'POST', path: '/api/card' }, { status: 400, body: refusal, times: 3 });
+    const { result } = await (await openSession(fake, root, env)).apply();
+    const failed = result.failed.find((f) => f.address === 'card.spend-by-module')!;
+    const line = files['dashboards/energie.yaml']!.split('\n').findIndex((l) => l.includes('order_by: [-sum(total_spent)]')) + 1;
+    expect(failed.error).toContain('POST /api/card: HTTP 400');
+    expect(failed.error).toContain(`.yaml:${line}: cards[spend-by-module].query.order_by[0]: Invalid :aggregation reference (request: dataset_query.stages.0.order-by.0.2)`);
+    expect(JSON.parse(failed.sent!)).toMatchObject({ name: 'Dépenses par module', dataset_query: { 'lib/type': 'mbql/query' } });
+  });
+});

@@ -27,3 +27,16 @@ describe('the staging workflow', async () => {
     expect(runs('drift')).toContain('--detailed-exitcode');
   });
 });
+
+describe('the live workflow', async () => {
+  const live = parse(await readFile(join(import.meta.dirname, '../../../.github/workflows/live.yml'), 'utf8')) as { jobs: Record<string, Job & { strategy: { matrix: { metabase: string[] } } }> };
+  const job = live.jobs.live!;
+  const runs = job.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
+
+  it('runs the live suite against the oldest supported Metabase and a newer 0.6x, after db apply and bootstrap', () => {
+    const majors = job.strategy.matrix.metabase.map((tag) => Number(/^v0\.(\d+)\./.exec(tag)?.[1]));
+    expect(Math.min(...majors)).toBe(58);
+    expect(Math.max(...majors)).toBeGreaterThanOrEqual(63);
+    expect(runs).toMatch(/mb-sync db apply[\s\S]*mb-sync bootstrap[\s\S]*npm run test:live/);
+  });
+});

@@ -34,6 +34,26 @@ describe.each(['v0.58.15', 'v0.63.2'])('the Phoenix project on Metabase %s', (ve
     const state = await plan();
     const result = await applyPlan({ state, handlers, context: { api, project, server, progress: () => {}, pollIntervalMs: 5 }, emit: () => {} });
     expect(result.failed).toEqual([]);
+    // Every body was checked against Metabase's published schemas and server rules: none refused.
+    expect(fake.requests.filter((r) => r.status >= 400).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([]);
+    // The cards ordered by an aggregation go out with refs to that aggregation's lib/uuid.
+    const orderedByAggregation = [...fake.state.cards.values()].filter((c) => JSON.stringify(c.dataset_query).includes('"aggregation",{'));
+    expect(orderedByAggregation.map((c) => c.name).length).toBeGreaterThanOrEqual(4);
+    for (const card of orderedByAggregation) {
+      const stage = (card.dataset_query as { stages: Array<Record<string, unknown[][]>> }).stages[0]!;
+      const uuids = stage.aggregation!.map((a) => (a[1] as Record<string, string>)['lib/uuid']);
+      const refs = stage['order-by']!.map((o) => o[2] as unknown[]).filter((t) => t[0] === 'aggregation').map((t) => t[2]);
+      expect(refs.every((r) => uuids.includes(r as string))).toBe(true);
+    }
+    // Models keep every column Metabase computed, with the files' names over them.
+    const models = [...fake.state.cards.values()].filter((c) => c.type === 'model');
+    for (const model of models) {
+      const columns = model.result_metadata as Array<Record<string, unknown>>;
+      expect(columns.length).toBeGreaterThan(0);
+      for (const column of columns) expect(column).toMatchObject({ name: expect.any(String), display_name: expect.any(String), base_type: expect.any(String) });
+    }
+    const health = models.find((m) => m.name === 'Santé énergie des utilisateurs')!;
+    expect((health.result_metadata as Array<Record<string, unknown>>).find((c) => c.name === 'balance')).toMatchObject({ display_name: 'Solde', semantic_type: 'type/Quantity' });
     const names = [...fake.state.dashboards.values()].map((d) => d.name).sort();
     expect(names).toEqual(['Activation', 'Aube & Rituels', 'Constellations', 'Phoenix – Energie Live']);
     expect([...fake.state.cards.values()].filter((c) => c.type === 'model')).toHaveLength(3);
@@ -54,7 +74,9 @@ describe.each(['v0.58.15', 'v0.63.2'])('the Phoenix project on Metabase %s', (ve
     const changed = state.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
     expect(changed.map((a) => ({ address: a.address, changes: a.changes }))).toEqual([]);
     fake.resetLog();
+    const cards = fake.state.cards.size;
     await applyPlan({ state, handlers, context: { api, project, server, progress: () => {} }, emit: () => {} });
     expect(fake.writes()).toBe(0);
+    expect(fake.state.cards.size).toBe(cards);
   });
 });

@@ -17,12 +17,19 @@ export interface CardMarker {
   key: string;
   /** The server-assigned entity_id, once recorded. */
   entity_id?: string;
+  /**
+   * The alerts on this card that mb-sync made, by alert key → notification id. A notification has no
+   * field of its own to carry a marker, so the card it watches records them; notifications people
+   * add on the card themselves are not in it and are never touched.
+   */
+  alerts?: Record<string, number>;
 }
 
 export function readMarker(settings: unknown): CardMarker | undefined {
   const raw = (settings as Record<string, unknown> | null | undefined)?.[MARKER_KEY] as Record<string, unknown> | undefined;
   if (typeof raw !== 'object' || raw === null || typeof raw.project !== 'string' || typeof raw.key !== 'string') return undefined;
-  return { project: raw.project, key: raw.key, ...(typeof raw.entity_id === 'string' ? { entity_id: raw.entity_id } : {}) };
+  const alerts = typeof raw.alerts === 'object' && raw.alerts !== null ? Object.fromEntries(Object.entries(raw.alerts).filter(([, id]) => Number.isInteger(id))) as Record<string, number> : undefined;
+  return { project: raw.project, key: raw.key, ...(typeof raw.entity_id === 'string' ? { entity_id: raw.entity_id } : {}), ...(alerts && Object.keys(alerts).length > 0 ? { alerts } : {}) };
 }
 
 export function withMarker(settings: Record<string, unknown>, marker: CardMarker): Record<string, unknown> {

@@ -3,7 +3,9 @@ import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toQuartzCron } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
-import type { ApplyContext, ResourceHandler } from './types.ts';
+import { readMarker, withMarker } from '../core/card-marker.ts';
+import { MetabaseHttpError } from '../metabase/errors.ts';
+import type { ApplyContext, LiveObject, ResourceHandler } from './types.ts';
 
 type Recipient = { group: Ref } | { email: string };
 interface AlertBody {
@@ -25,7 +27,11 @@ type LiveNotification = Record<string, unknown> & {
 /**
  * E-mail alerts on a card (`/api/notification`, 0.54+), sent when the card returns rows
  * (`has_result`): the alert cards are written to return rows only when the condition holds.
- * Identity: the (first) notification on the alert's card.
+ * Identity: the alert's own key, recorded with its notification id in the marker of the card it
+ * watches (src/core/card-marker.ts), so two alerts on one card are two alerts, and an alert removed
+ * from the files is found again to be archived. A notification on a managed card that is not
+ * recorded is someone's own, unless it is exactly what an unrecorded alert asks for (made before the
+ * record, or a create whose answer was lost): then it is adopted.
  */
 export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
   kind: 'alert',
@@ -43,15 +49,42 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
       },
     })),
   async read(ctx) {
-    const alerts = ctx.project.config.alerts.filter((a) => ctx.refs.has('card', a.card));
-    const found = await mapLimit(alerts, 4, async (alert) => {
-      const list = await ctx.api.get<LiveNotification[]>('/api/notification', {
-        params: { payload_type: 'notification/card', card_id: ctx.refs.id('card', alert.card) as number, include_inactive: true },
-      });
-      const live = [...list].sort((a, b) => a.id - b.id)[0];
-      return live ? [{ key: alert.key, id: live.id, raw: live, managed: true }] : [];
-    });
-    return found.flat();
+    const project = ctx.project.config.project;
+    // Cards to look at: those with recorded alerts, and those the files' alerts watch.
+    const cards = new Map<number, Record<string, number>>();
+    for (const card of ctx.live.get('card') ?? []) {
+      const marker = readMarker((card.raw as { visualization_settings?: unknown }).visualization_settings);
+      if (card.duplicateOf === undefined && marker?.project === project && marker.alerts) cards.set(card.id as number, marker.alerts);
+    }
+    for (const alert of ctx.project.config.alerts) {
+      const id = ctx.refs.id('card', alert.card) as number | undefined;
+      if (id !== undefined && !cards.has(id)) cards.set(id, {});
+    }
+    const lists = await mapLimit([...cards.keys()], 4, async (cardId) => ({
+      cardId,
+      list: await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true } }),
+    }));
+    const out: LiveObject<LiveNotification>[] = [];
+    const recordedIds = new Set([...cards.values()].flatMap((r) => Object.values(r)));
+    for (const { cardId, list } of lists) {
+      for (const [key, id] of Object.entries(cards.get(cardId) ?? {})) {
+        const live = list.find((n) => n.id === id);
+        if (live) out.push({ key, id, raw: live, managed: true, archived: live.active === false, facts: { recorded: true } });
+      }
+    }
+    // Adoption: an alert of the files with no recorded notification takes an identical unrecorded one.
+    const found = new Set(out.map((o) => o.key));
+    const desired = this.desired(ctx.project);
+    for (const alert of desired.filter((d) => !found.has(d.key))) {
+      const cardId = ctx.refs.id('card', ctx.project.config.alerts.find((a) => a.key === alert.key)!.card);
+      const candidates = lists.find((l) => l.cardId === cardId)?.list.filter((n) => n.active && !recordedIds.has(n.id)).sort((a, b) => a.id - b.id) ?? [];
+      const same = candidates.find((n) => JSON.stringify(this.normalize({ key: alert.key, id: n.id, raw: n, managed: true }, ctx.refs)) === JSON.stringify(alert.body));
+      if (same) {
+        recordedIds.add(same.id);
+        out.push({ key: alert.key, id: same.id, raw: same, managed: true, facts: { recorded: false } });
+      }
+    }
+    return out;
   },
   normalize(live, refs) {
     const n = live.raw;
@@ -71,19 +104,50 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
   },
   async create(desired, ctx) {
     guardEmail(ctx, `alert.${desired.key}`);
-    const created = await ctx.api.post<{ id: number }>('/api/notification', requestBody(desired.body, ctx));
-    return created.id;
+    const body = requestBody(desired.body, ctx);
+    let id: number;
+    try {
+      id = (await ctx.api.post<{ id: number }>('/api/notification', body)).id;
+    } catch (error) {
+      // The answer was lost: an identical notification on the card that nobody recorded is this one.
+      if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
+      const cardId = (body.payload as { card_id: number }).card_id;
+      const recorded = new Set(Object.values(readMarker((await ctx.api.get<{ visualization_settings?: unknown }>(`/api/card/${cardId}`)).visualization_settings)?.alerts ?? {}));
+      const list = await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true } });
+      const same = list.filter((n) => !recorded.has(n.id)).find((n) => JSON.stringify(this.normalize({ key: desired.key, id: n.id, raw: n, managed: true }, ctx.refs)) === JSON.stringify(desired.body));
+      id = same?.id ?? (await ctx.api.post<{ id: number }>('/api/notification', body)).id;
+    }
+    await recordAlert(ctx, (body.payload as { card_id: number }).card_id, desired.key, id);
+    return id;
   },
   async update(desired, live, ctx) {
     guardEmail(ctx, `alert.${desired.key}`);
     // PUT diffs against the stored row: every existing id goes back, or the child is re-created.
     const body = requestBody(desired.body, ctx, live.raw);
     await ctx.api.put(`/api/notification/${live.id}`, { ...body, id: live.id });
+    if ((live.facts as { recorded?: boolean } | undefined)?.recorded !== true) await recordAlert(ctx, (body.payload as { card_id: number }).card_id, desired.key, live.id as number);
   },
   async archive(live, ctx) {
     await ctx.api.put(`/api/notification/${live.id}`, { ...live.raw, active: false });
   },
 };
+
+/** Card id → the last registry write on it: alerts of one card are recorded one after the other. */
+const registryWrites = new WeakMap<ApplyContext, Map<number, Promise<void>>>();
+
+/** Records alert key → notification id in the marker of the card it watches (read fresh, then written). */
+async function recordAlert(ctx: ApplyContext, cardId: number, key: string, notificationId: number): Promise<void> {
+  const chains = registryWrites.get(ctx) ?? new Map<number, Promise<void>>();
+  registryWrites.set(ctx, chains);
+  const write = (chains.get(cardId) ?? Promise.resolve()).then(async () => {
+    const card = await ctx.api.get<{ entity_id: string; visualization_settings?: Record<string, unknown> | null }>(`/api/card/${cardId}`);
+    const marker = readMarker(card.visualization_settings);
+    if (!marker) return;
+    await ctx.api.put(`/api/card/${cardId}`, { visualization_settings: withMarker(card.visualization_settings ?? {}, { ...marker, alerts: { ...marker.alerts, [key]: notificationId } }) });
+  });
+  chains.set(cardId, write.catch(() => {}));
+  await write;
+}
 
 function requestBody(body: AlertBody, ctx: ApplyContext, live?: LiveNotification): Record<string, unknown> {
   const resolved = resolveRefs(body, ctx.refs) as unknown as Omit<AlertBody, 'card' | 'recipients'> & { card: number; recipients: Array<{ group: number } | { email: string }> };

@@ -1,5 +1,5 @@
 import { compileCard, overlayColumns, type CardBody, type CardWire } from '../core/card-body.ts';
-import { markerState, withMarker, withoutMarker } from '../core/card-marker.ts';
+import { markerState, readMarker, withMarker, withoutMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs } from '../core/refs.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
@@ -118,7 +118,8 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const wire = wireBody(desired, ctx);
     await ctx.api.put(`/api/card/${live.id}`, {
       ...wire,
-      visualization_settings: withMarker(wire.visualization_settings, { project: ctx.project.config.project, key: desired.key, entity_id: live.raw.entity_id }),
+      // The alerts the marker records stay recorded (src/resources/alert.ts).
+      visualization_settings: withMarker(wire.visualization_settings, { ...readMarker(live.raw.visualization_settings), project: ctx.project.config.project, key: desired.key, entity_id: live.raw.entity_id }),
       ...modelMetadata(desired, live.raw),
       archived: false,
     });

@@ -69,21 +69,20 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     }));
   },
   async read(ctx) {
-    // One list per dashboard that has subscriptions, read concurrently.
-    const dashboards = ctx.project.dashboards.map((d) => d.dashboard).filter((d) => d.subscriptions.length > 0 && ctx.refs.has('dashboard', d.key));
+    // One list of every active subscription, whatever the number of dashboards; ours carry the marker
+    // and sit on a managed dashboard. Those whose key left the files are listed for archiving.
     const project = ctx.project.config.project;
-    const found = await mapLimit(dashboards, 8, async (dashboard) => {
-      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: ctx.refs.id('dashboard', dashboard.key)! } });
-      const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project).sort((a, b) => a.pulse.id - b.pulse.id);
-      const seen = new Set<string>();
-      return ours.flatMap(({ pulse, marker }) => {
-        // Several pulses with one key (a create whose answer was lost, then made again): the oldest counts.
-        if (seen.has(marker!.key)) return [];
-        seen.add(marker!.key);
-        return [{ key: marker!.key, id: pulse.id, raw: pulse, managed: true }];
-      });
+    const dashboards = new Set(ctx.refs.names('dashboard').map((key) => ctx.refs.id('dashboard', key)));
+    if (dashboards.size === 0) return [];
+    const pulses = await ctx.api.get<LivePulse[]>('/api/pulse');
+    const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project && dashboards.has(p.pulse.dashboard_id)).sort((a, b) => a.pulse.id - b.pulse.id);
+    const seen = new Set<string>();
+    return ours.flatMap(({ pulse, marker }) => {
+      // Several pulses with one key (a create whose answer was lost, then made again): the oldest counts.
+      if (seen.has(marker!.key)) return [];
+      seen.add(marker!.key);
+      return [{ key: marker!.key, id: pulse.id, raw: pulse, managed: true }];
     });
-    return found.flat();
   },
   normalize(live, refs) {
     const pulse = live.raw;

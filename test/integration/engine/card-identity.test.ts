@@ -30,7 +30,7 @@ describe('card identity on a server that picks entity_ids itself', () => {
     await (await openSession(fake, project.root, env)).apply();
     expect(activeCards()).toHaveLength(3);
     for (const card of activeCards()) {
-      expect((card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]).toEqual({ project: 'phoenix', key: expect.any(String), entity_id: card.entity_id });
+      expect((card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]).toMatchObject({ project: 'phoenix', key: expect.any(String), entity_id: card.entity_id });
     }
     await (await openSession(fake, project.root, env)).apply();
     expect(activeCards()).toHaveLength(3);

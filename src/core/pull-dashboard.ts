@@ -1,6 +1,9 @@
 import { flatten } from '../config/check-project.ts';
 import type { ProjectConfigT } from '../config/schema/project.ts';
+import { markerState, withoutMarker } from './card-marker.ts';
+import { parseMarker } from './dashboard-body.ts';
 import { decompileQuery } from './decompile-query.ts';
+import { readPulseMarker } from './pulse-marker.ts';
 import type { RefIndex } from './refs.ts';
 
 /** A key people can read, from a name: "Dépenses par module" → "depenses-par-module". */
@@ -17,9 +20,11 @@ export interface PulledDashboard {
 
 /**
  * A live dashboard (GET /api/dashboard/:id, cards hydrated) as the YAML mb-sync reads: names
- * instead of ids, inline cards that keep their entity_id, filters that keep their ids.
+ * instead of ids, filters that keep their ids. What this project already manages keeps its own key
+ * (the dashboard's caveats marker, each card's marker), so pull → plan finds the same objects; a
+ * hand-made card keeps its entity_id, which adopts it.
  */
-export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, config: Pick<ProjectConfigT, 'collections'>, usedKeys: Set<string>): PulledDashboard {
+export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, config: Pick<ProjectConfigT, 'collections' | 'project'>, usedKeys: Set<string>, definedCards: Set<string> = new Set()): PulledDashboard {
   const unique = (base: string) => {
     let key = base;
     for (let i = 2; usedKeys.has(key); i++) key = `${base}-${i}`;
@@ -64,9 +69,13 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
       skipped.push(`card "${String(card.name)}": ${decompiled.reason}`);
       return [];
     }
-    const key = unique(slugify(String(card.name)));
+    const { state, key: markedKey } = markerState(config.project, card);
+    const managed = (state === 'recorded' || state === 'unrecorded') && markedKey !== undefined;
+    const key = managed ? markedKey : unique(slugify(String(card.name)));
+    usedKeys.add(key);
     refs.set('card', key, dc.card_id as number);
     const source = decompiled.kind === 'query' ? decompiled.query.source : '';
+    const placement = (filters: Record<string, string>) => ({ ...(Object.keys(filters).length ? { filters } : {}), ...(Object.keys(settings).length ? { settings } : {}), layout, ...tab });
     const mappings: Record<string, string> = {};
     for (const m of (dc.parameter_mappings ?? []) as Array<Record<string, unknown>>) {
       const target = m.target as unknown[];
@@ -77,7 +86,10 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
         if (name) mappings[String(m.parameter_id)] = name.startsWith(`${source}.`) ? name.slice(source.length + 1) : name;
       }
     }
-    const entry: Record<string, unknown> = { key, name: card.name, entity_id: card.entity_id };
+    // A managed card already written elsewhere (models/, the config, another pulled dashboard) is placed by key.
+    if (managed && definedCards.has(key)) return [{ card: key, ...placement(mappings) }];
+    definedCards.add(key);
+    const entry: Record<string, unknown> = { key, name: card.name, ...(managed ? {} : { entity_id: card.entity_id }) };
     const cardCollection = collections.find((c) => refs.id('collection', c.key) === card.collection_id)?.key;
     if (cardCollection && cardCollection !== collection) entry.collection = cardCollection;
     if (card.description) entry.description = card.description;
@@ -88,7 +100,7 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
       entry.sql = decompiled.sql;
       if (Object.keys(decompiled.params).length) entry.params = decompiled.params;
     }
-    const vis = (card.visualization_settings ?? {}) as Record<string, unknown>;
+    const vis = withoutMarker(card.visualization_settings as Record<string, unknown> | undefined);
     if (Object.keys(vis).length) entry.visualization = vis;
     if (Object.keys(mappings).length) entry.filters = mappings;
     if (Object.keys(settings).length) entry.settings = settings;
@@ -97,7 +109,9 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
     return [entry];
   });
 
-  const key = unique(slugify(String(raw.name)));
+  const marker = parseMarker(raw.caveats);
+  const key = marker?.project === config.project ? marker.key : unique(slugify(String(raw.name)));
+  usedKeys.add(key);
   const document: Record<string, unknown> = { key, name: raw.name };
   if (raw.description) document.description = raw.description;
   document.collection = collection;
@@ -107,4 +121,25 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
   if (tabs.length) document.tabs = tabs.map((t) => ({ key: tabKeys.get(t.id), name: t.name }));
   document.cards = cards;
   return { key, document, skipped };
+}
+
+/** The project's own subscriptions of a dashboard (GET /api/pulse?dashboard_id=…) as YAML entries. */
+export function pullSubscriptions(pulses: Array<Record<string, unknown>>, dashboardKey: string, project: string): Array<Record<string, unknown>> {
+  return pulses.flatMap((pulse) => {
+    const marker = readPulseMarker(pulse as { channels?: Array<Record<string, unknown>> });
+    if (marker?.project !== project || pulse.archived === true) return [];
+    const channel = ((pulse.channels ?? []) as Array<Record<string, unknown>>).find((c) => c.channel_type === 'email') ?? {};
+    const hour = channel.schedule_hour ?? 8;
+    const schedule = channel.schedule_type === 'hourly' ? { every: 'hour' }
+      : channel.schedule_type === 'daily' ? { every: 'day', hour }
+        : channel.schedule_type === 'weekly' ? { every: 'week', day: channel.schedule_day ?? 'mon', hour }
+          : { every: 'month', frame: channel.schedule_frame ?? 'first', hour };
+    const to = [...new Set(((channel.recipients ?? []) as Array<{ email?: string }>).map((r) => (r.email ?? '').toLowerCase()).filter(Boolean))].sort();
+    const entry: Record<string, unknown> = { key: marker.key.startsWith(`${dashboardKey}/`) ? marker.key.slice(dashboardKey.length + 1) : marker.key, schedule, to };
+    if (pulse.skip_if_empty === true) entry.skip_if_empty = true;
+    if (((pulse.cards ?? []) as Array<{ include_csv?: boolean }>)[0]?.include_csv === true) entry.attach_csv = true;
+    const filters = Object.fromEntries(((pulse.parameters ?? []) as Array<{ id: string; value: unknown }>).map((p) => [p.id, p.value]));
+    if (Object.keys(filters).length > 0) entry.filters = filters;
+    return [entry];
+  });
 }

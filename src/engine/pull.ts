@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
-import { pullDashboard } from '../core/pull-dashboard.ts';
+import { parseMarker } from '../core/dashboard-body.ts';
+import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
 import { collectionHandler } from '../resources/collection.ts';
 import { databaseHandler } from '../resources/database.ts';
 import { readLive } from './read-live.ts';
@@ -36,8 +37,15 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   const dashboards = await mapLimit(wanted, 4, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`));
   await mkdir(options.outDir, { recursive: true });
   const result: PullResult = { files: [], skipped: [] };
+  // Cards the project defines elsewhere are placed by key; those of a dashboard being pulled again are
+  // written again with it (its file is replaced).
+  const repulled = new Set(dashboards.map((raw) => parseMarker(raw.caveats)).filter((m) => m?.project === project.config.project).map((m) => m!.key));
+  const replacedFiles = new Set(project.dashboards.filter((d) => repulled.has(d.dashboard.key)).map((d) => d.origin.file));
+  const defined = new Set([...project.cards.values()].filter((c) => !replacedFiles.has(c.origin.file)).map((c) => c.card.key));
   for (const raw of dashboards) {
-    const pulled = pullDashboard(raw, refs, project.config, used);
+    const pulled = pullDashboard(raw, refs, project.config, used, defined);
+    const subscriptions = pullSubscriptions(await api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number } }), pulled.key, project.config.project);
+    if (subscriptions.length > 0) pulled.document.subscriptions = subscriptions;
     const file = join(options.outDir, `${pulled.key}.yaml`);
     const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
     await writeFile(file, header + toYaml(pulled.document));

@@ -3,6 +3,7 @@ import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toPulseSchedule } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
+import { PULSE_MARKER, readPulseMarker } from '../core/pulse-marker.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
 import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
 
@@ -119,16 +120,6 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     await ctx.api.put(`/api/pulse/${live.id}`, { ...live.raw, archived: true });
   },
 };
-
-const PULSE_MARKER = 'mb-sync';
-
-function readPulseMarker(pulse: LivePulse): { project: string; key: string } | undefined {
-  for (const channel of pulse.channels ?? []) {
-    const marker = (channel.details as Record<string, unknown> | undefined)?.[PULSE_MARKER] as { project?: unknown; key?: unknown } | undefined;
-    if (typeof marker?.project === 'string' && typeof marker.key === 'string') return { project: marker.project, key: marker.key };
-  }
-  return undefined;
-}
 
 function requestBody(desired: DesiredObject<SubscriptionBody>, ctx: ApplyContext): Record<string, unknown> {
   const resolved = resolveRefs(desired.body, ctx.refs) as unknown as SubscriptionBody & { dashboard: number; cards: Array<{ card: number; dashcard: number; include_csv: boolean }> };

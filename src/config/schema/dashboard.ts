@@ -59,7 +59,7 @@ export const Dashcard = z.union([InlineCard, CardRef, TextCard, HeadingCard]);
 export const Subscription = z
   .object({
     key: Key,
-    name: NonBlank.optional().describe('defaults to the dashboard name'),
+    name: NonBlank.optional().describe('ignored: Metabase names every subscription after its dashboard'),
     schedule: Schedule,
     to: z.array(Recipient).min(1),
     skip_if_empty: z.boolean().default(false),

@@ -78,3 +78,34 @@ describe.each(['v0.58.15', 'v0.63.2'])('mb-sync pull on Metabase %s', (version) 
     await rm(join(project.root, 'dashboards/packs-fait-main.yaml'));
   });
 });
+
+describe('mb-sync pull of what the project already manages', () => {
+  it('gives back every Phoenix dashboard under its own key and its cards under theirs: pull into an empty dashboards/ → plan is empty', async () => {
+    const { cp, mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { catalogFromSandbox } = await import('../../support/catalog-from-sandbox.ts');
+    const ROOT = join(import.meta.dirname, '../../..');
+    const phoenixEnv = { PHOENIX_ANALYTICS_RO_PASSWORD: 'ro-password-for-tests' };
+    const fake = await startFakeMetabase({ catalog: await catalogFromSandbox({ host: 'localhost', dbname: 'phoenix', password: phoenixEnv.PHOENIX_ANALYTICS_RO_PASSWORD }), syncPolls: 1 });
+    const empty = await mkdtemp(join(tmpdir(), 'mb-sync-pull-'));
+    try {
+      const applied = await (await openSession(fake, ROOT, phoenixEnv)).apply();
+      expect(applied.result.failed).toEqual([]);
+      await cp(join(ROOT, 'metabase.config.yaml'), join(empty, 'metabase.config.yaml'));
+      await cp(join(ROOT, 'models'), join(empty, 'models'), { recursive: true });
+      const ids = [...fake.state.dashboards.values()].map((d) => String(d.id));
+      expect(ids).toHaveLength(4);
+      const target = await openTarget({ configPath: join(empty, 'metabase.config.yaml'), processEnv: { ...phoenixEnv, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+      const result = await pull(target, { dashboards: ids, outDir: join(empty, 'dashboards') });
+      expect(result.skipped).toEqual([]);
+      expect((await readdir(join(empty, 'dashboards'))).sort()).toEqual(['activation.yaml', 'aube-rituels.yaml', 'constellations.yaml', 'energie-live.yaml']);
+      const plan = await (await openSession(fake, empty, phoenixEnv)).plan();
+      const changed = plan.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
+      expect(changed.map((a) => ({ address: a.address, changes: a.changes }))).toEqual([]);
+      expect(plan.plan.orphans).toEqual([]);
+    } finally {
+      await fake.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -28,9 +28,10 @@ export interface ApplyResult {
 /**
  * Carries out a plan stage by stage, in registry order. Inside a stage, an action waits for the
  * actions whose objects it refers to (a child collection for its parent, a card for the model it
- * is built on). A failure stops the run after the current stage: later stages depend on earlier
- * ones. The result says what was applied and what was not; the next apply converges because it
- * plans again from the live state.
+ * is built on). A failed object stops only what depends on it: an action that refers to a failed or
+ * skipped object is not run ("depends on card.x, which failed"), everything else is applied. The
+ * result says what was applied and what was not; the next apply converges because it plans again
+ * from the live state.
  */
 export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const { state, handlers, emit } = options;
@@ -39,13 +40,22 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   for (const objects of state.desired.values()) for (const object of objects) collectRefs(object.body, wantedRefs);
   const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, wantedRefs, emit };
   const result: ApplyResult = { applied: [], failed: [], notRun: [] };
+  /** `kind:key` of every object that failed or was not run → why, for what depends on it. */
+  const blocked = new Map<string, string>();
 
-  for (const [index, stage] of state.plan.stages.entries()) {
+  for (const stage of state.plan.stages) {
     const handler = byKind.get(stage.kind);
     if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
     const pending = stage.actions.filter((a) => a.op !== 'noop');
     for (const wave of waves(pending)) {
       await mapLimit(wave, options.concurrency ?? 4, async (action) => {
+        const blocker = dependencyOf(action, blocked);
+        if (blocker !== undefined) {
+          blocked.set(`${action.kind}:${action.key}`, `depends on ${blocker}`);
+          result.notRun.push(action.address);
+          emit({ type: 'skipped', address: action.address, op: action.op, reason: `depends on ${blocker}` });
+          return;
+        }
         const started = Date.now();
         emit({ type: 'start', address: action.address, op: action.op });
         try {
@@ -56,33 +66,47 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
           const message = describe(error, state.desired.get(action.kind)?.find((d) => d.key === action.key));
           const sent = error instanceof MetabaseHttpError ? error.sentBody : undefined;
           result.failed.push({ address: action.address, error: message, ...(sent === undefined ? {} : { sent }) });
+          blocked.set(`${action.kind}:${action.key}`, 'failed');
           emit({ type: 'failed', address: action.address, op: action.op, error: message });
         }
       });
     }
-    if (result.failed.length === 0 && handler.afterStage) {
+    // A kind's closing step (the database waits for its sync) runs unless one of its own objects failed.
+    if (handler.afterStage && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
       try {
         await handler.afterStage(ctx);
       } catch (error) {
         result.failed.push({ address: `${stage.kind}.*`, error: describe(error) });
+        blocked.set(`${stage.kind}:*`, 'failed');
         emit({ type: 'failed', address: `${stage.kind}.*`, op: 'update', error: describe(error) });
       }
     }
-    if (result.failed.length > 0) {
-      const failedSet = new Set(result.failed.map((f) => f.address));
-      const applied = new Set(result.applied);
-      for (const later of state.plan.stages.slice(index)) {
-        for (const action of later.actions) {
-          if (action.op !== 'noop' && !applied.has(action.address) && !failedSet.has(action.address)) {
-            result.notRun.push(action.address);
-            emit({ type: 'skipped', address: action.address, op: action.op, reason: 'an earlier change failed' });
-          }
-        }
-      }
-      break;
-    }
   }
   return result;
+}
+
+/**
+ * The first failed (or not run) object an action depends on, as `card.x, which failed`. Refs name
+ * what a body points at; some point through another object: a field or table exists only once the
+ * database (and its sync) went through, a dashcard belongs to its dashboard.
+ */
+function dependencyOf(action: Action, blocked: ReadonlyMap<string, string>): string | undefined {
+  if (blocked.size === 0) return undefined;
+  for (const ref of collectRefs(action.desired)) {
+    const at = ref.indexOf(':');
+    const kind = ref.slice(0, at);
+    const name = ref.slice(at + 1);
+    const owners = kind === 'field' || kind === 'table'
+      ? [...blocked.keys()].filter((k) => k.startsWith('database:'))
+      : kind === 'dashcard'
+        ? [`dashboard:${name.split('/')[0]}`, `card:${(name.split('/')[1] ?? '').split('#')[0]}`]
+        : [ref];
+    for (const owner of owners) {
+      const why = blocked.get(owner);
+      if (why !== undefined) return `${owner.replace(':', '.')}, which ${why === 'failed' ? 'failed' : `was not run (${why})`}`;
+    }
+  }
+  return undefined;
 }
 
 async function runAction(handler: ResourceHandler, action: Action, ctx: ApplyContext, state: PlanningState): Promise<number | string | undefined> {

@@ -1,8 +1,12 @@
 import { MetabaseHttpError } from '../metabase/errors.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
+import { ref, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
 
+/** The cell's group and collection are refs, so the plan (and a failed group) shows what it waits for. */
 interface PermissionBody {
+  group: Ref;
+  collection: Ref;
   access: string;
 }
 interface Graph {
@@ -17,10 +21,10 @@ const locks = new WeakMap<MetabaseApi, Promise<unknown>>();
  * Collection permissions: only the (group, collection) cells the files declare are read, compared
  * and written; the rest of the graph is left as it is. Since 0.56.13 the graph leaves out "none".
  */
-export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { access: string }> = {
+export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { group: number | string; collection: number | string; access: string }> = {
   kind: 'collection-permissions',
   readAfter: ['group', 'collection'],
-  desired: (project) => project.config.permissions.map((p) => ({ key: `${p.group}/${p.collection}`, body: { access: p.access } })),
+  desired: (project) => project.config.permissions.map((p) => ({ key: `${p.group}/${p.collection}`, body: { group: ref('group', p.group), collection: ref('collection', p.collection), access: p.access } })),
   async read(ctx) {
     const wanted = ctx.project.config.permissions;
     const cells = wanted.map((p) => ({ p, group: ctx.refs.id('group', p.group), collection: ctx.refs.id('collection', p.collection) }));
@@ -29,10 +33,10 @@ export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { acc
     return cells.flatMap(({ p, group, collection }) => {
       if (group === undefined || collection === undefined) return [];
       const access = graph.groups[String(group)]?.[String(collection)] ?? 'none';
-      return [{ key: `${p.group}/${p.collection}`, id: `${group}/${collection}`, raw: { access }, managed: true }];
+      return [{ key: `${p.group}/${p.collection}`, id: `${group}/${collection}`, raw: { group, collection, access }, managed: true }];
     });
   },
-  normalize: (live) => ({ access: live.raw.access }),
+  normalize: (live, refs) => ({ group: refs.toRef('group', live.raw.group)!, collection: refs.toRef('collection', live.raw.collection)!, access: live.raw.access }),
   async create(desired, ctx) {
     await write(ctx.api, desired.key, desired.body.access, ctx.refs);
     return desired.key;

@@ -128,10 +128,24 @@ describe('names checked against the live Metabase, and e-mail', () => {
     }
   });
 
+  it('one failed object stops only what depends on it', async () => {
+    fake.injectFault({ method: 'POST', path: '/api/permissions/group' }, { status: 500, body: { message: 'group store down' } });
+    const { result, events } = await (await openSession(fake, project.root, env)).apply();
+    expect(result.failed.map((f) => f.address)).toEqual(['group.product']);
+    expect(result.failed[0]!.error).toContain('group store down');
+    // The permission and the alert e-mailing the group wait for it; cards, dashboards and the subscription do not.
+    expect(result.notRun.sort()).toEqual(['alert.zero-surge', 'collection-permissions.product/phoenix']);
+    expect(events.find((e) => e.type === 'skipped' && e.address === 'alert.zero-surge')).toMatchObject({ reason: 'depends on group.product, which failed' });
+    expect(result.applied).toEqual(expect.arrayContaining(['database.phoenix', 'card.spend-by-module', 'dashboard.energie', 'subscription.energie/weekly']));
+    const next = await (await openSession(fake, project.root, env)).apply();
+    expect(next.result.failed).toEqual([]);
+    expect(next.result.applied.sort()).toEqual(['alert.zero-surge', 'collection-permissions.product/phoenix', 'group.product']);
+  });
+
   it('refuses alerts and subscriptions when Metabase has no e-mail, unless require_email is false', async () => {
     fake.state.settings['email-configured?'] = false;
     const refused = await (await openSession(fake, project.root, env)).apply();
-    expect(refused.result.failed.map((f) => f.address)).toEqual(['subscription.energie/weekly']);
+    expect(refused.result.failed.map((f) => f.address).sort()).toEqual(['alert.zero-surge', 'subscription.energie/weekly']);
     expect(refused.result.failed[0]!.error).toContain('no e-mail (SMTP) configured');
     expect(fake.state.pulses.size).toBe(0);
     const relaxed = await writeProject({ ...files, 'metabase.config.yaml': files['metabase.config.yaml']!.replace('project: phoenix', 'project: phoenix\nrequire_email: false') });

@@ -12,7 +12,10 @@ export interface ResolvedTarget {
 
 /**
  * The Metabase to talk to: `--env`, else `default_environment`, else the only environment. The
- * environment wins over the file (DESIGN §3): MB_URL, MB_API_KEY, MB_USERNAME + MB_PASSWORD.
+ * process environment wins over the file (DESIGN §3): MB_URL, MB_API_KEY, MB_USERNAME + MB_PASSWORD,
+ * except against an explicit `--env`: a different MB_URL then is refused rather than followed, so
+ * `plan --env staging` can never talk to the Metabase a forgotten MB_URL points at. An environment
+ * may name its own key variable (`api_key_env: MB_STAGING_API_KEY`), which then wins over MB_API_KEY.
  */
 export function resolveTarget(project: Project, options: { env?: string; processEnv?: NodeJS.ProcessEnv }): ResolvedTarget {
   const processEnv = options.processEnv ?? process.env;
@@ -26,17 +29,40 @@ export function resolveTarget(project: Project, options: { env?: string; process
   if (environment === undefined) {
     throw new MbSyncError('CONFIG_INVALID', `no environment "${name}" in ${project.configFile} (declared: ${names.join(', ')})`);
   }
-  const url = (processEnv.MB_URL || environment.url).replace(/\/+$/, '');
+  const configured = environment.url.replace(/\/+$/, '');
+  const ambient = processEnv.MB_URL?.replace(/\/+$/, '');
+  if (options.env !== undefined && ambient && ambient !== configured) {
+    throw new MbSyncError('CONFIG_INVALID', `--env ${name} is ${safeUrl(configured)}, but MB_URL says ${safeUrl(ambient)}: refusing to guess which Metabase you mean`, {
+      hint: `unset MB_URL to use the "${name}" environment, or drop --env to follow MB_URL`,
+    });
+  }
+  const url = ambient || configured;
   let auth: Auth | undefined;
-  if (processEnv.MB_API_KEY) auth = { apiKey: processEnv.MB_API_KEY };
+  // An environment with its own key variable never falls back to MB_API_KEY: a local key sent to
+  // staging is a mistake, not a default.
+  const keyVariable = environment.api_key_env ?? 'MB_API_KEY';
+  if (processEnv[keyVariable]) auth = { apiKey: processEnv[keyVariable]! };
   else if (processEnv.MB_USERNAME && processEnv.MB_PASSWORD) auth = { username: processEnv.MB_USERNAME, password: processEnv.MB_PASSWORD };
   else if (environment.auth && 'api_key' in environment.auth) auth = { apiKey: environment.auth.api_key };
   else if (environment.auth) auth = { username: environment.auth.username, password: environment.auth.password };
   if (auth === undefined) {
     throw new MbSyncError('ENV_MISSING', `no credentials for Metabase environment "${name}" (${url})`, {
-      hint: 'set MB_API_KEY (an API key of the Administrators group), or MB_USERNAME and MB_PASSWORD',
+      hint: `set ${keyVariable} (an API key of the Administrators group), or MB_USERNAME and MB_PASSWORD`,
     });
   }
   registerSecret('apiKey' in auth ? auth.apiKey : auth.password);
   return { environment: name, url, auth };
+}
+
+/** A URL as it may be printed: no user, password or query string. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
 }

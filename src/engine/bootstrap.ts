@@ -52,7 +52,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     if (!administrators) throw new MbSyncError('METABASE_HTTP', 'no Administrators group found on this Metabase');
     const created = await admin.post<{ unmasked_key: string }>('/api/api-key', { name: `mb-sync ${new Date().toISOString().slice(0, 19)}`, group_id: administrators.id });
     registerSecret(created.unmasked_key);
-    await writeEnvValues(options.envFile, { MB_URL: options.url, MB_API_KEY: created.unmasked_key });
+    // MB_LOCAL_URL, not MB_URL: the config's local environment reads it, and an ambient MB_URL would
+    // make `--env staging` refuse to run.
+    await writeEnvValues(options.envFile, { MB_LOCAL_URL: options.url, MB_API_KEY: created.unmasked_key });
     report.apiKey = 'created';
     if (options.smtp && report.email === 'not-configured') {
       await admin.put('/api/email', {

@@ -1,4 +1,6 @@
 import { loadProject } from '../config/load-project.ts';
+import { dirname, join, resolve } from 'node:path';
+import { readEnvFile } from '../config/env-file.ts';
 import { resolveTarget } from '../config/resolve-target.ts';
 import type { Project } from '../core/project.ts';
 import { assertSupportedVersion, createMetabaseClient, readServerInfo } from '../metabase/client.ts';
@@ -17,7 +19,10 @@ export interface Target {
  * files never reach Metabase. Then the server version is read and an unsupported one refused.
  */
 export async function openTarget(options: { configPath: string; env?: string; processEnv?: NodeJS.ProcessEnv }): Promise<Target> {
-  const processEnv = options.processEnv ?? process.env;
+  // The project's git-ignored .env.local (where `mb-sync bootstrap` writes the API key) is read
+  // too; a variable set in the environment wins over the file.
+  const local = await readEnvFile(join(dirname(resolve(options.configPath)), '.env.local'));
+  const processEnv = { ...local, ...(options.processEnv ?? process.env) };
   const project = await loadProject({ configPath: options.configPath, env: processEnv });
   const target = resolveTarget(project, { env: options.env, processEnv });
   const api = createMetabaseClient({ url: target.url, auth: target.auth });

@@ -11,6 +11,7 @@ import { openTarget } from '../../engine/open-target.ts';
 import { handlers } from '../../resources/registry.ts';
 import { renderEvent } from '../render/events-text.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
+import { safeUrl } from '../../config/resolve-target.ts';
 import { globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         project: target.project,
         api: target.api,
         server: target.server,
-        target: { environment: target.environment, url: target.url },
+        target: { environment: target.environment, url: safeUrl(target.url) },
         handlers,
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
       });
@@ -51,7 +52,7 @@ export function register(program: Command): void {
       }
       if (!saved) {
         say(renderPlanText(plan, style));
-        if (!options.yes) await confirm();
+        if (!options.yes) await confirm(`${plan.target.environment} (${plan.target.url})`);
       }
 
       const events: ApplyEvent[] = [];
@@ -84,7 +85,7 @@ export function register(program: Command): void {
           { hint: 'fix the cause and run `mb-sync apply` again: it plans from the live state and finishes the rest.' },
         );
       }
-      say(style.bold(`Apply complete: ${result.applied.length} change(s) applied.\n`));
+      say(style.bold(`Apply complete on ${plan.target.environment} (${plan.target.url}): ${result.applied.length} change(s) applied.\n`));
     });
 }
 
@@ -114,14 +115,14 @@ function assertPlanStillValid(saved: Plan, fresh: Plan, file: string): void {
   }
 }
 
-async function confirm(): Promise<void> {
+async function confirm(where: string): Promise<void> {
   if (!process.stdin.isTTY) {
     throw new MbSyncError('CONFIRMATION_REQUIRED', 'not on a terminal: refusing to apply without --yes', {
       hint: 'review `mb-sync plan`, then run `mb-sync apply --yes` (or apply a saved plan file)',
     });
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question('Apply these changes? Only "yes" is accepted: ');
+  const answer = await rl.question(`Apply these changes to ${where}? Only "yes" is accepted: `);
   rl.close();
   if (answer.trim() !== 'yes') throw new MbSyncError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
 }

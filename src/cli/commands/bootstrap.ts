@@ -4,7 +4,7 @@ import { bootstrap } from '../../engine/bootstrap.ts';
 
 interface Options {
   url: string;
-  envFile: string;
+  keyFile: string;
   smtpHost?: string;
   smtpPort: string;
   timeout: string;
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('bootstrap')
     .description('first-run setup of a fresh local Metabase: admin user, API key written to a git-ignored env file')
     .option('--url <url>', 'Metabase URL', process.env.MB_URL ?? 'http://localhost:3000')
-    .option('--env-file <file>', 'where to write MB_API_KEY (git-ignored)', '.env.local')
+    .option('--key-file <file>', 'where to write MB_API_KEY and MB_LOCAL_URL (git-ignored; mb-sync reads .env.local by itself)', '.env.local')
     .option('--smtp-host <host>', 'configure e-mail through this SMTP server (e.g. mailpit) when Metabase has none')
     .option('--smtp-port <port>', 'SMTP port', '1025')
     .option('--timeout <seconds>', 'how long to wait for Metabase to start', '300')
@@ -27,14 +27,14 @@ export function register(program: Command): void {
       }
       const report = await bootstrap({
         url: options.url.replace(/\/+$/, ''),
-        envFile: options.envFile,
+        envFile: options.keyFile,
         admin: { email, password },
         ...(options.smtpHost ? { smtp: { host: options.smtpHost, port: Number(options.smtpPort), from: 'metabase@phoenix.local' } } : {}),
         timeoutMs: Number(options.timeout) * 1000,
         onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\u001b[2K${m}`) : undefined,
       });
       process.stderr.write(`\n✓ Metabase ${report.setup === 'done-now' ? 'set up (admin created)' : 'already set up'}\n`);
-      process.stderr.write(`✓ API key ${report.apiKey === 'created' ? `created and written to ${options.envFile}` : `in ${options.envFile} still works: kept`}\n`);
+      process.stderr.write(`✓ API key ${report.apiKey === 'created' ? `created and written to ${options.keyFile}` : `in ${options.keyFile} still works: kept`}\n`);
       if (report.email === 'configured-now') process.stderr.write(`✓ e-mail configured through ${options.smtpHost}\n`);
       if (report.email === 'not-configured') process.stderr.write('! Metabase has no e-mail configured: alerts and subscriptions are refused until it has (--smtp-host)\n');
     });

@@ -8,6 +8,7 @@ import { openTarget } from '../../engine/open-target.ts';
 import { handlers } from '../../resources/registry.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
+import { safeUrl } from '../../config/resolve-target.ts';
 import { globalOptions } from './global-options.ts';
 
 interface PlanOptions {
@@ -38,7 +39,7 @@ export function register(program: Command): void {
         project: target.project,
         api: target.api,
         server: target.server,
-        target: { environment: target.environment, url: target.url },
+        target: { environment: target.environment, url: safeUrl(target.url) },
         handlers,
         allowArchive: Boolean(options.allowArchive),
       });

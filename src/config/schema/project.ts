@@ -11,6 +11,8 @@ export const Environment = z
   .object({
     url: z.string().url(),
     auth: Auth.optional().describe('or MB_API_KEY / MB_USERNAME + MB_PASSWORD'),
+    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name, e.g. MB_STAGING_API_KEY').optional()
+      .describe('the variable holding this environment\'s API key, so one shell can hold the keys of several (default MB_API_KEY)'),
   })
   .strict();
 

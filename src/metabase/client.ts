@@ -3,6 +3,8 @@ import { MbSyncError } from '../core/errors.ts';
 import { redactText, registerSecret } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
 import { describeErrorBody, MetabaseHttpError } from './errors.ts';
+import type { ZodType } from 'zod';
+import { Shapes } from './shapes.ts';
 import type { MetabaseApi, RequestOptions, ServerInfo } from './types.ts';
 
 export type ClientAuth = { apiKey: string } | { username: string; password: string } | null;
@@ -34,6 +36,10 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     validateStatus: () => true,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     transitional: { clarifyTimeoutError: true },
+    // Bodies are parsed here, strictly: axios would hand back a truncated JSON or an HTML page as a
+    // string, which callers would then read as an empty list.
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
   });
   const retries = options.retries ?? 4;
   const base = options.retryBaseMs ?? 250;
@@ -47,8 +53,9 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   const login = async (): Promise<string> => {
     if (!auth || !('username' in auth)) throw new Error('no username/password');
     const response = await send('POST', '/api/session', { username: auth.username, password: auth.password }, {}, {});
+    response.data = parseBody(response).value ?? response.data;
     if (response.status !== 200) throw toError('POST', '/api/session', response, auth);
-    const id = (response.data as { id?: string }).id;
+    const id = (response.data as { id?: string } | undefined)?.id;
     if (!id) throw new MetabaseHttpError({ method: 'POST', path: '/api/session', message: 'Metabase answered the login without a session id' });
     registerSecret(id);
     return id;
@@ -90,7 +97,21 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
         session = undefined;
         continue;
       }
-      if (response.status >= 200 && response.status < 300) return response.data as T;
+      if (response.status >= 200 && response.status < 300) {
+        const parsed = parseBody(response);
+        if (parsed.ok) {
+          const mismatch = requestOptions.schema ? shapeMismatch(requestOptions.schema, parsed.value) : undefined;
+          if (mismatch === undefined) return parsed.value as T;
+          throw new MetabaseHttpError({ status: response.status, method, path, outcomeUnknown: !retryable, message: `${method} ${path}: Metabase answered ${response.status} with an unexpected shape (${mismatch}); nothing was written after it`, hint: 'is MB_URL the site root of a Metabase 0.58+ (not a proxy or another service)?' });
+        }
+        // A truncated body is a transient fault for a request that is safe to repeat.
+        if (parsed.kind === 'truncated JSON' && retryable && attempt <= retries) {
+          await pause(method, path, attempt, 'truncated JSON', backoff(attempt, base));
+          continue;
+        }
+        throw new MetabaseHttpError({ status: response.status, method, path, outcomeUnknown: !retryable, message: `${method} ${path}: Metabase answered ${response.status} with ${parsed.kind === 'HTML' ? 'an HTML page' : parsed.kind} instead of JSON${parsed.kind === 'HTML' ? ' — is MB_URL behind an SSO or proxy?' : ''}: ${redactText(parsed.excerpt)}`, hint: parsed.kind === 'HTML' ? 'open MB_URL in a browser: a login or proxy page there means mb-sync needs the Metabase behind it (or an allow-listed route for /api)' : 'run it again; if it persists, check the proxy in front of Metabase' });
+      }
+      response.data = parseBody(response).value ?? response.data;
       if (RETRY_STATUS.has(response.status) && attempt <= retries && (retryable || response.status === 429 || response.status === 503)) {
         await pause(method, path, attempt, `HTTP ${response.status}`, retryAfter(response) ?? backoff(attempt, base));
         continue;
@@ -111,6 +132,31 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     put: (path, body, o) => request('PUT', path, body ?? {}, o),
     delete: (path, o) => request('DELETE', path, undefined, o),
   };
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false; kind: 'HTML' | 'truncated JSON' | 'a non-JSON body'; excerpt: string; value?: undefined };
+
+/** A response body as JSON, or what it was instead (HTML, a truncated JSON, other text). */
+function parseBody(response: AxiosResponse): Parsed {
+  const text = typeof response.data === 'string' ? response.data : response.data === undefined || response.data === null ? '' : JSON.stringify(response.data);
+  if (text.trim() === '') return { ok: true, value: undefined };
+  const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+  const type = String(response.headers['content-type'] ?? '');
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    if (/html/i.test(type) || /^\s*</.test(text)) return { ok: false, kind: 'HTML', excerpt };
+    if (/json/i.test(type) || /^\s*[[{"]/.test(text)) return { ok: false, kind: 'truncated JSON', excerpt };
+    // Metabase sends bare messages as text/plain on errors (404 "Not found."): fine there, not on a 2xx.
+    return { ok: false, kind: 'a non-JSON body', excerpt };
+  }
+}
+
+function shapeMismatch(schema: ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0]!;
+  return `${issue.path.length > 0 ? issue.path.join('.') : 'the body'}: ${issue.message}`;
 }
 
 function backoff(attempt: number, base: number): number {
@@ -162,7 +208,7 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
 
 /** `GET /api/session/properties` (no auth needed): version and e-mail setup. */
 export async function readServerInfo(api: MetabaseApi): Promise<ServerInfo> {
-  const properties = await api.get<Record<string, unknown>>('/api/session/properties');
+  const properties = await api.get<Record<string, unknown>>('/api/session/properties', { schema: Shapes.properties });
   const version = properties.version as { tag?: string } | undefined;
   const tag = version?.tag ?? 'unknown';
   return { tag, major: parseMajor(tag), emailConfigured: properties['email-configured?'] === true, siteUrl: (properties['site-url'] as string | null) ?? null };

@@ -5,6 +5,7 @@ import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { readMarker, withMarker } from '../core/card-marker.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
+import { Shapes } from '../metabase/shapes.ts';
 import type { ApplyContext, LiveObject, ResourceHandler } from './types.ts';
 
 type Recipient = { group: Ref } | { email: string };
@@ -62,7 +63,7 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
     }
     const lists = await mapLimit([...cards.keys()], 4, async (cardId) => ({
       cardId,
-      list: await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true } }),
+      list: await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications }),
     }));
     const out: LiveObject<LiveNotification>[] = [];
     const recordedIds = new Set([...cards.values()].flatMap((r) => Object.values(r)));

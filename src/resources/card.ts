@@ -3,6 +3,7 @@ import { markerState, readMarker, withMarker, withoutMarker } from '../core/card
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs } from '../core/refs.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
+import { Shapes } from '../metabase/shapes.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 
@@ -132,8 +133,8 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
 /** Every card, active and in the Trash: two bulk calls whatever the number of cards. */
 async function listCards(api: MetabaseApi): Promise<LiveCard[]> {
   const [active, archived] = await Promise.all([
-    api.get<LiveCard[]>('/api/card', { params: { f: 'all' } }),
-    api.get<LiveCard[]>('/api/card', { params: { f: 'archived' } }),
+    api.get<LiveCard[]>('/api/card', { params: { f: 'all' }, schema: Shapes.cards }),
+    api.get<LiveCard[]>('/api/card', { params: { f: 'archived' }, schema: Shapes.cards }),
   ]);
   return [...active, ...archived];
 }

@@ -1,4 +1,5 @@
 import { MetabaseHttpError } from '../metabase/errors.ts';
+import { Shapes } from '../metabase/shapes.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import { ref, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
@@ -29,7 +30,7 @@ export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { gro
     const wanted = ctx.project.config.permissions;
     const cells = wanted.map((p) => ({ p, group: ctx.refs.id('group', p.group), collection: ctx.refs.id('collection', p.collection) }));
     if (!cells.some((c) => c.group !== undefined && c.collection !== undefined)) return [];
-    const graph = await ctx.api.get<Graph>('/api/collection/graph');
+    const graph = await ctx.api.get<Graph>('/api/collection/graph', { schema: Shapes.graph });
     return cells.flatMap(({ p, group, collection }) => {
       if (group === undefined || collection === undefined) return [];
       const access = graph.groups[String(group)]?.[String(collection)] ?? 'none';
@@ -54,7 +55,7 @@ async function write(api: MetabaseApi, key: string, access: string, refs: { id(k
   const previous = locks.get(api) ?? Promise.resolve();
   const next = previous.catch(() => {}).then(async () => {
     for (let attempt = 1; ; attempt++) {
-      const { revision } = await api.get<Graph>('/api/collection/graph');
+      const { revision } = await api.get<Graph>('/api/collection/graph', { schema: Shapes.graph });
       try {
         await api.put('/api/collection/graph', { revision, groups: { [String(group)]: { [String(collection)]: access } } }, { params: { skip_graph: true } });
         return;

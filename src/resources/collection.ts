@@ -1,6 +1,7 @@
 import { flatten } from '../config/check-project.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
+import { Shapes } from '../metabase/shapes.ts';
 
 interface CollectionBody {
   name: string;
@@ -19,7 +20,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
   desired: (project) =>
     flatten(project.config.collections).map((c) => ({ key: c.key, body: { name: c.name, description: c.description ?? null, parent: c.parent === null ? null : ref('collection', c.parent) } })),
   async read(ctx) {
-    const all = (await ctx.api.get<LiveCollection[]>('/api/collection')).filter((c) => typeof c.id === 'number' && !c.archived && !c.personal_owner_id);
+    const all = (await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections })).filter((c) => typeof c.id === 'number' && !c.archived && !c.personal_owner_id);
     const byId = new Map(all.map((c) => [c.id, c]));
     const pathOf = (c: LiveCollection): string =>
       [...(c.location ?? '/').split('/').filter(Boolean).map((id) => byId.get(Number(id))?.name ?? `#${id}`), c.name].join(' / ');

@@ -2,6 +2,7 @@ import { desiredDashboardBody, managedMarker, normalizeDashboard, parseMarker, t
 import { mapLimit } from '../core/map-limit.ts';
 import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
+import { Shapes } from '../metabase/shapes.ts';
 
 type LiveDashboard = Record<string, unknown> & { id: number; name: string; collection_id: number | null; dashcards: Array<Record<string, unknown>>; tabs: Array<Record<string, unknown>> };
 
@@ -18,9 +19,9 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   async read(ctx) {
     const project = ctx.project.config.project;
     const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
-    const items = await mapLimit(collections, 8, (id) => ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] } }));
+    const items = await mapLimit(collections, 8, (id) => ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items }));
     const ids = [...new Set(items.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
-    const dashboards = await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`));
+    const dashboards = await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
     const out: LiveObject<LiveDashboard>[] = [];
     const claimed = new Set<number>();
     for (const { dashboard } of ctx.project.dashboards) {

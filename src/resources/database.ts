@@ -4,6 +4,7 @@ import type { Project } from '../core/project.ts';
 import { parseRef } from '../core/refs.ts';
 import { DIGEST_KEY, secretDigest } from '../core/secret-digest.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
+import { Shapes } from '../metabase/shapes.ts';
 import type { ApplyContext, ReadContext, ResourceHandler } from './types.ts';
 
 interface DatabaseBody {
@@ -66,12 +67,12 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   desired: (project) => [{ key: project.config.database.key, body: desiredBody(project) }],
   async read(ctx) {
     const { key, name } = ctx.project.config.database;
-    const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database');
+    const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database', { schema: Shapes.databases });
     const listed = list.data.find((d) => d.name === name);
     if (!listed) return [];
     ctx.refs.set('database', key, listed.id);
     // The list leaves `schedules` out: only the database's own GET has them.
-    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`), readMetadata(ctx.api, listed.id, ctx)]);
+    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`, { schema: Shapes.database }), readMetadata(ctx.api, listed.id, ctx)]);
     return [{ key, id: database.id, raw: { database, tables }, managed: true }];
   },
   normalize(live) {
@@ -119,7 +120,7 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
 /** Table and field ids by name: `table:analytics.vw_x`, `field:analytics.vw_x.col`. */
 export async function readMetadata(api: MetabaseApi, id: number, ctx: Pick<ReadContext, 'refs'>): Promise<LiveTable[]> {
   // include_hidden: a table hidden by mb-sync's own metadata must still be found.
-  const metadata = await api.get<{ tables?: LiveTable[] }>(`/api/database/${id}/metadata`, { params: { include_hidden: true } });
+  const metadata = await api.get<{ tables?: LiveTable[] }>(`/api/database/${id}/metadata`, { params: { include_hidden: true }, schema: Shapes.metadata });
   const tables = metadata.tables ?? [];
   for (const table of tables) {
     ctx.refs.set('table', `${table.schema}.${table.name}`, table.id);

@@ -1,4 +1,5 @@
 import type { ResourceHandler } from './types.ts';
+import { Shapes } from '../metabase/shapes.ts';
 
 interface GroupBody {
   name: string;
@@ -10,7 +11,7 @@ export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
   kind: 'group',
   desired: (project) => project.config.groups.map((g) => ({ key: g.key, body: { name: g.name } })),
   async read(ctx) {
-    const groups = await ctx.api.get<LiveGroup[]>('/api/permissions/group');
+    const groups = await ctx.api.get<LiveGroup[]>('/api/permissions/group', { schema: Shapes.groups });
     return ctx.project.config.groups.flatMap((wanted) => {
       const live = groups.find((g) => g.name === wanted.name);
       if (!live) return [];

@@ -5,6 +5,7 @@ import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { PULSE_MARKER, readPulseMarker } from '../core/pulse-marker.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
+import { Shapes } from '../metabase/shapes.ts';
 import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
 
 interface SubscriptionBody {
@@ -60,7 +61,7 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     await mapLimit(groups, 4, async (key) => {
       const id = ctx.refs.id('group', key);
       if (id === undefined) return members.set(key, []);
-      const group = await ctx.api.get<{ members?: Array<{ user_id: number; email: string }> }>(`/api/permissions/group/${id}`);
+      const group = await ctx.api.get<{ members?: Array<{ user_id: number; email: string }> }>(`/api/permissions/group/${id}`, { schema: Shapes.group });
       for (const m of group.members ?? []) ctx.refs.set('user', m.email.toLowerCase(), m.user_id);
       return members.set(key, (group.members ?? []).map((m) => m.email.toLowerCase()));
     });
@@ -75,7 +76,7 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     const project = ctx.project.config.project;
     const dashboards = new Set(ctx.refs.names('dashboard').map((key) => ctx.refs.id('dashboard', key)));
     if (dashboards.size === 0) return [];
-    const pulses = await ctx.api.get<LivePulse[]>('/api/pulse');
+    const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { schema: Shapes.pulses });
     const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project && dashboards.has(p.pulse.dashboard_id)).sort((a, b) => a.pulse.id - b.pulse.id);
     const seen = new Set<string>();
     return ours.flatMap(({ pulse, marker }) => {

@@ -5,6 +5,8 @@ export interface Reply {
   status: number;
   json?: unknown;
   text?: string;
+  /** For text bodies: text/plain unless said (a proxy's HTML page, a truncated JSON). */
+  contentType?: string;
 }
 
 export class HttpError extends Error {
@@ -93,7 +95,7 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
 
 export function send(res: ServerResponse, reply: Reply): void {
   if (reply.text !== undefined) {
-    res.writeHead(reply.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'text/plain; charset=utf-8' });
     res.end(reply.text);
     return;
   }

@@ -143,7 +143,9 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
 
 function faultError(fault: Fault): HttpError {
   const status = fault.status ?? 500;
-  return new HttpError(typeof fault.body === 'string' ? { status, text: fault.body } : { status, json: fault.body ?? { message: 'Injected fault' } });
+  if (typeof fault.body !== 'string') return new HttpError({ status, json: fault.body ?? { message: 'Injected fault' } });
+  const contentType = /^\s*</.test(fault.body) ? 'text/html; charset=utf-8' : /^\s*[[{]/.test(fault.body) ? 'application/json' : undefined;
+  return new HttpError({ status, text: fault.body, ...(contentType ? { contentType } : {}) });
 }
 
 function authenticate(headers: Record<string, string | string[] | undefined>, state: FakeState, ctx: ServerContext): number | undefined {

@@ -1,6 +1,6 @@
 import { MbSyncError } from '../core/errors.ts';
 import type { Project } from '../core/project.ts';
-import { registerSecret } from '../core/secrets.ts';
+import { printableUrl as safeUrl, registerSecret } from '../core/secrets.ts';
 
 export type Auth = { apiKey: string } | { username: string; password: string };
 
@@ -54,15 +54,5 @@ export function resolveTarget(project: Project, options: { env?: string; process
   return { environment: name, url, auth };
 }
 
-/** A URL as it may be printed: no user, password or query string. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    parsed.search = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
+
+export { safeUrl };

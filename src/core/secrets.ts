@@ -19,3 +19,16 @@ export function redactText(text: string): string {
 export function clearSecrets(): void {
   secrets.clear();
 }
+
+/** A URL as it may appear in output: credentials and query string removed (MB_URL may carry them). */
+export function printableUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
+  }
+}

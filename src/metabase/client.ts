@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { MbSyncError } from '../core/errors.ts';
-import { redactText, registerSecret } from '../core/secrets.ts';
+import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
 import { describeErrorBody, MetabaseHttpError } from './errors.ts';
 import type { ZodType } from 'zod';
@@ -90,7 +90,7 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
           await pause(method, path, attempt, code, backoff(attempt, base));
           continue;
         }
-        throw connectionError(method, path, code, baseURL, !safe);
+        throw connectionError(method, path, code, printableUrl(baseURL), !safe);
       }
       if (response.status === 401 && auth && 'username' in auth && !relogged && path !== '/api/session') {
         relogged = true;
@@ -241,9 +241,9 @@ export async function waitForMetabase(url: string, options: { timeoutMs: number;
       return;
     } catch (error) {
       last = (error as Error).message;
-      options.onProgress?.(`waiting for Metabase at ${url}: ${last}`);
+      options.onProgress?.(`waiting for Metabase at ${printableUrl(url)}: ${last}`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000));
   }
-  throw new MbSyncError('METABASE_UNREACHABLE', `Metabase at ${url} was not ready after ${Math.round(options.timeoutMs / 1000)} s (${last})`);
+  throw new MbSyncError('METABASE_UNREACHABLE', `Metabase at ${printableUrl(url)} was not ready after ${Math.round(options.timeoutMs / 1000)} s (${last})`);
 }

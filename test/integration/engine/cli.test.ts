@@ -102,12 +102,20 @@ describe('the mb-sync command line against the fake Metabase', () => {
   it('never prints the API key or the database password, nor writes them in a plan file', async () => {
     await cli(['plan', '--json', '--out', 'secret-check.json', '--debug']);
     await cli(['plan'], { MB_API_KEY: 'mb_wrong_key_1234567890' });
+    // Credentials in MB_URL (user:password@, a token in the query string) never reach the output either.
+    const withUserinfo = fake.url.replace('http://', 'http://admin:url-pass-4321@');
+    await cli(['plan', '--out', 'userinfo.json', '--debug'], { MB_URL: `${withUserinfo}?token=url-token-9876` });
+    await cli(['plan', '--debug'], { MB_URL: 'http://admin:url-pass-4321@127.0.0.1:1/?token=url-token-9876' });
     const saved = await readFile(join(project.root, 'secret-check.json'), 'utf8');
-    for (const text of [...outputs, saved]) {
+    const savedUserinfo = await readFile(join(project.root, 'userinfo.json'), 'utf8').catch(() => '');
+    for (const text of [...outputs, saved, savedUserinfo]) {
       expect(text).not.toContain(fake.apiKey);
       expect(text).not.toContain(DB_PASSWORD);
       expect(text).not.toContain('mb_wrong_key_1234567890');
+      expect(text).not.toContain('url-pass-4321');
+      expect(text).not.toContain('url-token-9876');
     }
     expect(outputs.join('\n')).toContain('401 Unauthenticated: the API key was rejected');
+    expect(outputs.join('\n')).toContain('cannot reach Metabase at http://127.0.0.1:1');
   });
 });

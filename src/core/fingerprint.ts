@@ -13,3 +13,9 @@ export function canonicalJson(value: unknown): string {
     return v;
   });
 }
+
+/** The digest a plan carries: every field but the digest itself. */
+export function planDigest(plan: { digest?: string } & Record<string, unknown>): string {
+  const { digest: _digest, ...rest } = plan;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}

@@ -59,6 +59,11 @@ export interface Plan {
   /** Managed objects no longer in the files; archived only with --allow-archive. */
   orphans: Action[];
   summary: PlanSummary;
+  /**
+   * sha256 over everything above (changes, options, target, fingerprints): `apply FILE` refuses a
+   * file whose digest does not match, so a reviewed plan cannot be edited into another one.
+   */
+  digest?: string;
 }
 
 export interface PlanSummary {

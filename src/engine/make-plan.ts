@@ -1,5 +1,5 @@
 import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
-import { fingerprint } from '../core/fingerprint.ts';
+import { fingerprint, planDigest } from '../core/fingerprint.ts';
 import { PLAN_FORMAT_VERSION, summarize, type Plan, type PlanTarget } from '../core/plan.ts';
 import type { Project } from '../core/project.ts';
 import type { RefIndex } from '../core/refs.ts';
@@ -88,5 +88,6 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     orphans,
     summary: summarize(stages),
   };
+  plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }

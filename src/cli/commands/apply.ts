@@ -12,6 +12,7 @@ import { handlers } from '../../resources/registry.ts';
 import { renderEvent } from '../render/events-text.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
+import { planDigest } from '../../core/fingerprint.ts';
 import { globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
@@ -98,6 +99,9 @@ async function readSavedPlan(file: string): Promise<Plan> {
   }
   if (parsed?.formatVersion !== PLAN_FORMAT_VERSION) {
     throw new MbSyncError('PLAN_STALE', `${file} is not a plan of format ${PLAN_FORMAT_VERSION}`, { hint: 'make a new one with `mb-sync plan --out FILE`' });
+  }
+  if (typeof parsed.digest !== 'string' || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {
+    throw new MbSyncError('PLAN_STALE', `${file} was changed after it was made (its digest does not match): refusing to apply it`, { hint: 'apply only a plan file as `mb-sync plan --out FILE` wrote it; make and review a new one' });
   }
   return parsed;
 }

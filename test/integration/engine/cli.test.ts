@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,14 @@ describe('the mb-sync command line against the fake Metabase', () => {
     const refused = await cli(['apply']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('refusing to apply without --yes');
+    expect(fake.writes()).toBe(0);
+
+    // A reviewed plan edited afterwards (here: archiving switched on) is refused, and nothing is sent.
+    const reviewed = await readFile(join(project.root, 'plan.json'), 'utf8');
+    await writeFile(join(project.root, 'edited.json'), reviewed.replace('"allowArchive": false', '"allowArchive": true'));
+    const edited = await cli(['apply', 'edited.json']);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain('edited.json was changed after it was made (its digest does not match)');
     expect(fake.writes()).toBe(0);
 
     const applied = await cli(['apply', 'plan.json']);

@@ -2,6 +2,7 @@ import { readEnvFile, writeEnvValues } from '../config/env-file.ts';
 import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { createMetabaseClient, waitForMetabase } from '../metabase/client.ts';
+import { createOnce } from '../resources/create-once.ts';
 import { MetabaseHttpError } from '../metabase/errors.ts';
 
 export interface BootstrapOptions {
@@ -50,7 +51,15 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     const groups = await admin.get<Array<{ id: number; name: string; magic_group_type?: string | null }>>('/api/permissions/group');
     const administrators = groups.find((g) => g.magic_group_type === 'admin') ?? groups.find((g) => g.name === 'Administrators');
     if (!administrators) throw new MbSyncError('METABASE_HTTP', 'no Administrators group found on this Metabase');
-    const created = await admin.post<{ unmasked_key: string }>('/api/api-key', { name: `mb-sync ${new Date().toISOString().slice(0, 19)}`, group_id: administrators.id });
+    // A key whose answer was lost exists without its secret: found by name, it is regenerated to get one.
+    const name = `mb-sync ${new Date().toISOString().slice(0, 19)}`;
+    const created = await createOnce(
+      () => admin.post<{ unmasked_key: string }>('/api/api-key', { name, group_id: administrators.id }),
+      async () => {
+        const lost = (await admin.get<Array<{ id: number; name: string }>>('/api/api-key')).find((k) => k.name === name);
+        return lost === undefined ? undefined : admin.put<{ unmasked_key: string }>(`/api/api-key/${lost.id}/regenerate`);
+      },
+    );
     registerSecret(created.unmasked_key);
     // MB_LOCAL_URL, not MB_URL: the config's local environment reads it, and an ambient MB_URL would
     // make `--env staging` refuse to run.

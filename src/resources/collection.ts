@@ -2,6 +2,7 @@ import { flatten } from '../config/check-project.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 
 interface CollectionBody {
   name: string;
@@ -44,7 +45,12 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
   },
   async create(desired, ctx) {
     const body = resolveRefs(desired.body, ctx.refs) as unknown as { name: string; description: string | null; parent: number | null };
-    const created = await ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent });
+    // Found again by name under the same parent, as read() finds collections.
+    const created = await createOnce(
+      () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }),
+      async () => (await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections })).find((c) =>
+        typeof c.id === 'number' && !c.archived && c.name === body.name && ((c.location ?? '/').split('/').filter(Boolean).at(-1) ?? null) === (body.parent === null ? null : String(body.parent))) as { id: number } | undefined,
+    );
     ctx.refs.set('collection', desired.key, created.id);
     return created.id;
   },

@@ -3,6 +3,7 @@ import { mapLimit } from '../core/map-limit.ts';
 import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 
 type LiveDashboard = Record<string, unknown> & { id: number; name: string; collection_id: number | null; dashcards: Array<Record<string, unknown>>; tabs: Array<Record<string, unknown>> };
 
@@ -43,7 +44,20 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   normalize: (live, refs) => normalizeDashboard(live.raw, refs),
   async create(desired, ctx) {
     const body = resolveRefs(desired.body, ctx.refs);
-    const created = await ctx.api.post<LiveDashboard>('/api/dashboard', { name: body.name, description: body.description, collection_id: body.collection });
+    // The marker comes with the layout PUT (create takes no caveats): a dashboard whose create answer
+    // was lost is found by name, still unmarked, in its collection, as read() adopts dashboards.
+    const created = await createOnce(
+      () => ctx.api.post<LiveDashboard>('/api/dashboard', { name: body.name, description: body.description, collection_id: body.collection }),
+      async () => {
+        const items = await ctx.api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${body.collection ?? 'root'}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
+        const candidates = items.data.filter((i) => i.model === 'dashboard' && i.name === body.name).sort((a, b) => a.id - b.id);
+        for (const candidate of candidates) {
+          const dashboard = await ctx.api.get<LiveDashboard>(`/api/dashboard/${candidate.id}`, { schema: Shapes.dashboard });
+          if (parseMarker(dashboard.caveats) === undefined) return dashboard;
+        }
+        return undefined;
+      },
+    );
     ctx.refs.set('dashboard', desired.key, created.id);
     await putLayout(desired, created, ctx);
     return created.id;

@@ -5,6 +5,7 @@ import { parseRef } from '../core/refs.ts';
 import { DIGEST_KEY, secretDigest } from '../core/secret-digest.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 import type { ApplyContext, ReadContext, ResourceHandler } from './types.ts';
 
 interface DatabaseBody {
@@ -98,7 +99,10 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
     };
   },
   async create(desired, ctx) {
-    const created = await ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true));
+    const created = await createOnce(
+      () => ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true)),
+      async () => (await ctx.api.get<{ data: Array<{ id: number; name: string }> }>('/api/database', { schema: Shapes.databases })).data.find((d) => d.name === desired.body.name),
+    );
     ctx.refs.set('database', desired.key, created.id);
     touched.add(ctx);
     return created.id;

@@ -1,5 +1,6 @@
 import type { ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 
 interface GroupBody {
   name: string;
@@ -21,7 +22,11 @@ export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
   },
   normalize: (live) => ({ name: live.raw.name }),
   async create(desired, ctx) {
-    const group = await ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name });
+    const group = await createOnce(
+      () => ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name }),
+      async () => (await ctx.api.get<LiveGroup[]>('/api/permissions/group', { schema: Shapes.groups })).find((g) => g.name === desired.body.name),
+      { alreadyExists: /already exists/i },
+    );
     ctx.refs.set('group', desired.key, group.id);
     return group.id;
   },

@@ -114,6 +114,7 @@ export const REQUEST_SCHEMAS: Array<[method: string, path: RegExp, schema: BodyS
   ['DELETE', /^\/api\/session$/, 'no body'],
   ['POST', /^\/api\/setup$/, 'setup'],
   ['POST', /^\/api\/api-key$/, 'api-key create'],
+  ['PUT', /^\/api\/api-key\/\d+\/regenerate$/, 'no body'],
   ['PUT', /^\/api\/email$/, 'email update'],
   ['POST', /^\/api\/database$/, 'database create'],
   ['PUT', /^\/api\/database\/\d+$/, 'database update'],

@@ -66,6 +66,15 @@ export function sessionRoutes(state: FakeState, ctx: ServerContext): Route[] {
       return ok({ ...row, unmasked_key: key });
     }],
     ['GET', /^\/api\/api-key$/, () => ok(state.apiKeys.map(({ key: _k, ...rest }) => rest))],
+    // A new secret for an existing key: the only way to learn a key's secret after its create.
+    ['PUT', /^\/api\/api-key\/(\d+)\/regenerate$/, (req: Request) => {
+      const row = state.apiKeys.find((k) => k.id === Number(req.params[0]));
+      if (!row) throw new HttpError({ status: 404, text: 'Not found.' });
+      row.key = `mb_${randomUUID().replace(/-/g, '')}`;
+      row.masked_key = `mb_****${String(row.key).slice(-4)}`;
+      const { key, ...rest } = row;
+      return ok({ ...rest, unmasked_key: key });
+    }],
     ['GET', /^\/api\/setting\/email-configured%3F$/, () => ok(state.settings['email-configured?'])],
     ['PUT', /^\/api\/email$/, (req: Request) => {
       const errors: Record<string, string> = {};

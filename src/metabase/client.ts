@@ -112,7 +112,9 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
         throw new MetabaseHttpError({ status: response.status, method, path, outcomeUnknown: !retryable, message: `${method} ${path}: Metabase answered ${response.status} with ${parsed.kind === 'HTML' ? 'an HTML page' : parsed.kind} instead of JSON${parsed.kind === 'HTML' ? ' — is MB_URL behind an SSO or proxy?' : ''}: ${redactText(parsed.excerpt)}`, hint: parsed.kind === 'HTML' ? 'open MB_URL in a browser: a login or proxy page there means mb-sync needs the Metabase behind it (or an allow-listed route for /api)' : 'run it again; if it persists, check the proxy in front of Metabase' });
       }
       response.data = parseBody(response).value ?? response.data;
-      if (RETRY_STATUS.has(response.status) && attempt <= retries && (retryable || response.status === 429 || response.status === 503)) {
+      // A create is repeated blindly only on 429 (refused before any work); a 503 may come from a
+      // proxy after Metabase did the write, so the handler looks the object up instead.
+      if (RETRY_STATUS.has(response.status) && attempt <= retries && (retryable || response.status === 429)) {
         await pause(method, path, attempt, `HTTP ${response.status}`, retryAfter(response) ?? backoff(attempt, base));
         continue;
       }
@@ -178,6 +180,7 @@ function connectionError(method: string, path: string, code: string, url: string
     method,
     path,
     outcomeUnknown,
+    timedOut,
     message: timedOut ? `${method} ${path}: Metabase at ${url} did not answer in time` : `${method} ${path}: cannot reach Metabase at ${url} (${code})`,
     hint: 'check MB_URL / the environment url, and that Metabase is running',
   });

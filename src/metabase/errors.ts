@@ -11,8 +11,10 @@ export class MetabaseHttpError extends MbSyncError {
   readonly specificErrors: unknown;
   /** The body that was refused, secrets redacted, for --debug. */
   readonly sentBody: string | undefined;
+  /** No answer in time: the server may still be carrying the request out. */
+  readonly timedOut: boolean;
 
-  constructor(init: { status?: number; method: string; path: string; message: string; hint?: string; outcomeUnknown?: boolean; code?: 'METABASE_HTTP' | 'METABASE_AUTH' | 'METABASE_UNREACHABLE'; specificErrors?: unknown; sentBody?: string }) {
+  constructor(init: { status?: number; method: string; path: string; message: string; hint?: string; outcomeUnknown?: boolean; code?: 'METABASE_HTTP' | 'METABASE_AUTH' | 'METABASE_UNREACHABLE'; specificErrors?: unknown; sentBody?: string; timedOut?: boolean }) {
     super(init.code ?? 'METABASE_HTTP', init.message, init.hint === undefined ? {} : { hint: init.hint });
     this.name = 'MetabaseHttpError';
     this.status = init.status;
@@ -21,6 +23,7 @@ export class MetabaseHttpError extends MbSyncError {
     this.outcomeUnknown = init.outcomeUnknown ?? false;
     this.specificErrors = init.specificErrors;
     this.sentBody = init.sentBody;
+    this.timedOut = init.timedOut ?? false;
   }
 }
 

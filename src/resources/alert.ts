@@ -4,8 +4,8 @@ import { toQuartzCron } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { readMarker, withMarker } from '../core/card-marker.ts';
-import { MetabaseHttpError } from '../metabase/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 import type { ApplyContext, LiveObject, ResourceHandler } from './types.ts';
 
 type Recipient = { group: Ref } | { email: string };
@@ -106,18 +106,16 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
   async create(desired, ctx) {
     guardEmail(ctx, `alert.${desired.key}`);
     const body = requestBody(desired.body, ctx);
-    let id: number;
-    try {
-      id = (await ctx.api.post<{ id: number }>('/api/notification', body)).id;
-    } catch (error) {
-      // The answer was lost: an identical notification on the card that nobody recorded is this one.
-      if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
-      const cardId = (body.payload as { card_id: number }).card_id;
-      const recorded = new Set(Object.values(readMarker((await ctx.api.get<{ visualization_settings?: unknown }>(`/api/card/${cardId}`)).visualization_settings)?.alerts ?? {}));
-      const list = await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true } });
-      const same = list.filter((n) => !recorded.has(n.id)).find((n) => JSON.stringify(this.normalize({ key: desired.key, id: n.id, raw: n, managed: true }, ctx.refs)) === JSON.stringify(desired.body));
-      id = same?.id ?? (await ctx.api.post<{ id: number }>('/api/notification', body)).id;
-    }
+    const cardId = (body.payload as { card_id: number }).card_id;
+    // The answer was lost: an identical notification on the card that nobody recorded is this one.
+    const { id } = await createOnce(
+      () => ctx.api.post<{ id: number }>('/api/notification', body),
+      async () => {
+        const recorded = new Set(Object.values(readMarker((await ctx.api.get<{ visualization_settings?: unknown }>(`/api/card/${cardId}`, { schema: Shapes.card })).visualization_settings)?.alerts ?? {}));
+        const list = await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications });
+        return list.filter((n) => !recorded.has(n.id)).find((n) => JSON.stringify(this.normalize({ key: desired.key, id: n.id, raw: n, managed: true }, ctx.refs)) === JSON.stringify(desired.body));
+      },
+    );
     await recordAlert(ctx, (body.payload as { card_id: number }).card_id, desired.key, id);
     return id;
   },

@@ -2,8 +2,8 @@ import { compileCard, overlayColumns, type CardBody, type CardWire } from '../co
 import { markerState, readMarker, withMarker, withoutMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs } from '../core/refs.ts';
-import { MetabaseHttpError } from '../metabase/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 
@@ -96,16 +96,11 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const wire = wireBody(desired, ctx);
     const marker = { project, key: desired.key };
     const body = { ...wire, visualization_settings: withMarker(wire.visualization_settings, marker) };
-    let created: LiveCard;
-    try {
-      created = await ctx.api.post<LiveCard>('/api/card', body);
-    } catch (error) {
-      // The answer was lost: the card may exist. Look it up by its marker before anything else,
-      // and create it only if it is not there.
-      if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
-      const found = (await listCards(ctx.api)).filter((c) => !c.archived && markerState(project, c).key === desired.key && markerState(project, c).state !== 'copy').sort((a, b) => a.id - b.id)[0];
-      created = found ?? (await ctx.api.post<LiveCard>('/api/card', body));
-    }
+    // Looked up by its marker when the answer was lost, and created again only if it is not there.
+    const created = await createOnce(
+      () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
+      async () => (await listCards(ctx.api)).filter((c) => !c.archived && markerState(project, c).key === desired.key && markerState(project, c).state !== 'copy').sort((a, b) => a.id - b.id)[0],
+    );
     ctx.refs.set('card', desired.key, created.id);
     // Record the entity_id the server chose (so copies made in Metabase are told apart), and give a
     // model its column metadata over the columns the server computed.

@@ -146,7 +146,8 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   const interval = ctx.pollIntervalMs ?? 1000;
   const deadline = Date.now() + timeoutMs;
   const started = Date.now();
-  await ctx.api.post(`/api/database/${id}/sync_schema`);
+  // Starting a sync twice is harmless: safe to retry.
+  await ctx.api.post(`/api/database/${id}/sync_schema`, {}, { idempotent: true });
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
   for (;;) {
     const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`);

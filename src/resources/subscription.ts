@@ -4,8 +4,8 @@ import { toPulseSchedule } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { PULSE_MARKER, readPulseMarker } from '../core/pulse-marker.ts';
-import { MetabaseHttpError } from '../metabase/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { createOnce } from './create-once.ts';
 import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
 
 interface SubscriptionBody {
@@ -102,15 +102,12 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
   async create(desired, ctx) {
     guardEmail(ctx, `subscription.${desired.key}`);
     const body = requestBody(desired, ctx);
-    try {
-      return (await ctx.api.post<{ id: number }>('/api/pulse', body)).id;
-    } catch (error) {
-      // The answer was lost: look for the marker before creating it again.
-      if (!(error instanceof MetabaseHttpError && error.outcomeUnknown)) throw error;
-      const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: body.dashboard_id as number } });
-      const found = pulses.find((p) => readPulseMarker(p)?.key === desired.key && readPulseMarker(p)?.project === ctx.project.config.project);
-      return found?.id ?? (await ctx.api.post<{ id: number }>('/api/pulse', body)).id;
-    }
+    // Looked up by its marker when the answer was lost, and created again only if it is not there.
+    return (await createOnce(
+      () => ctx.api.post<{ id: number }>('/api/pulse', body),
+      async () => (await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: body.dashboard_id as number }, schema: Shapes.pulses }))
+        .find((p) => readPulseMarker(p)?.key === desired.key && readPulseMarker(p)?.project === ctx.project.config.project),
+    )).id;
   },
   async update(desired, live, ctx) {
     guardEmail(ctx, `subscription.${desired.key}`);

@@ -80,7 +80,7 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
     if (!rescan.has(ctx)) return;
     const id = ctx.refs.id('database', ctx.project.config.database.key);
     // Filter dropdowns read cached field values: refresh them for the columns now set to list.
-    if (id !== undefined) await ctx.api.post(`/api/database/${id}/rescan_values`);
+    if (id !== undefined) await ctx.api.post(`/api/database/${id}/rescan_values`, {}, { idempotent: true });
   },
 };
 

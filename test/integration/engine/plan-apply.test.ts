@@ -129,7 +129,7 @@ describe('names checked against the live Metabase, and e-mail', () => {
   });
 
   it('one failed object stops only what depends on it', async () => {
-    fake.injectFault({ method: 'POST', path: '/api/permissions/group' }, { status: 500, body: { message: 'group store down' }, times: 2 });
+    fake.injectFault({ method: 'POST', path: '/api/permissions/group' }, { status: 500, body: { message: 'group store down' }, times: 3 });
     const { result, events } = await (await openSession(fake, project.root, env)).apply();
     expect(result.failed.map((f) => f.address)).toEqual(['group.product']);
     expect(result.failed[0]!.error).toContain('group store down');

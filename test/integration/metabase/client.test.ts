@@ -33,6 +33,9 @@ describe('the Metabase client', () => {
     const error = await failure(client().post('/api/card', { name: 'x' }));
     expect(error).toBeInstanceOf(MetabaseHttpError);
     expect(error.outcomeUnknown).toBe(true);
+    // Nor on 503: a proxy may say it after Metabase made the card.
+    nock(URL).post('/api/card').reply(503, 'Service unavailable');
+    expect((await failure(client().post('/api/card', { name: 'x' }))).outcomeUnknown).toBe(true);
     nock(URL).post('/api/card').replyWithError(netError('ECONNRESET'));
     expect((await failure(client({ retries: 3 }).post('/api/card', {}))).outcomeUnknown).toBe(true);
   });

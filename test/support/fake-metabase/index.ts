@@ -24,10 +24,17 @@ export interface FakeMetabaseOptions {
   latencyMs?: number;
   catalog?: FakeCatalog;
   syncPolls?: number;
+  /**
+   * Seeded random faults on `rate` of the requests (npm run soak): 5xx, dropped connections and
+   * answers slower than the client waits, half of them after the write took effect.
+   */
+  chaos?: { rate: number; seed: number; slowMs?: number };
 }
 
 export interface Fault {
   status?: number;
+  /** Answer this late (after the write when afterWrite): longer than the client waits, a timeout. */
+  delayMs?: number;
   body?: unknown;
   headers?: Record<string, string>;
   afterWrite?: boolean;
@@ -51,6 +58,8 @@ export interface FakeMetabase {
   resetLog(): void;
   setLatency(ms: number): void;
   injectFault(match: { method?: string; path: string | RegExp }, fault: Fault): void;
+  /** Changes the rate of the seeded random faults (0 stops them). */
+  setChaosRate(rate: number): void;
   state: FakeState;
   close(): Promise<void>;
 }
@@ -86,6 +95,16 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     ...notificationRoutes(state, ctx),
   ];
   const requests: LoggedRequest[] = [];
+  const random = seededRandom(options.chaos?.seed ?? 1);
+  let chaosRate = options.chaos?.rate ?? 0;
+  const chaosFault = (): { fault: Fault } | undefined => {
+    if (!options.chaos || random() >= chaosRate) return undefined;
+    const afterWrite = random() < 0.5;
+    const pick = random();
+    if (pick < 0.4) return { fault: { status: [500, 502, 503][Math.floor(random() * 3)]!, afterWrite } };
+    if (pick < 0.8) return { fault: { dropConnection: true, afterWrite } };
+    return { fault: { delayMs: options.chaos.slowMs ?? 3000, afterWrite } };
+  };
   const faults: Array<{ method?: string; path: string | RegExp; fault: Fault; left: number }> = [];
   let latencyMs = options.latencyMs ?? 0;
 
@@ -95,12 +114,14 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     const path = url.pathname.replace(/%3f/g, '%3F');
     let body: unknown = {};
     let reply: Reply;
-    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
-    if (fault) fault.left -= 1;
+    const injected = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
+    if (injected) injected.left -= 1;
+    const fault = injected ?? chaosFault();
     try {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       body = await readBody(req);
-      if (fault && !fault.fault.afterWrite) throw faultError(fault.fault);
+      if (fault?.fault.delayMs !== undefined && !fault.fault.afterWrite) await new Promise((r) => setTimeout(r, fault.fault.delayMs));
+      if (fault && !fault.fault.afterWrite && fault.fault.delayMs === undefined) throw faultError(fault.fault);
       const found = match(routes, method, path);
       if (!found) throw new HttpError({ status: 404, text: 'API endpoint does not exist.' });
       const [, , handler, routeOptions] = found.route;
@@ -108,7 +129,8 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
       if (userId === undefined && !routeOptions?.public) throw new HttpError({ status: 401, text: 'Unauthenticated' });
       validateRequest(method, path, body);
       reply = await handler({ method, path, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, params: found.params, userId: userId ?? 0 });
-      if (fault?.fault.afterWrite) throw faultError(fault.fault);
+      if (fault?.fault.afterWrite && fault.fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.fault.delayMs));
+      else if (fault?.fault.afterWrite) throw faultError(fault.fault);
     } catch (error) {
       if (error instanceof HttpError) reply = error.reply;
       else reply = { status: 500, json: { message: (error as Error).message, via: [{ message: (error as Error).message }] } };
@@ -134,10 +156,23 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     resetLog: () => void requests.splice(0),
     setLatency: (ms) => void (latencyMs = ms),
     injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
+    setChaosRate: (rate) => void (chaosRate = rate),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
+  };
+}
+
+/** A small deterministic generator (mulberry32): the same seed gives the same faults. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -32,7 +32,7 @@ export const Expr: z.ZodType<ExprArg> = z.lazy(() =>
 );
 
 const operator = (family: Family) =>
-  z.enum(specs(family).map((s) => s.yaml) as [string, ...string[]], { error: () => `unknown ${family}: ${allowed(family)}` });
+  z.enum(specs(family).map((s) => s.yaml) as [string, ...string[]], { error: (issue) => `unknown ${family} ${JSON.stringify(issue.input)}: ${allowed(family)}` });
 
 /** `[op, column, value…]`, e.g. `[">=", streak_days, 3]`. */
 export const Filter = z.tuple([operator('filter')], Expr).describe(`a condition: ${FILTERS.map((f) => f.yaml).join(', ')}`);

@@ -57,6 +57,8 @@ export interface AggregationSpec extends ClauseSpec {
    * `{0}` is the name of the first argument's column. Repeated names get `_2`, `_3`…
    */
   column: string;
+  /** The result's type (`:- :type/…` in lib/schema/aggregation.cljc); absent: the type of its column. */
+  type?: 'type/Integer' | 'type/Float';
 }
 
 const caseSensitive: OptionSpec = { yaml: 'case_sensitive', mbql: 'case-sensitive', type: 'boolean', doc: 'false to ignore case (Metabase: true when absent)' };
@@ -89,23 +91,23 @@ export const FILTERS: readonly ClauseSpec[] = [
 ];
 
 export const AGGREGATIONS: readonly AggregationSpec[] = ([
-  { yaml: 'count', mbql: 'count', args: ['column'], required: 0, column: 'count', doc: 'number of rows (count(col): rows where col has a value)', example: 'count' },
+  { yaml: 'count', mbql: 'count', type: 'type/Integer', args: ['column'], required: 0, column: 'count', doc: 'number of rows (count(col): rows where col has a value)', example: 'count' },
   { yaml: 'sum', mbql: 'sum', args: ['column'], column: 'sum', doc: 'sum', example: 'sum(total_spent)' },
-  { yaml: 'avg', mbql: 'avg', args: ['column'], column: 'avg', doc: 'average', example: 'avg(duration_seconds)' },
+  { yaml: 'avg', mbql: 'avg', type: 'type/Float', args: ['column'], column: 'avg', doc: 'average', example: 'avg(duration_seconds)' },
   { yaml: 'min', mbql: 'min', args: ['column'], column: 'min', doc: 'minimum', example: 'min(event_date)' },
   { yaml: 'max', mbql: 'max', args: ['column'], column: 'max', doc: 'maximum', example: 'max(balance)' },
-  { yaml: 'distinct', mbql: 'distinct', args: ['column'], column: 'count', doc: 'number of distinct values', example: 'distinct(user_id)' },
+  { yaml: 'distinct', mbql: 'distinct', type: 'type/Integer', args: ['column'], column: 'count', doc: 'number of distinct values', example: 'distinct(user_id)' },
   { yaml: 'median', mbql: 'median', args: ['column'], column: 'median', doc: 'median', example: 'median(minutes_to_completion)' },
   { yaml: 'percentile', mbql: 'percentile', args: ['column', 'fraction'], column: 'percentile', doc: 'percentile, between 0 and 1', example: '[percentile, cost, 0.9]' },
-  { yaml: 'stddev', mbql: 'stddev', args: ['column'], column: 'stddev', doc: 'standard deviation', example: 'stddev(cost)' },
-  { yaml: 'var', mbql: 'var', args: ['column'], column: 'var', doc: 'variance', example: 'var(cost)' },
-  { yaml: 'cum-count', mbql: 'cum-count', args: ['column'], required: 0, column: 'cum_count', doc: 'running count of rows', example: 'cum-count' },
+  { yaml: 'stddev', mbql: 'stddev', type: 'type/Float', args: ['column'], column: 'stddev', doc: 'standard deviation', example: 'stddev(cost)' },
+  { yaml: 'var', mbql: 'var', type: 'type/Float', args: ['column'], column: 'var', doc: 'variance', example: 'var(cost)' },
+  { yaml: 'cum-count', mbql: 'cum-count', type: 'type/Integer', args: ['column'], required: 0, column: 'cum_count', doc: 'running count of rows', example: 'cum-count' },
   { yaml: 'cum-sum', mbql: 'cum-sum', args: ['column'], column: 'sum', doc: 'running sum', example: 'cum-sum(total_spent)' },
-  { yaml: 'count-where', mbql: 'count-where', args: ['condition'], column: 'count-where', doc: 'number of rows where the condition holds', example: '[count-where, [">=", streak_days, 3], { name: Séries ≥ 3 }]' },
+  { yaml: 'count-where', mbql: 'count-where', type: 'type/Integer', args: ['condition'], column: 'count-where', doc: 'number of rows where the condition holds', example: '[count-where, [">=", streak_days, 3], { name: Séries ≥ 3 }]' },
   { yaml: 'sum-where', mbql: 'sum-where', args: ['column', 'condition'], column: 'sum_where_{0}', doc: 'sum over the rows where the condition holds', example: '[sum-where, cost, ["=", module, aube]]' },
   // [unconfirmed] the result column name of distinct-where: the source read has no column-name-method for it.
-  { yaml: 'distinct-where', mbql: 'distinct-where', args: ['column', 'condition'], column: 'distinct_where', doc: 'distinct values over the rows where the condition holds', example: '[distinct-where, user_id, [">", cost, 0]]' },
-  { yaml: 'share', mbql: 'share', args: ['condition'], column: 'share', doc: 'share of rows where the condition holds (0 to 1)', example: '[share, [is-null, first_completed_at]]' },
+  { yaml: 'distinct-where', mbql: 'distinct-where', type: 'type/Integer', args: ['column', 'condition'], column: 'distinct_where', doc: 'distinct values over the rows where the condition holds', example: '[distinct-where, user_id, [">", cost, 0]]' },
+  { yaml: 'share', mbql: 'share', type: 'type/Float', args: ['condition'], column: 'share', doc: 'share of rows where the condition holds (0 to 1)', example: '[share, [is-null, first_completed_at]]' },
 ] satisfies Array<Omit<AggregationSpec, 'options'>>).map((spec) => ({ ...spec, options: [aggregationName] }));
 
 /** Operators a join condition may use (lib/schema/join.cljc `condition-operators`); both sides are columns. */

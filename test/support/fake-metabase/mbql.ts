@@ -236,10 +236,11 @@ export function resultMetadata(sent: unknown, query: Record<string, unknown>, st
     ...aggregation.map((a) => {
       const op = String(a[0]);
       const arg = a[2] as unknown[] | undefined;
-      const argName = Array.isArray(arg) && arg[0] === 'field' ? String(state.fields.get(arg[2] as number)?.name ?? arg[2]) : 'expression';
-      const name = unique((aggregationByMbql(op)?.column ?? op).replace('{0}', argName));
+      const field = Array.isArray(arg) && arg[0] === 'field' ? state.fields.get(arg[2] as number) : undefined;
+      const spec = aggregationByMbql(op);
+      const name = unique((spec?.column ?? op).replace('{0}', String(field?.name ?? (Array.isArray(arg) ? arg[2] : 'expression'))));
       const displayName = (a[1] as Record<string, unknown>)['display-name'];
-      return { name, display_name: typeof displayName === 'string' ? displayName : name, base_type: ['count', 'cum-count', 'count-where', 'distinct', 'distinct-where'].includes(op) ? 'type/BigInteger' : 'type/Float' };
+      return { name, display_name: typeof displayName === 'string' ? displayName : name, base_type: spec?.type ?? field?.base_type ?? 'type/Float' };
     }),
   ];
 }

@@ -42,10 +42,11 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
   for (const { card, collection, origin } of project.cards.values()) {
     const base = origin.path === '' ? [] : parsePath(origin.path);
     if (collection === '' || !collections.includes(collection)) at(origin.file, [...base, 'collection'], known('collection', collection || '(none)', collections));
-    const source = card.query?.source;
-    if (source && /^(model|card):/.test(source)) {
+    const sources: Array<[string | undefined, Array<string | number>]> = [[card.query?.source, ['query', 'source']], ...(card.query?.join ?? []).map((j, i): [string, Array<string | number>] => [j.source, ['query', 'join', i, 'source']])];
+    for (const [source, path] of sources) {
+      if (!source || !/^(model|card):/.test(source)) continue;
       const key = source.slice(source.indexOf(':') + 1);
-      if (!project.cards.has(key)) at(origin.file, [...base, 'query', 'source'], known('card', key, cardKeys));
+      if (!project.cards.has(key)) at(origin.file, [...base, ...path], known('card', key, cardKeys));
     }
     if (card.sql !== undefined) {
       const used = templateTags(card.sql);

@@ -41,10 +41,21 @@ function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record
     if (key === 'source-table') out[key] = idToRef(value, 'table', refs);
     else if (key === 'source-card') out[key] = idToRef(value, 'card', refs);
     else if (key === 'template-tags') out[key] = normalizeTags(value, refs);
+    else if (key === 'joins' && Array.isArray(value)) out[key] = value.map((join: Record<string, unknown>) => normalizeJoin(join, refs));
     else if (key === 'lib/stage-metadata') continue;
     // Trailing whitespace of SQL is not a change (YAML block scalars end with a newline).
     else if (key === 'native' && typeof value === 'string') out[key] = value.trimEnd();
     else out[key] = clauses(value, refs);
+  }
+  return out;
+}
+
+/** A join's own stages hold ids like the query's; its `lib/options` is only a uuid nothing refers to. */
+function normalizeJoin(join: Record<string, unknown>, refs?: RefIndex): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(join)) {
+    if (key === 'lib/options' || value === undefined || value === null) continue;
+    out[key] = key === 'stages' && Array.isArray(value) ? value.map((s: Record<string, unknown>) => normalizeStage(s, refs)) : clauses(value, refs);
   }
   return out;
 }

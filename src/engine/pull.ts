@@ -55,7 +55,14 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   return result;
 }
 
-/** Written the way people write these files: layouts and short lists on one line. */
+/** A query clause, `[op, arg…, { options }]`: on one line, as written in the README. */
+function isClause(node: unknown): boolean {
+  if (!isSeq(node) || node.items.length === 0 || !isScalar(node.items[0])) return false;
+  const last = node.items.length - 1;
+  return node.items.every((item, i) => isScalar(item) || isClause(item) || (i === last && isMap(item) && item.items.every((p) => isScalar(p.value))));
+}
+
+/** Written the way people write these files: layouts, short lists and query clauses on one line. */
 function toYaml(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
@@ -63,7 +70,7 @@ function toYaml(value: unknown): string {
       if (isScalar(pair.key) && pair.key.value === 'layout' && isMap(pair.value)) pair.value.flow = true;
     },
     Seq(_key, seq) {
-      if (seq.items.every((item) => isScalar(item) || (isSeq(item) && item.items.every(isScalar)))) seq.flow = true;
+      if (isClause(seq) || seq.items.every((item) => isScalar(item) || (isSeq(item) && item.items.every(isScalar)))) seq.flow = true;
     },
   });
   return doc.toString({ lineWidth: 0 });

@@ -1,27 +1,24 @@
 import { z } from 'zod';
+import { checkStructuredQuery } from '../../core/compile-query.ts';
+import { AGGREGATIONS, BUCKET_UNITS, FILTERS, JOIN_STRATEGIES, OPTIONS, specs, type Family } from '../../core/query-vocabulary.ts';
+import { allowed } from '../../core/read-clause.ts';
 import { FieldName, Key, NonBlank, VisualizationSettings } from './common.ts';
 
 /**
- * Query-builder query, compiled to MBQL 5 (src/core/compile-query.ts).
+ * Query-builder query, compiled to MBQL 5 (src/core/compile-query.ts). The operators, aggregations
+ * and their arguments are the vocabulary of src/core/query-vocabulary.ts: the lists below are
+ * derived from it, and every query is checked by the compiler's own rules (`checkStructuredQuery`).
  *
- * Columns are written by name relative to `source` (`event_date`), or fully (`analytics.vw_x.col`).
- * Expressions and filters use a small list syntax: `[op, arg, …]`, e.g. `[">=", streak_days, 3]`,
- * `["-", total_credits, total_spent]`; a string argument is a column name unless quoted in the list as
- * `{ value: "text" }` or it is not a column of the source (then it is a literal).
+ * Columns are written by name relative to `source` (`event_date`), through a join (`health.balance`),
+ * or fully (`analytics.vw_x.col`). Filters use a small list syntax, `[op, column, value…]`, e.g.
+ * `[">=", streak_days, 3]`; expressions `["-", total_credits, total_spent]`, where every string is a
+ * column and `{ value: "text" }` a literal. A clause's options go last: `{ case_sensitive: false }`.
  */
-export const Aggregation = z
-  .string()
-  .regex(
-    /^(count|cum-count|(sum|avg|min|max|median|distinct|cum-sum|stddev|var)\([A-Za-z_][\w.]*\)|share|count-where|sum-where)$/,
-    'write an aggregation as count, sum(col), avg(col), min(col), max(col), median(col), distinct(col), cum-sum(col), cum-count',
-  );
+// Loose: an unknown option is reported by the compiler's check, which lists the options of that clause.
+const ClauseOptions = z.looseObject(Object.fromEntries(OPTIONS.map((o) => [o.yaml, (o.type === 'boolean' ? z.boolean() : NonBlank).optional().describe(o.doc)])));
+export type ClauseOptionsT = { [option: string]: boolean | string | undefined };
 
-export const TemporalUnit = z.enum(['minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'day-of-week', 'hour-of-day', 'month-of-year']);
-
-/** `column` or `column:unit` (e.g. `event_date:week`). */
-export const Breakout = z.string().regex(/^[A-Za-z_][\w.]*(:[a-z-]+)?$/, 'write a breakout as column or column:unit (event_date:week)');
-
-export type ExprArg = string | number | boolean | null | { value: string | number | boolean } | ExprArg[];
+export type ExprArg = string | number | boolean | null | { value: string | number | boolean } | ClauseOptionsT | ExprArg[];
 export const Expr: z.ZodType<ExprArg> = z.lazy(() =>
   z.union([
     z.string(),
@@ -29,24 +26,58 @@ export const Expr: z.ZodType<ExprArg> = z.lazy(() =>
     z.boolean(),
     z.null(),
     z.object({ value: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
+    ClauseOptions,
     z.array(Expr).min(1),
   ]),
 );
 
-export const OrderBy = z.string().regex(/^-?[A-Za-z_][\w.()-]*$/, 'write an ordering as column, -column (descending), or an aggregation like -sum(x)');
+const operator = (family: Family) =>
+  z.enum(specs(family).map((s) => s.yaml) as [string, ...string[]], { error: (issue) => `unknown ${family} ${JSON.stringify(issue.input)}: ${allowed(family)}` });
+
+/** `[op, column, value…]`, e.g. `[">=", streak_days, 3]`. */
+export const Filter = z.tuple([operator('filter')], Expr).describe(`a condition: ${FILTERS.map((f) => f.yaml).join(', ')}`);
+
+// Every name passes the text form here, so that `count-where` written as text gets the compiler's
+// own message (write it as a list), not a generic one.
+export const Aggregation = z.union([
+  z.string().regex(new RegExp(`^(${AGGREGATIONS.map((a) => a.yaml).join('|')})(\\(.*\\))?$`), `write an aggregation as ${allowed('aggregation').replace(/^use /, '')}`),
+  z.tuple([operator('aggregation')], Expr),
+]).describe('count, sum(col)… or a list: [percentile, col, 0.9], [count-where, condition, { name: … }]');
+
+/** `column` or `column:unit` (e.g. `event_date:week`). */
+export const Breakout = z
+  .string()
+  .regex(new RegExp(`^[A-Za-z_][\\w. ]*(:(${BUCKET_UNITS.join('|')}))?$`), `write a breakout as column or column:unit (event_date:week), unit one of ${BUCKET_UNITS.join(', ')}`);
+
+export const OrderBy = z.string().min(1).describe('column, -column (descending), an aggregation as written (-sum(x)) or its name');
+
+/** A join to another view or a model (MBQL 5 `joins`); its columns are written `alias.column`. */
+export const Join = z
+  .object({
+    source: z.string().describe('schema.table, or model:<key> / card:<key>'),
+    alias: z.string().regex(/^[A-Za-z_]\w*$/, 'an alias is a name: letters, digits and _').describe('the name the query uses for the joined view: alias.column'),
+    conditions: z.array(z.tuple([operator('join condition')], Expr)).min(1).describe('e.g. ["=", user_id, health.user_id]'),
+    strategy: z.enum(JOIN_STRATEGIES).optional().describe('Metabase\'s default is left-join'),
+    fields: z.union([z.enum(['all', 'none']), z.array(z.string()).min(1)]).optional().describe('joined columns to keep (names in the joined view); Metabase\'s default is none'),
+  })
+  .strict();
 
 export const StructuredQuery = z
   .object({
     source: z.string().describe('schema.table, or model:<key> / card:<key> to build on a saved question'),
+    join: z.array(Join).optional(),
     expressions: z.record(z.string().regex(/^[A-Za-z_][\w ]*$/), Expr).optional(),
-    filter: z.array(Expr).optional().describe('all conditions must hold (AND)'),
+    filter: z.array(Filter).optional().describe('all conditions must hold (AND)'),
     aggregate: z.array(Aggregation).optional(),
     breakout: z.array(Breakout).optional(),
     order_by: z.array(OrderBy).optional(),
     limit: z.number().int().positive().optional(),
     fields: z.array(z.string()).optional().describe('columns to keep (raw rows only)'),
   })
-  .strict();
+  .strict()
+  .superRefine((query, ctx) => {
+    for (const problem of checkStructuredQuery(query)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  });
 
 /** A native-query variable (`{{name}}` in the SQL). */
 export const NativeParam = z
@@ -109,4 +140,5 @@ export const Card = z
 export const CardFields = cardFields;
 export type CardT = z.infer<typeof Card>;
 export type StructuredQueryT = z.infer<typeof StructuredQuery>;
+export type JoinT = z.infer<typeof Join>;
 export type NativeParamT = z.infer<typeof NativeParam>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { aggregationByMbql, specByMbql } from '../../../src/core/query-vocabulary.ts';
 import { badRequest, refusal, type Issue } from './http.ts';
 import type { FakeState } from './state.ts';
 
@@ -40,7 +41,9 @@ export function normalizeQueryOnWrite(query: unknown, state: FakeState): Record<
     } else if (stage['source-table'] !== undefined && !state.tables.has(stage['source-table'] as number)) {
       throw badRequest(`Invalid query: table ${String(stage['source-table'])} does not exist`);
     } else {
-      checkStageRefs(stage, (stages as unknown[]).indexOf(stage));
+      checkStageRefs(stage, (stages as unknown[]).indexOf(stage), state);
+      // Metabase's join schema wants lib/options; it mints the uuid when a client leaves it out.
+      for (const join of (stage.joins ?? []) as Array<Record<string, unknown>>) join['lib/options'] ??= { 'lib/uuid': randomUUID() };
     }
   }
   return addServerFields(mbql5, state) as Record<string, unknown>;
@@ -96,43 +99,94 @@ function addTagFields(tags: unknown, state: FakeState): unknown {
   }));
 }
 
-/** Enough of the MBQL 4 → 5 conversion for the clauses mb-sync and its tests use. */
+/**
+ * Enough of the MBQL 4 → 5 conversion (lib/convert.cljc) for the clauses mb-sync and its tests use.
+ * Legacy clauses carry their options last (`["contains", field, "x", {"case-sensitive": false}]`);
+ * which operators take options is read from mb-sync's query vocabulary.
+ */
 function legacyStage(inner: Record<string, unknown>): Record<string, unknown> {
+  const aggregationIds = ((inner.aggregation ?? []) as unknown[]).map(() => randomUUID());
+  const plain = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   const clause = (c: unknown): unknown => {
     if (!Array.isArray(c) || typeof c[0] !== 'string') return c;
-    if (c[0] === 'field') return ['field', c[2] ?? {}, c[1]];
-    return [c[0], {}, ...c.slice(1).map(clause)];
+    const [op, ...args] = c as [string, ...unknown[]];
+    if (op === 'field') return ['field', args[1] ?? {}, args[0]];
+    if (op === 'expression') return ['expression', args[1] ?? {}, args[0]];
+    if (op === 'aggregation') return ['aggregation', args[1] ?? {}, aggregationIds[args[0] as number]];
+    if (op === 'aggregation-options') {
+      const [wrapped, options] = args as [unknown[], Record<string, unknown>];
+      const [innerOp, innerOptions, ...rest] = clause(wrapped) as [string, Record<string, unknown>, ...unknown[]];
+      return [innerOp, { ...innerOptions, ...options }, ...rest];
+    }
+    const takesOptions = (specByMbql('filter', op)?.options?.length ?? 0) > 0;
+    const options = takesOptions && plain(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
+    return [op, options, ...args.map(clause)];
   };
   const out: Record<string, unknown> = {};
   if (inner['source-table'] !== undefined) out['source-table'] = inner['source-table'];
-  if (inner.aggregation) out.aggregation = (inner.aggregation as unknown[]).map(clause);
+  if (inner.joins) {
+    out.joins = (inner.joins as Array<Record<string, unknown>>).map((j) => {
+      const join: Record<string, unknown> = { 'lib/type': 'mbql/join', alias: j.alias, stages: [{ 'lib/type': 'mbql.stage/mbql', 'source-table': j['source-table'] }], conditions: [clause(j.condition)] };
+      if (j.strategy !== undefined) join.strategy = j.strategy;
+      if (j.fields !== undefined) join.fields = Array.isArray(j.fields) ? j.fields.map(clause) : j.fields;
+      return join;
+    });
+  }
+  if (inner.expressions) {
+    out.expressions = Object.entries(inner.expressions as Record<string, unknown>).map(([name, e]) => {
+      const [op, options, ...rest] = (Array.isArray(e) ? clause(e) : ['value', { 'effective-type': 'type/*' }, e]) as [string, Record<string, unknown>, ...unknown[]];
+      return [op, { ...options, 'lib/expression-name': name }, ...rest];
+    });
+  }
+  if (inner.aggregation) {
+    out.aggregation = (inner.aggregation as unknown[]).map((a, i) => {
+      const [op, options, ...rest] = clause(a) as [string, Record<string, unknown>, ...unknown[]];
+      return [op, { ...options, 'lib/uuid': aggregationIds[i] }, ...rest];
+    });
+  }
   if (inner.breakout) out.breakout = (inner.breakout as unknown[]).map(clause);
-  if (inner.filter) out.filters = [clause(inner.filter)];
+  // A top-level `and` becomes one filter per condition.
+  if (inner.filter) out.filters = Array.isArray(inner.filter) && inner.filter[0] === 'and' ? inner.filter.slice(1).map(clause) : [clause(inner.filter)];
+  if (inner['order-by']) out['order-by'] = (inner['order-by'] as unknown[]).map(clause);
+  if (inner.fields) out.fields = (inner.fields as unknown[]).map(clause);
   if (inner.limit !== undefined) out.limit = inner.limit;
   return out;
 }
 
 /**
- * Rules of Metabase's query schema that a JSON Schema cannot say (lib/schema.cljc, lib/schema/ref.cljc):
- * an aggregation ref names the `lib/uuid` of an aggregation of the same stage, an expression ref an
- * expression of the stage, and a field ref by name carries its `base-type`.
+ * Rules of Metabase's query schema that a JSON Schema cannot say (lib/schema.cljc, lib/schema/ref.cljc,
+ * lib/schema/join.cljc): an aggregation ref names the `lib/uuid` of an aggregation of the same stage,
+ * an expression ref an expression of the stage (both outside the joins), a field ref by name carries
+ * its `base-type`, a `join-alias` names a join of the stage (not checked on a stage built on a card),
+ * join aliases are unique, and joined tables exist.
  */
-function checkStageRefs(stage: Record<string, unknown>, index: number): void {
+function checkStageRefs(stage: Record<string, unknown>, index: number, state: FakeState): void {
   const issues: Issue[] = [];
+  const at = (...path: Array<string | number>) => ['dataset_query', 'stages', index, ...path];
   const aggregations = new Set(((stage.aggregation ?? []) as unknown[][]).map((a) => (a[1] as Record<string, unknown> | undefined)?.['lib/uuid']));
   const expressions = new Set(((stage.expressions ?? []) as unknown[][]).map((e) => (e[1] as Record<string, unknown> | undefined)?.['lib/expression-name']));
-  const walk = (value: unknown, path: Array<string | number>): void => {
+  const joins = (stage.joins ?? []) as Array<Record<string, unknown>>;
+  const aliases = joins.map((j) => j.alias);
+  if (new Set(aliases).size !== aliases.length) issues.push({ path: at('joins'), message: 'Join aliases must be unique at a given stage of a query' });
+  joins.forEach((join, j) => {
+    const table = ((join.stages ?? []) as Array<Record<string, unknown>>)[0]?.['source-table'];
+    if (table !== undefined && !state.tables.has(table as number)) issues.push({ path: at('joins', j, 'stages', 0, 'source-table'), message: `Invalid query: table ${String(table)} does not exist` });
+  });
+  const walk = (value: unknown, path: Array<string | number>, inJoin: boolean): void => {
     if (!Array.isArray(value)) {
-      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+      if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, [...path, k], inJoin);
       return;
     }
     const [op, options, target] = value as [unknown, Record<string, unknown> | undefined, unknown];
-    if (op === 'aggregation' && !aggregations.has(target)) issues.push({ path, message: `Invalid :aggregation reference: no aggregation with uuid ${JSON.stringify(target)} in this stage` });
-    if (op === 'expression' && !expressions.has(target)) issues.push({ path, message: `Invalid :expression reference: no expression named ${JSON.stringify(target)}` });
+    if (!inJoin && op === 'aggregation' && !aggregations.has(target)) issues.push({ path, message: `Invalid :aggregation reference: no aggregation with uuid ${JSON.stringify(target)} in this stage` });
+    if (!inJoin && op === 'expression' && !expressions.has(target)) issues.push({ path, message: `Invalid :expression reference: no expression named ${JSON.stringify(target)}` });
     if (op === 'field' && typeof target === 'string' && typeof options?.['base-type'] !== 'string') issues.push({ path, message: 'Invalid :field clause: a field ref by name needs :base-type' });
-    value.forEach((v, i) => walk(v, [...path, i]));
+    const alias = op === 'field' ? options?.['join-alias'] : undefined;
+    if (alias !== undefined && stage['source-card'] === undefined && !aliases.includes(alias)) issues.push({ path, message: `Invalid :field reference in stage ${index}: no join named ${JSON.stringify(alias)}` });
+    value.forEach((v, i) => walk(v, [...path, i], inJoin));
   };
-  for (const key of ['aggregation', 'breakout', 'filters', 'order-by', 'fields', 'expressions']) walk(stage[key], ['dataset_query', 'stages', index, key]);
+  for (const key of ['aggregation', 'breakout', 'filters', 'order-by', 'fields', 'expressions']) walk(stage[key], at(key), false);
+  walk(joins.map((j) => ({ conditions: j.conditions, fields: j.fields })), at('joins'), true);
   if (issues.length > 0) throw refusal(issues);
 }
 
@@ -153,16 +207,40 @@ export function resultMetadata(sent: unknown, query: Record<string, unknown>, st
       const name = String((e[1] as Record<string, unknown>)['lib/expression-name']);
       return { name, display_name: name, base_type: 'type/Text', field_ref: ['expression', name] };
     });
-    return [...fields.map(fieldColumn), ...expressions];
+    const joined = ((stage.joins ?? []) as Array<Record<string, unknown>>).flatMap((join) => {
+      if (join.fields === 'all') {
+        const table = ((join.stages ?? []) as Array<Record<string, unknown>>)[0]?.['source-table'];
+        return [...state.fields.values()].filter((f) => f.table_id === table).sort((a, b) => (a.position as number) - (b.position as number));
+      }
+      return Array.isArray(join.fields) ? join.fields.flatMap((f) => state.fields.get((f as unknown[])[2] as number) ?? []) : [];
+    });
+    const names = new Set(fields.map((f) => f.name));
+    // A joined column whose name is taken gets a suffix, as Metabase dedupes result columns.
+    const joinedColumns = joined.map((f) => {
+      const column = fieldColumn(f);
+      return names.has(f.name) ? { ...column, name: `${String(f.name)}_2` } : column;
+    });
+    return [...fields.map(fieldColumn), ...joinedColumns, ...expressions];
   }
+  // Column names as Metabase gives them (the vocabulary's `column`), repeated names suffixed _2, _3…
   const names = new Map<string, number>();
+  const unique = (name: string) => {
+    const seen = (names.get(name) ?? 0) + 1;
+    names.set(name, seen);
+    return seen === 1 ? name : `${name}_${seen}`;
+  };
+  const columns = breakout.map((b) => fieldColumn(state.fields.get(b[2] as number) ?? { name: String(b[2]), display_name: String(b[2]), base_type: 'type/*' }));
+  columns.forEach((c) => unique(String(c.name)));
   return [
-    ...breakout.map((b) => fieldColumn(state.fields.get(b[2] as number) ?? { name: String(b[2]), display_name: String(b[2]), base_type: 'type/*' })),
+    ...columns,
     ...aggregation.map((a) => {
       const op = String(a[0]);
-      const seen = (names.get(op) ?? 0) + 1;
-      names.set(op, seen);
-      return { name: seen === 1 ? op : `${op}_${seen}`, display_name: op, base_type: op === 'count' ? 'type/BigInteger' : 'type/Float' };
+      const arg = a[2] as unknown[] | undefined;
+      const field = Array.isArray(arg) && arg[0] === 'field' ? state.fields.get(arg[2] as number) : undefined;
+      const spec = aggregationByMbql(op);
+      const name = unique((spec?.column ?? op).replace('{0}', String(field?.name ?? (Array.isArray(arg) ? arg[2] : 'expression'))));
+      const displayName = (a[1] as Record<string, unknown>)['display-name'];
+      return { name, display_name: typeof displayName === 'string' ? displayName : name, base_type: spec?.type ?? field?.base_type ?? 'type/Float' };
     }),
   ];
 }

@@ -30,17 +30,13 @@ CREATE OR REPLACE FUNCTION analytics.to_int(value text) RETURNS integer
 CREATE OR REPLACE FUNCTION analytics.label(value text) RETURNS text
   LANGUAGE sql IMMUTABLE AS $fn$ SELECT COALESCE(NULLIF(btrim(value), ''), 'unknown') $fn$;
 
--- Views are dropped and created again so that a changed column list applies cleanly; the
--- transaction of `db apply` makes it atomic and the role's grants are given again right after.
-DROP VIEW IF EXISTS
-  analytics.vw_daily_energy_ledger, analytics.vw_energy_spend_events, analytics.vw_portal_aube,
-  analytics.vw_rituals_daily, analytics.vw_pack_funnel, analytics.vw_user_energy_health,
-  analytics.vw_daily_activity, analytics.vw_recent_events, analytics.vw_worker_runs,
-  analytics.vw_aube_completion_daily, analytics.vw_zero_balance_daily
-  CASCADE;
+-- Views are replaced in place (CREATE OR REPLACE), never dropped with CASCADE: a view or
+-- materialized view someone built on one of these stays. When a view's columns change in a way
+-- Postgres cannot replace, `mb-sync db apply` drops and re-creates it only if nothing but these views
+-- depends on it, and otherwise stops naming what does (src/postgres/apply-analytics.ts).
 
 -- One row per day × transaction type × action × source.
-CREATE VIEW analytics.vw_daily_energy_ledger AS
+CREATE OR REPLACE VIEW analytics.vw_daily_energy_ledger AS
 SELECT
   analytics.local_date(t."createdAt") AS event_date,
   t."type" AS transaction_type,
@@ -56,7 +52,7 @@ FROM "EnergyTransaction" t
 GROUP BY 1, 2, 3, 4, 5;
 
 -- One row per ENERGY_SPENT event (logged by spendEnergy).
-CREATE VIEW analytics.vw_energy_spend_events AS
+CREATE OR REPLACE VIEW analytics.vw_energy_spend_events AS
 SELECT
   e."id" AS event_id,
   e."userId" AS user_id,
@@ -75,7 +71,7 @@ LEFT JOIN "User" u ON u."id" = e."userId"
 WHERE e."type" = 'ENERGY_SPENT';
 
 -- One row per user who opened the Aube portal (anonymous views are left out).
-CREATE VIEW analytics.vw_portal_aube AS
+CREATE OR REPLACE VIEW analytics.vw_portal_aube AS
 WITH viewed AS (
   SELECT
     "userId" AS user_id,
@@ -109,7 +105,7 @@ LEFT JOIN completed c ON c.user_id = v.user_id
 LEFT JOIN "User" u ON u."id" = v.user_id;
 
 -- One row per day × ritual.
-CREATE VIEW analytics.vw_rituals_daily AS
+CREATE OR REPLACE VIEW analytics.vw_rituals_daily AS
 SELECT
   analytics.local_date("createdAt") AS event_date,
   analytics.label("metadata" ->> 'ritualId') AS ritual_id,
@@ -121,7 +117,7 @@ WHERE "type" = 'RITUAL_COMPLETED'
 GROUP BY 1, 2;
 
 -- One row per day × pack: view → click → purchase, and revenue (amount is in cents).
-CREATE VIEW analytics.vw_pack_funnel AS
+CREATE OR REPLACE VIEW analytics.vw_pack_funnel AS
 SELECT
   analytics.local_date("createdAt") AS event_date,
   analytics.label("metadata" ->> 'packId') AS pack_id,
@@ -134,7 +130,7 @@ WHERE "type" IN ('ENERGY_PACK_VIEWED', 'ENERGY_PACK_CLICKED', 'PACK_PURCHASED')
 GROUP BY 1, 2;
 
 -- One row per wallet: current balance and activity.
-CREATE VIEW analytics.vw_user_energy_health AS
+CREATE OR REPLACE VIEW analytics.vw_user_energy_health AS
 SELECT
   w."userId" AS user_id,
   analytics.signup_cohort(u."createdAt") AS signup_cohort,
@@ -149,7 +145,7 @@ FROM "EnergyWallet" w
 LEFT JOIN "User" u ON u."id" = w."userId";
 
 -- One row per day with any product event.
-CREATE VIEW analytics.vw_daily_activity AS
+CREATE OR REPLACE VIEW analytics.vw_daily_activity AS
 SELECT
   analytics.local_date("createdAt") AS event_date,
   count(DISTINCT "userId") AS active_users,
@@ -163,7 +159,7 @@ FROM "AnalyticsEvent"
 GROUP BY 1;
 
 -- Notable events, with a readable French label.
-CREATE VIEW analytics.vw_recent_events AS
+CREATE OR REPLACE VIEW analytics.vw_recent_events AS
 SELECT
   e."createdAt" AS event_at,
   e."userId" AS user_id,
@@ -180,7 +176,7 @@ FROM "AnalyticsEvent" e
 WHERE e."type" IN ('AUBE_COMPLETED', 'BADGE_EARNED', 'PACK_PURCHASED', 'REFERRAL_COMPLETED');
 
 -- One row per background job run (the read-only role reads WorkerRun only through this view).
-CREATE VIEW analytics.vw_worker_runs AS
+CREATE OR REPLACE VIEW analytics.vw_worker_runs AS
 SELECT
   r."id" AS run_id,
   r."worker" AS worker,
@@ -195,7 +191,7 @@ SELECT
 FROM "WorkerRun" r;
 
 -- Alert source: daily Aube completion rate against its trailing 7-day average.
-CREATE VIEW analytics.vw_aube_completion_daily AS
+CREATE OR REPLACE VIEW analytics.vw_aube_completion_daily AS
 WITH bounds AS (
   SELECT min(analytics.local_date("createdAt")) AS first_day, max(analytics.local_date("createdAt")) AS last_day
   FROM "AnalyticsEvent" WHERE "type" IN ('AUBE_VIEWED', 'AUBE_COMPLETED')
@@ -226,7 +222,7 @@ SELECT
 FROM windowed;
 
 -- Alert source: users whose balance reached zero, per day, against the trailing 7-day average.
-CREATE VIEW analytics.vw_zero_balance_daily AS
+CREATE OR REPLACE VIEW analytics.vw_zero_balance_daily AS
 WITH bounds AS (
   SELECT min(analytics.local_date("createdAt")) AS first_day, max(analytics.local_date("createdAt")) AS last_day
   FROM "EnergyTransaction" WHERE "type" = 'DEBIT'

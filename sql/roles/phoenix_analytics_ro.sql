@@ -32,7 +32,9 @@ $connect$;
 
 GRANT USAGE ON SCHEMA public TO phoenix_analytics_ro;
 GRANT USAGE ON SCHEMA analytics TO phoenix_analytics_ro;
-GRANT SELECT ON "AnalyticsEvent", "EnergyWallet", "EnergyTransaction" TO phoenix_analytics_ro;
+-- SELECT on the app tables the config names (postgres.readable_tables) is granted by mb-sync, which
+-- then revokes everything else the role holds: memberships, database, schema, table, column and
+-- default privileges (src/postgres/apply-analytics.ts).
 GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO phoenix_analytics_ro;
 -- Views created later in "analytics" (by the role running db apply) are readable too.
 ALTER DEFAULT PRIVILEGES IN SCHEMA analytics GRANT SELECT ON TABLES TO phoenix_analytics_ro;

@@ -29,6 +29,10 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
     });
 
   if (new Set(collections).size !== collections.length) at(configFile, ['collections'], 'collection keys must be unique');
+  // Metabase must connect as the role `db apply` makes read-only, or the proof means nothing.
+  if (cfg.database.user !== cfg.postgres.readonly_role) {
+    at(configFile, ['database', 'user'], `Metabase connects as "${cfg.database.user}", but the read-only role db apply manages is postgres.readonly_role "${cfg.postgres.readonly_role}": make them the same`);
+  }
   cfg.permissions.forEach((p, i) => {
     if (!groups.includes(p.group)) at(configFile, ['permissions', i, 'group'], known('group', p.group, groups));
     if (!collections.includes(p.collection)) at(configFile, ['permissions', i, 'collection'], known('collection', p.collection, collections));

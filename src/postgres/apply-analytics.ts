@@ -1,25 +1,40 @@
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { lineAt, type PgError, type SqlRunner } from './runner.ts';
+import { diffSnapshots, takeSnapshot } from './snapshot.ts';
 import { readSqlFile, type SqlFile } from './sql-files.ts';
 
 export interface AnalyticsOptions {
   role: string;
   password: string;
   timezone: string;
+  /** App tables the role may read besides the views (`schema.table` or `table` in public). */
+  readableTables?: string[];
+  /** `db plan`: do everything in the transaction, report it, and roll it back. */
+  dryRun?: boolean;
 }
 
 export interface ApplyReport {
   views: string[];
   roleCreated: boolean;
   timezone: string;
+  /** What changed (or, for a dry run, would change): `+ view …`, `- grant (revoked) …`. */
+  changes: string[];
+  password: 'set' | 'unchanged';
+  applied: boolean;
 }
 
+export const DEFAULT_READABLE_TABLES = ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
 const ROLE_PLACEHOLDER = 'phoenix_analytics_ro';
+const SCHEMA = 'analytics';
 
 /**
- * The views and the read-only role in one transaction: everything or nothing. The password is
- * quoted by the server (`format('%L')`), never spliced into SQL text by hand.
+ * The views and the read-only role in one transaction: everything or nothing. Views are replaced in
+ * place, and dropped only when their columns change and nothing but mb-sync's own views depends on
+ * them. The role ends with exactly the privileges the config names: whatever else it holds
+ * (memberships, database or schema privileges, grants elsewhere) is revoked and listed. The password
+ * is set only when it changed, quoted by the server (`format('%L')`), never spliced by hand.
  */
 export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): Promise<ApplyReport> {
   if (!/^[a-z_][a-z0-9_]*$/.test(options.role)) {
@@ -33,19 +48,21 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
   await db.exec('BEGIN');
   try {
     await checkTimezone(db, options.timezone);
-    const existed = (await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [options.role])).rows.length > 0;
-    await runFile(db, views);
+    const before = await takeSnapshot(db, options.role, SCHEMA);
+    await replaceViews(db, views);
     const { rows: tzSql } = await db.query<{ sql: string }>(
       "SELECT format('CREATE OR REPLACE FUNCTION analytics.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS %L', 'SELECT ' || quote_literal($1::text) || '::text') AS sql",
       [options.timezone],
     );
     await db.exec(tzSql[0]!.sql);
     await runFile(db, role);
-    const { rows } = await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql', [options.role, options.password]);
-    await db.exec(rows[0]!.sql);
-    const listed = await db.query<{ name: string }>("SELECT table_name AS name FROM information_schema.views WHERE table_schema = 'analytics' ORDER BY 1");
-    await db.exec('COMMIT');
-    return { views: listed.rows.map((r) => r.name), roleCreated: !existed, timezone: options.timezone };
+    await grantTables(db, options.role, options.readableTables ?? DEFAULT_READABLE_TABLES);
+    await revokeTheRest(db, options.role, options.readableTables ?? DEFAULT_READABLE_TABLES);
+    const password = await setPassword(db, options.role, options.password);
+    const after = await takeSnapshot(db, options.role, SCHEMA);
+    const changes = [...diffSnapshots(before, after, options.role), ...(password === 'set' ? [`~ role ${options.role}: password ${before.roleExists ? 'rotated' : 'set'}`] : [])];
+    await db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+    return { views: Object.keys(after.views).map((v) => v.slice(SCHEMA.length + 1)), roleCreated: !before.roleExists, timezone: options.timezone, changes, password, applied: !options.dryRun };
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});
     throw error;
@@ -57,6 +74,150 @@ async function checkTimezone(db: SqlRunner, timezone: string): Promise<void> {
   if (!rows[0]?.ok) throw new MbSyncError('CONFIG_INVALID', `postgres.timezone "${timezone}" is not a timezone PostgreSQL knows (e.g. Europe/Paris)`);
 }
 
+/** View names the file defines (`CREATE OR REPLACE VIEW analytics.x`): the only views mb-sync may drop. */
+function viewsOf(file: SqlFile): string[] {
+  return [...file.text.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)/gi)].map((m) => m[1]!.toLowerCase());
+}
+
+/**
+ * Runs the views file. A view whose columns changed in a way CREATE OR REPLACE cannot do (a column
+ * removed, renamed or retyped) is dropped and made again — with mb-sync's own views that depend on
+ * it — but never when anything else depends on it: then nothing is applied and the dependents are named.
+ */
+async function replaceViews(db: SqlRunner, file: SqlFile): Promise<void> {
+  const managed = new Set(viewsOf(file));
+  for (let attempt = 0; attempt <= managed.size; attempt++) {
+    await db.exec('SAVEPOINT mb_sync_views');
+    try {
+      await runFile(db, file);
+      await db.exec('RELEASE SAVEPOINT mb_sync_views');
+      return;
+    } catch (error) {
+      await db.exec('ROLLBACK TO SAVEPOINT mb_sync_views');
+      const cause = (error as { cause?: PgError }).cause;
+      if (cause?.code !== '42P16') throw error;
+      // Postgres does not say which view (the error has no position): try them one by one.
+      const view = viewAt(file, cause.position) ?? (await failingView(db, file));
+      if (view === undefined) throw error;
+      const dependents = await dependentsOf(db, view);
+      const foreign = dependents.filter((d) => !managed.has(d));
+      if (foreign.length > 0) {
+        throw new MbSyncError('POSTGRES', `${file.name}: the columns of ${view} change (${cause.message}), and these objects depend on it: ${foreign.join(', ')}`, {
+          hint: 'nothing was applied. mb-sync never drops what it did not create: drop or adapt those objects, then run db apply again',
+        });
+      }
+      // Dependents first (they are mb-sync's own views, made again by the file), never CASCADE.
+      for (const name of [...dependents.reverse(), view]) await db.exec(`DROP VIEW IF EXISTS ${name}`);
+    }
+  }
+}
+
+function viewAt(file: SqlFile, position: string | undefined): string | undefined {
+  if (position === undefined) return undefined;
+  const upTo = file.text.slice(0, Number(position));
+  const names = [...upTo.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)/gi)];
+  return names.at(-1)?.[1]?.toLowerCase();
+}
+
+/** The first view of the file that CREATE OR REPLACE cannot replace (each tried, then undone). */
+async function failingView(db: SqlRunner, file: SqlFile): Promise<string | undefined> {
+  for (const match of file.text.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)\s+AS[\s\S]*?;[ \t]*$/gim)) {
+    await db.exec('SAVEPOINT mb_sync_probe');
+    try {
+      await db.exec(match[0]);
+    } catch (error) {
+      if ((error as PgError).code === '42P16') {
+        await db.exec('ROLLBACK TO SAVEPOINT mb_sync_probe');
+        return match[1]!.toLowerCase();
+      }
+    }
+    await db.exec('ROLLBACK TO SAVEPOINT mb_sync_probe');
+  }
+  return undefined;
+}
+
+/** Views and materialized views built on `view`, directly or not, nearest first. */
+async function dependentsOf(db: SqlRunner, view: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `WITH RECURSIVE deps(oid, depth) AS (
+       SELECT $1::regclass::oid, 0
+       UNION
+       SELECT rw.ev_class, deps.depth + 1 FROM deps
+         JOIN pg_depend d ON d.refobjid = deps.oid AND d.classid = 'pg_rewrite'::regclass
+         JOIN pg_rewrite rw ON rw.oid = d.objid
+         WHERE rw.ev_class <> deps.oid AND deps.depth < 20)
+     SELECT n.nspname || '.' || c.relname AS name FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE deps.depth > 0 GROUP BY 1 ORDER BY min(deps.depth), 1`, [view]);
+  return rows.map((r) => r.name.toLowerCase());
+}
+
+function qualified(table: string): [string, string] {
+  const dot = table.indexOf('.');
+  return dot < 0 ? ['public', table] : [table.slice(0, dot), table.slice(dot + 1)];
+}
+
+async function grantTables(db: SqlRunner, role: string, tables: string[]): Promise<void> {
+  for (const table of tables) {
+    const [schema, name] = qualified(table);
+    const { rows } = await db.query<{ sql: string }>('SELECT format($$GRANT SELECT ON %I.%I TO %I$$, $1::text, $2::text, $3::text) AS sql', [schema, name, role]);
+    await db.exec(rows[0]!.sql);
+  }
+}
+
+/** Everything the role holds beyond SELECT on the views and the named tables (and what reaching them needs). */
+async function revokeTheRest(db: SqlRunner, role: string, tables: string[]): Promise<void> {
+  const readable = new Set(tables.map((t) => qualified(t).join('.')));
+  const allowed = (line: string): boolean => {
+    if (line === 'database CONNECT' || line === `schema ${SCHEMA} USAGE` || line === 'schema public USAGE') return true;
+    if (line.startsWith(`default ${SCHEMA} TABLES SELECT`)) return true;
+    const table = /^table (\S+)\.(\S+) SELECT$/.exec(line);
+    return table !== null && (table[1] === SCHEMA || readable.has(`${table[1]}.${table[2]}`));
+  };
+  const after = await takeSnapshot(db, role, SCHEMA);
+  const statements: Array<{ sql: string; params: string[] }> = [];
+  for (const group of after.memberships) statements.push({ sql: 'SELECT format($$REVOKE %I FROM %I$$, $1::text, $2::text) AS sql', params: [group, role] });
+  for (const line of after.privileges.filter((l) => !allowed(l))) {
+    const [kind, ...rest] = line.split(' ');
+    const privilege = rest.at(-1)!;
+    if (kind === 'database') statements.push({ sql: `SELECT format($$REVOKE ${privilege} ON DATABASE %I FROM %I$$, current_database(), $1::text) AS sql`, params: [role] });
+    else if (kind === 'schema') statements.push({ sql: `SELECT format($$REVOKE ${privilege} ON SCHEMA %I FROM %I$$, $1::text, $2::text) AS sql`, params: [rest[0]!, role] });
+    else if (kind === 'table') statements.push({ sql: `SELECT format($$REVOKE ${privilege} ON %I.%I FROM %I$$, $1::text, $2::text, $3::text) AS sql`, params: [...qualified(rest[0]!), role] });
+    else if (kind === 'column') {
+      const [schema, table, column] = rest[0]!.split('.') as [string, string, string];
+      statements.push({ sql: `SELECT format($$REVOKE ${privilege} (%I) ON %I.%I FROM %I$$, $1::text, $2::text, $3::text, $4::text) AS sql`, params: [column, schema, table, role] });
+    } else if (kind === 'function') statements.push({ sql: `SELECT format($$REVOKE ${privilege} ON FUNCTION ${rest.slice(0, -1).join(' ')} FROM %I$$, $1::text) AS sql`, params: [role] });
+    else if (kind === 'default') {
+      const [schema, objects] = rest as [string, string];
+      const grantor = /\(by (\S+)\)$/.exec(line)?.[1];
+      if (grantor === undefined || schema === '*') continue;
+      statements.push({ sql: `SELECT format($$ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${rest[2]} ON ${objects} FROM %I$$, $1::text, $2::text, $3::text) AS sql`, params: [grantor, schema, role] });
+    }
+  }
+  for (const statement of statements) {
+    const { rows } = await db.query<{ sql: string }>(statement.sql, statement.params);
+    await db.exec(rows[0]!.sql);
+  }
+}
+
+/** Sets the password only when the stored verifier does not already match it. */
+async function setPassword(db: SqlRunner, role: string, password: string): Promise<'set' | 'unchanged'> {
+  const { rows: stored } = await db.query<{ verifier: string | null }>('SELECT rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [role]).catch(() => ({ rows: [] as Array<{ verifier: string | null }> }));
+  if (stored[0]?.verifier && scramMatches(stored[0].verifier, password)) return 'unchanged';
+  const { rows } = await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql', [role, password]);
+  await db.exec(rows[0]!.sql);
+  return 'set';
+}
+
+/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802) checked against a password. */
+export function scramMatches(verifier: string, candidate: string): boolean {
+  const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
+  if (!match) return false;
+  const salted = pbkdf2Sync(candidate.normalize('NFKC'), Buffer.from(match[2]!, 'base64'), Number(match[1]), 32, 'sha256');
+  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64');
+  return storedKey === match[3] && serverKey === match[4];
+}
+
 /** Runs one file; an error names the file and the line it happened on. Nothing is kept (ROLLBACK). */
 export async function runFile(db: SqlRunner, file: SqlFile): Promise<void> {
   try {
@@ -66,6 +227,7 @@ export async function runFile(db: SqlRunner, file: SqlFile): Promise<void> {
     const line = lineAt(file.text, e.position === undefined ? undefined : Number(e.position));
     throw new MbSyncError('POSTGRES', `${file.name}${line === undefined ? '' : `:${line}`}: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, {
       hint: 'nothing was applied: the whole db apply runs in one transaction',
+      cause: error,
     });
   }
 }

@@ -11,19 +11,23 @@ export interface PostgresSettings {
   passwordEnv: string;
   timezone: string;
   retentionMonths: number;
+  readableTables: string[];
 }
 
 /**
  * Only the `postgres:` section of the config matters to `db` commands, so a problem elsewhere (a
  * dashboard, the Metabase environments) does not stop the database side. DATABASE_URL wins.
  */
-export async function readPostgresSettings(configPath: string, env: NodeJS.ProcessEnv): Promise<PostgresSettings> {
+export async function readPostgresSettings(configPath: string, env: NodeJS.ProcessEnv, options: { required?: boolean } = {}): Promise<PostgresSettings> {
   let section: unknown = {};
   try {
     const document = parse(await readFile(configPath, 'utf8')) as { postgres?: unknown } | null;
     section = document?.postgres ?? {};
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError([{ file: configPath, path: '', message: `cannot read: ${(error as Error).message}` }]);
+    // Without a config the defaults serve (a folder with only DATABASE_URL); a --config that is not there is a mistake.
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!missing) throw new ConfigError([{ file: configPath, path: '', message: `cannot read: ${(error as Error).message}` }]);
+    if (options.required) throw new ConfigError([{ file: configPath, path: '', message: 'file not found (given with --config)' }]);
   }
   const interpolated = interpolate(section, { ...env, DATABASE_URL: env.DATABASE_URL ?? '' });
   const parsed = PostgresConfig.safeParse(interpolated.value);
@@ -34,7 +38,7 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
   if (!url) {
     throw new MbSyncError('ENV_MISSING', 'no admin connection to the Phoenix database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
   }
-  return { url, role: parsed.data.readonly_role, passwordEnv: parsed.data.readonly_password_env, timezone: parsed.data.timezone, retentionMonths: parsed.data.retention_months };
+  return { url, role: parsed.data.readonly_role, passwordEnv: parsed.data.readonly_password_env, timezone: parsed.data.timezone, retentionMonths: parsed.data.retention_months, readableTables: parsed.data.readable_tables };
 }
 
 export function readonlyPassword(settings: PostgresSettings, env: NodeJS.ProcessEnv): string {

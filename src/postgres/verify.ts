@@ -13,7 +13,8 @@ const PRIVILEGE_DENIED = '42501';
  * forbidden read is refused, the analytics schema is visible. Each probe runs in a transaction that
  * is rolled back, so nothing changes even if a write were (wrongly) allowed.
  */
-export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role' }): Promise<VerifyItem[]> {
+export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role'; readableTables?: string[] }): Promise<VerifyItem[]> {
+  const readable = options.readableTables ?? ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
   const items: VerifyItem[] = [];
   const probe = async (item: string, sql: string, expect: 'ok' | 'denied') => {
     await db.exec('BEGIN');
@@ -39,7 +40,8 @@ export async function verifyReadOnly(db: SqlRunner, options: { role: string; asR
   items.push({ item: 'schema analytics is visible', ok: views.length > 0, detail: `${views.length} views listed` });
 
   for (const view of views) await probe(`SELECT analytics.${view}`, `SELECT * FROM analytics."${view}" LIMIT 20`, 'ok');
-  for (const table of ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction']) await probe(`SELECT "${table}"`, `SELECT * FROM "${table}" LIMIT 1`, 'ok');
+  for (const table of readable) await probe(`SELECT "${table}"`, `SELECT * FROM ${table.split('.').map((p) => `"${p}"`).join('.')} LIMIT 1`, 'ok');
+  items.push(...(await inheritedRights(db, options, readable)));
   const denied: Array<[string, string]> = [
     ['INSERT INTO "AnalyticsEvent"', `INSERT INTO "AnalyticsEvent" ("id", "type") VALUES ('mb-sync-verify', 'VERIFY')`],
     ['UPDATE "EnergyWallet"', 'UPDATE "EnergyWallet" SET "balance" = "balance"'],
@@ -52,4 +54,39 @@ export async function verifyReadOnly(db: SqlRunner, options: { role: string; asR
   ];
   for (const [item, sql] of denied) await probe(item, sql, 'denied');
   return items;
+}
+
+/**
+ * What the role can do through anything it holds — memberships (pg_write_all_data, another role),
+ * database privileges, grants in other schemas — asked of the server as the role itself
+ * (has_*_privilege counts inherited rights): nothing beyond reading the views and the named tables.
+ */
+async function inheritedRights(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role' }, readable: string[]): Promise<VerifyItem[]> {
+  await db.exec('BEGIN');
+  try {
+    if (options.asRole === 'set-role') await db.exec(`SET LOCAL ROLE ${options.role}`);
+    const memberships = (await db.query<{ name: string }>(
+      'SELECT g.rolname AS name FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = current_user ORDER BY 1')).rows.map((r) => r.name);
+    const database = (await db.query<{ create: boolean }>("SELECT has_database_privilege(current_database(), 'CREATE') AS create")).rows[0]!.create;
+    const allowed = new Set(readable.map((t) => (t.includes('.') ? t : `public.${t}`).toLowerCase()));
+    const { rows } = await db.query<{ name: string; read: boolean; write: boolean }>(
+      `SELECT n.nspname || '.' || c.relname AS name,
+              has_table_privilege(c.oid, 'SELECT') AS read,
+              has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE') AS write
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`);
+    const writable = rows.filter((r) => r.write).map((r) => r.name);
+    const extra = rows.filter((r) => r.read && !r.name.toLowerCase().startsWith('analytics.') && !allowed.has(r.name.toLowerCase())).map((r) => r.name);
+    const schemas = (await db.query<{ name: string }>(
+      "SELECT nspname AS name FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') AND nspname NOT LIKE 'pg_%' ORDER BY 1")).rows.map((r) => r.name);
+    return [
+      { item: 'no role memberships (no inherited rights)', ok: memberships.length === 0, detail: memberships.length === 0 ? 'none' : `member of ${memberships.join(', ')}` },
+      { item: 'no CREATE on the database', ok: !database, detail: database ? 'CREATE allowed, but must be refused' : 'refused' },
+      { item: 'no CREATE in any schema', ok: schemas.length === 0, detail: schemas.length === 0 ? 'refused' : `CREATE allowed in ${schemas.join(', ')}` },
+      { item: 'no write on any table, by any grant', ok: writable.length === 0, detail: writable.length === 0 ? 'refused' : `can write ${writable.slice(0, 10).join(', ')}${writable.length > 10 ? '…' : ''}` },
+      { item: 'reads only the views and the named tables', ok: extra.length === 0, detail: extra.length === 0 ? 'nothing else' : `can also read ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? '…' : ''}` },
+    ];
+  } finally {
+    await db.exec('ROLLBACK').catch(() => {});
+  }
 }

@@ -25,28 +25,41 @@ async function withConnection<T>(url: string, options: Parameters<typeof connect
 export function register(program: Command): void {
   const db = program.command('db').description('the Postgres side: read-only role, analytics views, checks, retention');
 
-  db.command('apply')
-    .description('create or update the analytics views and the read-only role, in one transaction')
+  const applyOrPlan = (dryRun: boolean) => async (options: { json?: boolean }, command: Command) => {
+    const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
+    const password = readonlyPassword(settings, process.env);
+    const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) =>
+      applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone, readableTables: settings.readableTables, dryRun }));
+    if (options.json) {
+      json(report);
+      return;
+    }
+    say(`${report.views.length} views in schema analytics (timezone ${report.timezone}); role ${settings.role}, password from ${settings.passwordEnv}\n`);
+    if (report.changes.length === 0) {
+      say('✓ No changes: the views and the role are as the files say.\n');
+      return;
+    }
+    for (const line of report.changes) say(`  ${line}\n`);
+    say(dryRun ? `${report.changes.length} change(s) planned; nothing was changed (run \`mb-sync db apply\`).\n` : `✓ ${report.changes.length} change(s) applied.\n`);
+  };
+
+  db.command('plan')
+    .description('show what `db apply` would change (views, grants and revocations, password), changing nothing')
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (options: { json?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
-      const password = readonlyPassword(settings, process.env);
-      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone }));
-      if (options.json) {
-        json(report);
-        return;
-      }
-      say(`✓ ${report.views.length} views in schema analytics (timezone ${report.timezone}): ${report.views.join(', ')}\n`);
-      say(`✓ role ${settings.role} ${report.roleCreated ? 'created' : 'updated'}: SELECT on the views and on "AnalyticsEvent", "EnergyWallet", "EnergyTransaction"; password from ${settings.passwordEnv}\n`);
-    });
+    .action(applyOrPlan(true));
+
+  db.command('apply')
+    .description('create or update the analytics views and the read-only role, in one transaction; only what changed')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(applyOrPlan(false));
 
   db.command('verify')
     .description('prove, as the read-only role, that the views answer and every write is refused')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
       const password = readonlyPassword(settings, process.env);
-      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected' }));
+      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected', readableTables: settings.readableTables }));
       if (options.json) json(items);
       else for (const i of items) say(`${i.ok ? '✓' : '✗'} ${i.item}: ${i.detail}\n`);
       const failed = items.filter((i) => !i.ok);
@@ -57,7 +70,7 @@ export function register(program: Command): void {
     .description('run the data-quality checks (sql/checks); exit 1 when one fails')
     .option('--json', 'print the results as JSON on stdout (for CI)')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
       const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn));
       if (options.json) json(results);
       else {
@@ -74,7 +87,7 @@ export function register(program: Command): void {
     .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
     .option('--execute', 'really delete (default: only count)')
     .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env);
+      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
       const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
       const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role }));
       say(report.executed

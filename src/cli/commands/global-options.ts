@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 
 export interface GlobalOptions {
   configPath: string;
+  /** --config was given: a missing file is then an error for every command, never defaults. */
+  configExplicit: boolean;
   env?: string;
   color: boolean;
   debug: boolean;
@@ -10,5 +12,8 @@ export interface GlobalOptions {
 /** The program-level options (--config, --env, --no-color, --debug) as seen from a subcommand. */
 export function globalOptions(command: Command): GlobalOptions {
   const opts = command.optsWithGlobals<{ config: string; env?: string; color: boolean; debug?: boolean }>();
-  return { configPath: opts.config, env: opts.env, color: opts.color && !process.env.NO_COLOR, debug: Boolean(opts.debug) };
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  const configExplicit = root.getOptionValueSource('config') === 'cli';
+  return { configPath: opts.config, configExplicit, env: opts.env, color: opts.color && !process.env.NO_COLOR, debug: Boolean(opts.debug) };
 }

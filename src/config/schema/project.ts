@@ -82,10 +82,12 @@ export const Alert = z
 export const PostgresConfig = z
   .object({
     url: z.string().optional().describe('admin connection; DATABASE_URL overrides it'),
-    readonly_role: NonBlank.default('phoenix_analytics_ro'),
+    readonly_role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier (letters, digits, _), e.g. phoenix_analytics_ro').default('phoenix_analytics_ro'),
     readonly_password_env: NonBlank.default('PHOENIX_ANALYTICS_RO_PASSWORD'),
     timezone: NonBlank.default('Europe/Paris'),
     retention_months: z.number().int().positive().default(12),
+    readable_tables: z.array(z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name')).default(['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'])
+      .describe('app tables the read-only role may read besides the analytics views; everything else it holds is revoked'),
   })
   .strict();
 
@@ -95,7 +97,7 @@ export const ProjectConfig = z
     project: Key.describe('namespace of this project: part of every derived identity, never change it'),
     default_environment: Key.optional(),
     environments: z.record(Key, Environment),
-    postgres: PostgresConfig.default({ readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12 }),
+    postgres: PostgresConfig.default({ readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
     database: DatabaseConfig,
     collections: z.array(Collection).default([]),
     groups: z.array(z.object({ key: Key, name: NonBlank }).strict()).default([]),

@@ -36,9 +36,17 @@ describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
 
   it('applies, verifies as the role and checks data quality from a folder with no config', async () => {
     const env = { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD };
+    const planned = await cli(['db', 'plan'], env);
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain('+ view analytics.vw_pack_funnel');
+    expect(planned.stderr).toContain('nothing was changed');
     const applied = await cli(['db', 'apply'], env);
-    expect(applied.stderr).toContain('✓ 11 views in schema analytics');
+    expect(applied.stderr).toContain('11 views in schema analytics');
+    expect(applied.stderr).toMatch(/✓ \d+ change\(s\) applied/);
     expect(applied.code).toBe(0);
+    // Nothing changed since: the plan is empty and the apply changes nothing, password included.
+    expect((await cli(['db', 'plan'], env)).stderr).toContain('✓ No changes');
+    expect((await cli(['db', 'apply'], env)).stderr).toContain('✓ No changes');
     const verified = await cli(['db', 'verify', '--json'], env);
     expect(verified.code).toBe(0);
     expect((JSON.parse(verified.stdout) as Array<{ ok: boolean }>).every((i) => i.ok)).toBe(true);
@@ -46,10 +54,13 @@ describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
     expect(checked.code).toBe(1);
     expect((JSON.parse(checked.stdout) as Array<{ check: string; status: string }>).find((c) => c.check === 'users_without_wallet')?.status).toBe('fail');
     expect(checked.stderr).toContain('data-quality check(s) failed');
-    for (const out of [applied, verified, checked]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+    for (const out of [planned, applied, verified, checked]) expect(out.stdout + out.stderr).not.toContain(PASSWORD);
   });
 
-  it('says which variable is missing, or which server is unreachable, and exits 1', async () => {
+  it('says which variable is missing, which server is unreachable, or which --config file is missing, and exits 1', async () => {
+    const noConfig = await cli(['--config', 'missing.yaml', 'db', 'plan'], { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD });
+    expect(noConfig.code).toBe(1);
+    expect(noConfig.stderr).toContain('missing.yaml');
     const missing = await cli(['db', 'apply'], { DATABASE_URL: t.url! });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('PHOENIX_ANALYTICS_RO_PASSWORD is not set');

@@ -91,3 +91,83 @@ function scramMatches(verifier: string, candidate: string): boolean {
   const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64');
   return storedKey === match[3] && serverKey === match[4];
 }
+
+describe('db apply never drops what it does not own', () => {
+  it('keeps a view and a materialized view people built on an analytics view', async () => {
+    await t.db.exec('CREATE VIEW public.my_funnel AS SELECT pack_id, views FROM analytics.vw_pack_funnel');
+    await t.db.exec('CREATE MATERIALIZED VIEW public.my_health AS SELECT user_id, balance FROM analytics.vw_user_energy_health');
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    expect(report.views).toHaveLength(11);
+    const { rows } = await t.db.query<{ name: string }>("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname IN ('my_funnel', 'my_health') ORDER BY 1");
+    expect(rows.map((r) => r.name)).toEqual(['my_funnel', 'my_health']);
+  });
+
+  it('stops, naming the dependents, when a view whose columns change has objects that are not mb-sync\'s on it; replaces it when it has none', async () => {
+    // The live view has a column the file no longer defines: CREATE OR REPLACE cannot drop it.
+    await t.db.exec('DROP VIEW public.my_funnel');
+    await t.db.exec('DROP VIEW analytics.vw_pack_funnel');
+    await t.db.exec('CREATE VIEW analytics.vw_pack_funnel AS SELECT current_date AS event_date, 1::text AS pack_id, 0::bigint AS views, 0::bigint AS clicks, 0::bigint AS purchases, 0::numeric AS revenue, 1 AS legacy_column');
+    await t.db.exec('CREATE VIEW public.my_legacy AS SELECT legacy_column FROM analytics.vw_pack_funnel');
+    await expect(applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' })).rejects.toThrow(/the columns of analytics\.vw_pack_funnel change .* these objects depend on it: public\.my_legacy/);
+    expect((await t.db.query("SELECT 1 FROM pg_class WHERE relname = 'my_legacy'")).rows).toHaveLength(1);
+    await t.db.exec('DROP VIEW public.my_legacy');
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    expect(report.changes).toContain('~ view analytics.vw_pack_funnel (definition changed)');
+    const columns = (await t.db.query<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name = 'vw_pack_funnel'")).rows.map((r) => r.name);
+    expect(columns).not.toContain('legacy_column');
+  });
+});
+
+describe('the read-only role ends with exactly the privileges the config names', () => {
+  it('revokes memberships, database and schema privileges and grants elsewhere, lists them, and db verify proves it as the role', async () => {
+    await t.db.exec('CREATE SCHEMA IF NOT EXISTS private_stuff');
+    await t.db.exec('CREATE TABLE IF NOT EXISTS private_stuff.secrets (x int)');
+    await t.db.exec(`GRANT pg_write_all_data TO ${role}`);
+    // PGlite cannot change a database's ACL ("tuple concurrently deleted"): the real server does it.
+    const real = t.kind === 'postgres';
+    if (real) await t.db.exec(`GRANT CREATE ON DATABASE ${await currentDatabase()} TO ${role}`);
+    await t.db.exec(`GRANT USAGE, CREATE ON SCHEMA private_stuff TO ${role}`);
+    await t.db.exec(`GRANT SELECT ON private_stuff.secrets TO ${role}`);
+    await t.db.exec(`GRANT SELECT ("email") ON "User" TO ${role}`);
+    const before = await verifyAsRole();
+    expect(before.filter((i) => !i.ok).map((i) => i.item)).toEqual(expect.arrayContaining([
+      'no role memberships (no inherited rights)', ...(real ? ['no CREATE on the database'] : []), 'no write on any table, by any grant', 'reads only the views and the named tables',
+    ]));
+
+    const planned = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', dryRun: true });
+    expect(planned.applied).toBe(false);
+    expect((await verifyAsRole()).filter((i) => !i.ok).length).toBeGreaterThan(0);
+
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    expect(report.changes).toEqual(planned.changes);
+    expect(report.changes).toEqual(expect.arrayContaining([
+      'membership in (revoked) pg_write_all_data',
+      ...(real ? ['grant (revoked) database CREATE'] : []),
+      'grant (revoked) schema private_stuff CREATE',
+      'grant (revoked) table private_stuff.secrets SELECT',
+      'grant (revoked) column public.User.email SELECT',
+    ].map((line) => `- ${line}`)));
+    expect((await verifyAsRole()).filter((i) => !i.ok)).toEqual([]);
+  });
+
+  it('changes nothing, and says so, when nothing changed: the password is not set again', async () => {
+    const again = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    expect(again.changes).toEqual([]);
+    expect(again.password).toBe('unchanged');
+    const rotated = await applyAnalytics(t.db, { role, password: `${password}-next`, timezone: 'Europe/Paris', dryRun: true });
+    expect(rotated.changes).toEqual([`~ role ${role}: password rotated`]);
+  });
+});
+
+async function currentDatabase(): Promise<string> {
+  return (await t.db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;
+}
+
+async function verifyAsRole() {
+  const asRole = t.url ? await connectPostgres(t.url, { user: role, password }) : t.db;
+  try {
+    return await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role' });
+  } finally {
+    if (asRole !== t.db) await asRole.close();
+  }
+}

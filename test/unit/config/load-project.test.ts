@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { interpolate } from '../../../src/config/interpolate.ts';
@@ -76,5 +77,22 @@ describe('interpolate', () => {
   });
   it('treats values of secret-looking variables as secrets', () => {
     expect(interpolate('${DB_PASSWORD}', { DB_PASSWORD: 'hunter2' }).secrets).toEqual(['hunter2']);
+  });
+});
+
+describe('the read-only role in the config', () => {
+  it('is a plain identifier, and the user Metabase connects with, or validation says where', async () => {
+    const broken = await writeProject({ ...files, 'metabase.config.yaml': `${files['metabase.config.yaml']!}postgres:\n  readonly_role: "ro; DROP ROLE x"\n` });
+    try {
+      await expect(loadProject({ configPath: join(broken.root, 'metabase.config.yaml'), env: { PHOENIX_RO_PASSWORD: 'x' } })).rejects.toThrow(/metabase\.config\.yaml:\d+: postgres\.readonly_role: a plain lower-case identifier/);
+    } finally {
+      await broken.cleanup();
+    }
+    const mismatch = await writeProject({ ...files, 'metabase.config.yaml': `${files['metabase.config.yaml']!}postgres:\n  readonly_role: someone_else\n` });
+    try {
+      await expect(loadProject({ configPath: join(mismatch.root, 'metabase.config.yaml'), env: { PHOENIX_RO_PASSWORD: 'x' } })).rejects.toThrow(/database\.user: Metabase connects as "phoenix_analytics_ro", but the read-only role db apply manages is postgres\.readonly_role "someone_else"/);
+    } finally {
+      await mismatch.cleanup();
+    }
   });
 });

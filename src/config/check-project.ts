@@ -46,6 +46,8 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
   for (const { card, collection, origin } of project.cards.values()) {
     const base = origin.path === '' ? [] : parsePath(origin.path);
     if (collection === '' || !collections.includes(collection)) at(origin.file, [...base, 'collection'], known('collection', collection || '(none)', collections));
+    // Inline dashboard cards are read by another schema than models/ files: the rule is checked here for all.
+    if ((card.query === undefined) === (card.sql === undefined) && origin.path !== '') at(origin.file, base, 'a card needs exactly one of `query` (query builder) or `sql` (native)');
     const sources: Array<[string | undefined, Array<string | number>]> = [[card.query?.source, ['query', 'source']], ...(card.query?.join ?? []).map((j, i): [string, Array<string | number>] => [j.source, ['query', 'join', i, 'source']])];
     for (const [source, path] of sources) {
       if (!source || !/^(model|card):/.test(source)) continue;
@@ -62,6 +64,32 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
         if (param.type === 'dimension' && !param.field) at(origin.file, [...base, 'params', name], 'a field filter (type dimension) needs `field: schema.table.column`');
       }
     }
+  }
+
+  // A model built on itself, directly or through others, has no query Metabase could run.
+  const sourcesOf = (key: string): string[] => {
+    const card = project.cards.get(key)?.card;
+    return [card?.query?.source, ...(card?.query?.join ?? []).map((j) => j.source)].filter((s): s is string => s !== undefined && /^(model|card):/.test(s)).map((s) => s.slice(s.indexOf(':') + 1));
+  };
+  const reported = new Set<string>();
+  for (const start of project.cards.keys()) {
+    const path: string[] = [];
+    const visit = (key: string): string[] | undefined => {
+      if (path.includes(key)) return [...path.slice(path.indexOf(key)), key];
+      path.push(key);
+      for (const next of sourcesOf(key)) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+      path.pop();
+      return undefined;
+    };
+    const cycle = visit(start);
+    if (!cycle || reported.has(cycle[0]!)) continue;
+    for (const key of cycle.slice(0, -1)) reported.add(key);
+    const entry = project.cards.get(cycle[0]!)!;
+    const base = entry.origin.path === '' ? [] : parsePath(entry.origin.path);
+    at(entry.origin.file, [...base, 'query', 'source'], cycle.length === 2 ? `card ${cycle[0]} is built on itself` : `models built on each other in a circle: ${cycle.join(' → ')}`);
   }
 
   const names = new Map<string, string>();

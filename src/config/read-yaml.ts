@@ -10,32 +10,76 @@ export interface YamlFile {
 }
 
 export async function readYaml(absolute: string, display: string): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(absolute, 'utf8');
+    bytes = await readFile(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message = code === 'ENOENT' ? 'file not found (run mb-sync from the project root, or pass --config FILE)' : `cannot read: ${code ?? (error as Error).message}`;
     return { issues: [{ file: display, path: '', message }] };
   }
-  return parseYaml(text, display);
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) return { issues: [{ file: display, path: '', ...(decoded.line === undefined ? {} : { line: decoded.line }), message: decoded.problem }] };
+  return parseYaml(decoded.text, display);
+}
+
+/**
+ * The text of a file that must be UTF-8: a UTF-16 file (with or without its byte order mark) or a
+ * Latin-1 one is refused with the encoding named, instead of being read as garbage.
+ */
+export function decodeUtf8(bytes: Buffer): { text: string } | { problem: string; line?: number } {
+  const save = 'save it as UTF-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { problem: `the file is UTF-16 (little-endian, with a byte order mark): ${save}` };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { problem: `the file is UTF-16 (big-endian, with a byte order mark): ${save}` };
+  const sample = bytes.subarray(0, 512);
+  const zeros = sample.filter((b) => b === 0).length;
+  if (sample.length > 1 && zeros >= sample.length / 4) return { problem: `the file looks like UTF-16 (every other byte is zero): ${save}` };
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  } catch {
+    // Find the first byte that is not UTF-8, to name its line.
+    let offset = 0;
+    for (let end = 1; end <= bytes.length; end++) {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
+        offset = end;
+      } catch {
+        if (end - offset > 4) break;
+      }
+    }
+    const line = bytes.subarray(0, offset).toString('utf8').split('\n').length;
+    return { problem: `the file is not UTF-8 (byte 0x${bytes[offset]?.toString(16)} at line ${line}; Latin-1 or Windows-1252?): ${save}`, line };
+  }
 }
 
 export function parseYaml(text: string, display: string): { yaml?: YamlFile; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
-    return {
-      issues: doc.errors.map((error) => ({
-        file: display,
-        path: '',
-        line: error.linePos?.[0]?.line,
-        message: `YAML syntax: ${error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
-      })),
-    };
+    // One defect, one error: what the parser says after the first error follows from it.
+    const error = doc.errors[0]!;
+    return { issues: [{ file: display, path: '', line: error.linePos?.[0]?.line, message: `YAML syntax: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }] };
   }
   const lineOf = (path: ReadonlyArray<PropertyKey>) => findLine(doc, lineCounter, path);
-  return { yaml: { file: display, data: doc.toJS() ?? {}, lineOf }, issues: [] };
+  let data: unknown;
+  try {
+    // Aliases expand: a "billion laughs" file or a recursive alias is refused, not expanded.
+    data = doc.toJS({ maxAliasCount: 50 }) ?? {};
+  } catch (error) {
+    return { issues: [{ file: display, path: '', message: `YAML aliases: ${(error as Error).message.split('\n')[0]} (aliases are limited: write the values out)` }] };
+  }
+  if (isCircular(data)) return { issues: [{ file: display, path: '', message: 'YAML aliases: a recursive alias (a value that contains itself) cannot be read: write the values out' }] };
+  return { yaml: { file: display, data, lineOf }, issues: [] };
+}
+
+function isCircular(value: unknown, ancestors: Set<object> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const circular = Object.values(value).some((child) => isCircular(child, ancestors));
+  ancestors.delete(value);
+  return circular;
 }
 
 function findLine(doc: Document, lineCounter: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined {

@@ -6,28 +6,68 @@ import type { RefIndex } from '../core/refs.ts';
 import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
 import type { DesiredObject, LiveObject, ResourceHandler } from '../resources/types.ts';
 import { readLive } from './read-live.ts';
-import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
+import { unknownModelColumns } from '../core/model-columns.ts';
+import { definedViews } from '../postgres/sql-files.ts';
 
 /**
  * A column missing from a table Metabase already knows is a mistake in the files, not something
  * the sync will bring: say so now, with the nearest names, before anything is written. (A table
  * Metabase does not know yet may be a new view: that one waits for the sync.)
  */
-function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefIndex): void {
+function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefIndex, views: ReadonlySet<string>): void {
   const issues: ConfigIssue[] = [];
   const fields = refs.names('field');
+  const tables = [...new Set([...refs.names('table'), ...views])];
+  const reported = new Set<string>();
   for (const [kind, objects] of desired) {
     for (const object of objects) {
       for (const r of collectRefs(object.body)) {
         const { kind: refKind, name } = parseRef({ $ref: r });
-        if (refKind !== 'field' || refs.has('field', name)) continue;
+        if (refKind !== 'field' && refKind !== 'table') continue;
         const table = name.split('.').slice(0, 2).join('.');
+        // A table neither in Metabase nor made by the project's SQL will never appear: say so now,
+        // instead of starting a sync and waiting out its timeout.
+        if (!refs.has('table', table) && !views.has(table.toLowerCase())) {
+          if (reported.has(`${object.origin?.file}:${table}`)) continue;
+          reported.add(`${object.origin?.file}:${table}`);
+          issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: no table ${table} in Metabase nor in the project's SQL${didYouMean(table, tables)}` });
+          continue;
+        }
+        if (refKind !== 'field' || refs.has('field', name)) continue;
         if (!refs.has('table', table)) continue;
         const candidates = fields.filter((f) => f.startsWith(`${table}.`));
         issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: Metabase has no column ${name}${didYouMean(name, candidates)}` });
       }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * Alerts and subscriptions on a Metabase without SMTP would never be sent (metabase-api.md §7): said
+ * at plan time, so `apply` refuses before its first write rather than after the cards and dashboards.
+ */
+function assertEmailFor(plan: Plan, project: Project, server: ServerInfo): void {
+  if (server.emailConfigured || !project.config.require_email) return;
+  const mailing = plan.stages.filter((s) => s.kind === 'alert' || s.kind === 'subscription').flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update');
+  if (mailing.length === 0) return;
+  throw new MbSyncError('CONFIG_INVALID', `Metabase has no e-mail (SMTP) configured, so ${mailing.map((a) => a.address).join(', ')} would never be sent; nothing was changed`, {
+    hint: 'configure e-mail in Metabase (Admin → Settings → Email, or `mb-sync bootstrap --smtp-host`), or set require_email: false in the config to create them anyway',
+  });
+}
+
+/** Model column metadata for a column the live table (synced) does not have. */
+function assertModelColumns(project: Project, refs: RefIndex): void {
+  const fields = refs.names('field');
+  const issues: ConfigIssue[] = [];
+  for (const { card, origin } of project.cards?.values() ?? []) {
+    for (const miss of unknownModelColumns(card, (table) => (refs.has('table', table) ? fields.filter((f) => f.startsWith(`${table}.`)).map((f) => f.slice(table.length + 1)) : undefined))) {
+      const path = [origin.path, `columns.${miss.column}`].filter(Boolean).join('.');
+      const line = origin.lines?.[`columns.${miss.column}`] ?? origin.line;
+      issues.push({ file: origin.file, path, ...(line === undefined ? {} : { line }), message: `card.${card.key}: the model has no column ${miss.column}${didYouMean(miss.column, miss.candidates)}` });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -41,6 +81,8 @@ export interface PlanInput {
   handlers: ResourceHandler[];
   allowArchive: boolean;
   now?: () => Date;
+  /** Tables the project's SQL makes (known after the sync); read from sql/ when not given. */
+  projectViews?: ReadonlySet<string>;
 }
 
 /** Everything apply needs besides the plan itself: it is recomputed, never read from a plan file. */
@@ -60,7 +102,8 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );
 
-  assertKnownColumns(desired, refs);
+  assertKnownColumns(desired, refs, input.projectViews ?? new Set(await definedViews()));
+  assertModelColumns(project, refs);
 
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,
@@ -88,6 +131,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     orphans,
     summary: summarize(stages),
   };
+  assertEmailFor(plan, project, input.server);
   plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }

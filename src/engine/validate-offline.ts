@@ -1,6 +1,8 @@
 import { compileCard } from '../core/card-body.ts';
 import { desiredDashboardBody } from '../core/dashboard-body.ts';
-import type { ConfigIssue } from '../core/errors.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import type { Plan } from '../core/plan.ts';
+import { unknownModelColumns } from '../core/model-columns.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
 import type { Origin, Project } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
@@ -50,6 +52,9 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
         continue;
       }
       checkRefs(body.dataset_query, entry.origin, entry.card.sql ? 'params' : 'query');
+      for (const miss of unknownModelColumns(entry.card, (table) => (tables.has(table) ? columns.filter((c) => `${c.schema}.${c.table}` === table).map((c) => c.column) : undefined))) {
+        at(entry.origin, `columns.${miss.column}`, `the model has no column ${miss.column}${didYouMean(miss.column, miss.candidates)}`);
+      }
       if (entry.card.sql === undefined) continue;
       for (const sql of sampleSql(entry.card.sql, entry.card.params ?? {})) {
         try {
@@ -74,4 +79,40 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
   } finally {
     await sandbox.close();
   }
+}
+
+/**
+ * Native SQL of the given cards compiled (EXPLAIN) against the real view definitions in embedded
+ * Postgres, as `validate` does. `plan` and `apply` run it for the native cards they would create or
+ * change (a no-op plan pays nothing), so a syntax error stops them before anything is written.
+ */
+export async function checkNativeSql(project: Project, cardKeys: string[]): Promise<ConfigIssue[]> {
+  const cards = cardKeys.map((key) => project.cards.get(key)).filter((entry) => entry?.card.sql !== undefined);
+  if (cards.length === 0) return [];
+  const issues: ConfigIssue[] = [];
+  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone });
+  try {
+    for (const entry of cards) {
+      for (const sql of sampleSql(entry!.card.sql!, entry!.card.params ?? {})) {
+        try {
+          await sandbox.query(`EXPLAIN ${sql}`);
+        } catch (error) {
+          const { origin } = entry!;
+          const line = origin.lines?.sql ?? origin.line;
+          issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry!.card.key}: the SQL does not compile against the analytics views: ${(error as Error).message}` });
+          break;
+        }
+      }
+    }
+  } finally {
+    await sandbox.close();
+  }
+  return issues;
+}
+
+/** Refuses a plan that would send native SQL that does not compile (see checkNativeSql). */
+export async function assertChangedSqlCompiles(project: Project, plan: Plan): Promise<void> {
+  const changed = plan.stages.filter((s) => s.kind === 'card').flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => a.key);
+  const issues = await checkNativeSql(project, changed);
+  if (issues.length > 0) throw new ConfigError(issues);
 }

@@ -33,3 +33,11 @@ export async function readChecks(): Promise<CheckDefinition[]> {
     return { ...sql, check: header('name') ?? file.replace(/\.sql$/, ''), threshold: Number(header('threshold') ?? 0), severity: header('severity') === 'warning' ? 'warning' : 'error', description };
   }));
 }
+
+/** Views the project's SQL defines (`sql/analytics/*.sql`): tables Metabase will know after its sync. */
+export async function definedViews(): Promise<string[]> {
+  const dir = join(SQL_DIR, 'analytics');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.sql'));
+  const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
+  return texts.flatMap((text) => [...text.matchAll(/CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.]+)/gi)].map((m) => m[1]!.toLowerCase()));
+}

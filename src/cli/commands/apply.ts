@@ -13,6 +13,7 @@ import { renderEvent } from '../render/events-text.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
+import { assertChangedSqlCompiles } from '../../engine/validate-offline.ts';
 import { globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
@@ -43,6 +44,7 @@ export function register(program: Command): void {
       });
       const { plan } = state;
       if (saved) assertPlanStillValid(saved, plan, planFile as string);
+      await assertChangedSqlCompiles(target.project, plan);
 
       const style = global.color && process.stderr.isTTY ? colors : plain;
       const say = (text: string) => process.stderr.write(redactText(text));

@@ -20,6 +20,10 @@ export function register(program: Command): void {
     .option('--smtp-port <port>', 'SMTP port', '1025')
     .option('--timeout <seconds>', 'how long to wait for Metabase to start', '300')
     .action(async (options: Options) => {
+      const seconds = Number(options.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new MbSyncError('CONFIG_INVALID', `--timeout wants a number of seconds, e.g. 300 (got "${options.timeout}")`);
+      }
       const email = process.env.MB_ADMIN_EMAIL;
       const password = process.env.MB_ADMIN_PASSWORD;
       if (!email || !password) {
@@ -30,7 +34,7 @@ export function register(program: Command): void {
         envFile: options.keyFile,
         admin: { email, password },
         ...(options.smtpHost ? { smtp: { host: options.smtpHost, port: Number(options.smtpPort), from: 'metabase@phoenix.local' } } : {}),
-        timeoutMs: Number(options.timeout) * 1000,
+        timeoutMs: seconds * 1000,
         onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\u001b[2K${m}`) : undefined,
       });
       process.stderr.write(`\n✓ Metabase ${report.setup === 'done-now' ? 'set up (admin created)' : 'already set up'}\n`);

@@ -9,6 +9,7 @@ import { handlers } from '../../resources/registry.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
+import { assertChangedSqlCompiles } from '../../engine/validate-offline.ts';
 import { globalOptions } from './global-options.ts';
 
 interface PlanOptions {
@@ -30,6 +31,9 @@ export function register(program: Command): void {
     .option('--allow-archive', 'plan to archive managed objects removed from the files')
     .action(async (options: PlanOptions, command: Command) => {
       const global = globalOptions(command);
+      if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json') {
+        throw new MbSyncError('CONFIG_INVALID', `--json and --format ${options.format} ask for two different outputs`, { hint: 'keep one of them' });
+      }
       const format = options.json ? 'json' : options.format;
       if (!['text', 'markdown', 'json'].includes(format)) {
         throw new MbSyncError('CONFIG_INVALID', `unknown --format ${format}`, { hint: 'use text, markdown or json' });
@@ -43,6 +47,7 @@ export function register(program: Command): void {
         handlers,
         allowArchive: Boolean(options.allowArchive),
       });
+      await assertChangedSqlCompiles(target.project, plan);
       const json = `${JSON.stringify(plan, null, 2)}\n`;
       if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
       if (format === 'json') process.stdout.write(redactText(json));

@@ -144,9 +144,10 @@ describe('names checked against the live Metabase, and e-mail', () => {
 
   it('refuses alerts and subscriptions when Metabase has no e-mail, unless require_email is false', async () => {
     fake.state.settings['email-configured?'] = false;
-    const refused = await (await openSession(fake, project.root, env)).apply();
-    expect(refused.result.failed.map((f) => f.address).sort()).toEqual(['alert.zero-surge', 'subscription.energie/weekly']);
-    expect(refused.result.failed[0]!.error).toContain('no e-mail (SMTP) configured');
+    // Refused at plan time, before the first write: nothing at all is created.
+    const refused = (await openSession(fake, project.root, env)).apply();
+    await expect(refused).rejects.toThrow(/Metabase has no e-mail \(SMTP\) configured, so subscription\.energie\/weekly, alert\.zero-surge would never be sent; nothing was changed/);
+    expect(fake.writes()).toBe(0);
     expect(fake.state.pulses.size).toBe(0);
     const relaxed = await writeProject({ ...files, 'metabase.config.yaml': files['metabase.config.yaml']!.replace('project: phoenix', 'project: phoenix\nrequire_email: false') });
     try {

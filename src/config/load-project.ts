@@ -76,7 +76,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   for (const entry of dashboards) {
     if (!entry.value) continue;
     const dashboard = entry.value;
-    projectDashboards.push({ dashboard, origin: { file: entry.yaml!.file, path: '', line: 1 } });
+    projectDashboards.push({ dashboard, origin: { file: entry.yaml!.file, path: '', line: 1, lines: linesUnder(entry.yaml!, [], entry.yaml!.data) } });
     dashboard.cards.forEach((placed, i) => {
       if ('key' in placed) {
         const { layout: _l, tab: _t, filters: _f, settings: _s, ...card } = placed;
@@ -85,7 +85,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
     });
   }
 
-  const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards };
+  const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards, configLines: linesUnder(config.yaml!, [], config.yaml!.data) };
   issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
   if (issues.length > 0) throw new ConfigError(issues);
   return project;

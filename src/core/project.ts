@@ -20,6 +20,7 @@ export interface ProjectCard {
 
 export interface ProjectDashboard {
   dashboard: DashboardT;
+  /** `lines` holds the line of every path in the file (`cards[3].filters.period`). */
   origin: Origin;
 }
 
@@ -35,4 +36,6 @@ export interface Project {
   /** Every card by key: from models/, the config's `cards`, and inline dashboard cards. */
   cards: Map<string, ProjectCard>;
   dashboards: ProjectDashboard[];
+  /** Lines of the config's paths (`postgres.timezone` → 22), for checks made after loading. */
+  configLines?: Record<string, number>;
 }

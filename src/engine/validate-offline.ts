@@ -1,5 +1,4 @@
 import { compileCard } from '../core/card-body.ts';
-import { desiredDashboardBody } from '../core/dashboard-body.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
@@ -66,9 +65,27 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
       }
       nativeCompiled += 1;
     }
-    for (const entry of project.dashboards) {
-      const body = desiredDashboardBody(project, entry);
-      checkRefs(body.dashcards.map((d) => d.parameter_mappings), entry.origin, 'cards[].filters');
+    // A filter mapped to a column that does not exist: named at the line of that mapping.
+    for (const { dashboard, origin } of project.dashboards) {
+      dashboard.cards.forEach((placed, i) => {
+        const key = 'key' in placed ? placed.key : 'card' in placed ? placed.card : undefined;
+        const card = key === undefined ? undefined : project.cards.get(key)?.card;
+        if (!card?.query || !('filters' in placed) || !placed.filters || /^(model|card):/.test(card.query.source)) return;
+        for (const [filter, column] of Object.entries(placed.filters)) {
+          const field = column.split('.').length === 3 ? column : `${card.query.source}.${column}`;
+          if (fields.has(field)) continue;
+          const path = `cards[${i}].filters.${filter}`;
+          const table = field.split('.').slice(0, 2).join('.');
+          const line = origin.lines?.[path];
+          issues.push({ file: origin.file, path, ...(line === undefined ? {} : { line }), message: `unknown column ${field}${didYouMean(field, [...fields].filter((f) => f.startsWith(`${table}.`)))}` });
+        }
+      });
+    }
+    // The timezone the views compute days in.
+    const zone = (await sandbox.query<{ ok: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS ok', [project.config.postgres.timezone])).rows[0];
+    if (!zone?.ok) {
+      const line = project.configLines?.['postgres.timezone'];
+      issues.push({ file: project.configFile, path: 'postgres.timezone', ...(line === undefined ? {} : { line }), message: `"${project.config.postgres.timezone}" is not a timezone PostgreSQL knows (e.g. Europe/Paris)` });
     }
     for (const [table, meta] of Object.entries(project.config.database.tables)) {
       const origin = { file: project.configFile, path: `database.tables.${table}` };

@@ -114,3 +114,21 @@ describe('options that make no sense', () => {
     expect(both.stderr).toContain('--json and --format markdown ask for two different outputs');
   });
 });
+
+describe('errors from checks across files point at the offending key', () => {
+  it('a filter mapped to a missing column names that mapping\'s line; a bad timezone names postgres.timezone', async () => {
+    const root = await project((f) => ({
+      ...dashboard(f, 'filters: { period: event_date, module: module }', 'filters: { period: event_date, module: modul }'),
+      'metabase.config.yaml': `${f['metabase.config.yaml']!}postgres:\n  timezone: Mars/Olympus_Mons\n`,
+    }));
+    const { issues } = await validateOffline(await load(root));
+    const text = files['dashboards/energie.yaml']!.split('\n');
+    const mappingLine = text.findIndex((l) => l.includes('filters: { period: event_date, module: module }')) + 1;
+    const configLines = `${files['metabase.config.yaml']!}postgres:\n  timezone: Mars/Olympus_Mons\n`.split('\n');
+    const tzLine = configLines.findIndex((l) => l.includes('Mars/Olympus_Mons')) + 1;
+    expect(issues.map((i) => `${i.file.replace(/^.*\/(dashboards\/|metabase)/, '$1')}:${i.line}: ${i.path}: ${i.message}`)).toEqual([
+      expect.stringMatching(new RegExp(`^dashboards/energie\\.yaml:${mappingLine}: cards\\[1\\]\\.filters\\.module: unknown column analytics\\.vw_daily_energy_ledger\\.modul — did you mean analytics\\.vw_daily_energy_ledger\\.module`)),
+      `metabase.config.yaml:${tzLine}: postgres.timezone: "Mars/Olympus_Mons" is not a timezone PostgreSQL knows (e.g. Europe/Paris)`,
+    ]);
+  });
+});

@@ -60,3 +60,15 @@ describe('a create whose answer was lost', () => {
     expect(fake.state.groups.filter((g) => g.name === 'Product')).toHaveLength(1);
   });
 });
+
+describe('a permissions graph edited by someone else meanwhile', () => {
+  it('409 on the graph: it is read again and the change applied on the new revision', async () => {
+    fake.injectFault({ method: 'PUT', path: '/api/collection/graph' }, { status: 409, body: 'Looks like someone else edited the permissions and your data is out of date. Please fetch new data and try again.' });
+    const { result } = await (await openSession(fake, project.root, env)).apply();
+    expect(result.failed).toEqual([]);
+    const product = fake.state.groups.find((g) => g.name === 'Product')!;
+    const phoenix = [...fake.state.collections.values()].find((c) => c.name === 'Phoenix')!;
+    expect(fake.state.graph.groups[String(product.id)]?.[String(phoenix.id)]).toBe('read');
+    expect(fake.requests.filter((r) => r.method === 'PUT' && r.path === '/api/collection/graph').map((r) => r.status)).toEqual([409, 200]);
+  });
+});

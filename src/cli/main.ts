@@ -47,7 +47,7 @@ function reportError(error: unknown, debug: boolean): number {
   return ExitCode.error;
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
+const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js)?$|cli[\\/]main\.[jt]s$/.test(process.argv[1]);
 if (isEntryPoint) {
   process.exitCode = await main(process.argv);
 }

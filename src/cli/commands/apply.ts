@@ -4,16 +4,11 @@ import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
-import { applyPlan } from '../../engine/apply-plan.ts';
 import type { ApplyEvent } from '../../engine/events.ts';
-import { makePlan } from '../../engine/make-plan.ts';
-import { openTarget } from '../../engine/open-target.ts';
-import { handlers } from '../../resources/registry.ts';
 import { renderEvent } from '../render/events-text.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
-import { assertChangedSqlCompiles } from '../../engine/validate-offline.ts';
 import { globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
@@ -31,6 +26,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--allow-archive', 'archive managed objects removed from the files')
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
+      const { applyPlan } = await import('../../engine/apply-plan.ts');
+      const { makePlan } = await import('../../engine/make-plan.ts');
+      const { openTarget } = await import('../../engine/open-target.ts');
+      const { handlers } = await import('../../resources/registry.ts');
+      const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const target = await openTarget(global);

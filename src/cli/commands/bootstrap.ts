@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
-import { bootstrap } from '../../engine/bootstrap.ts';
 
 interface Options {
   url: string;
@@ -20,6 +19,7 @@ export function register(program: Command): void {
     .option('--smtp-port <port>', 'SMTP port', '1025')
     .option('--timeout <seconds>', 'how long to wait for Metabase to start', '300')
     .action(async (options: Options) => {
+      const { bootstrap } = await import('../../engine/bootstrap.ts');
       const seconds = Number(options.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) {
         throw new MbSyncError('CONFIG_INVALID', `--timeout wants a number of seconds, e.g. 300 (got "${options.timeout}")`);

@@ -1,19 +1,22 @@
 import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
 import { redactText } from '../../core/secrets.ts';
-import { applyAnalytics } from '../../postgres/apply-analytics.ts';
-import { connectPostgres } from '../../postgres/connect.ts';
-import { readonlyPassword, readPostgresSettings } from '../../postgres/postgres-config.ts';
-import { purgeAnalyticsEvents } from '../../postgres/purge.ts';
-import { runChecks } from '../../postgres/run-checks.ts';
-import { verifyReadOnly } from '../../postgres/verify.ts';
 import type { SqlRunner } from '../../postgres/runner.ts';
 import { globalOptions } from './global-options.ts';
 
 const say = (text: string) => process.stderr.write(redactText(text));
 const json = (value: unknown) => process.stdout.write(redactText(`${JSON.stringify(value, null, 2)}\n`));
 
-async function withConnection<T>(url: string, options: Parameters<typeof connectPostgres>[1], fn: (db: SqlRunner) => Promise<T>): Promise<T> {
+// pg, PGlite and the config schemas load only when a db command runs (start-up stays fast).
+const settingsFor = async (command: Command) => {
+  const { readPostgresSettings } = await import('../../postgres/postgres-config.ts');
+  const global = globalOptions(command);
+  return readPostgresSettings(global.configPath, process.env, { required: global.configExplicit });
+};
+const passwordFor = async (settings: Awaited<ReturnType<typeof settingsFor>>) => (await import('../../postgres/postgres-config.ts')).readonlyPassword(settings, process.env);
+
+async function withConnection<T>(url: string, options: { user?: string; password?: string; label: string }, fn: (db: SqlRunner) => Promise<T>): Promise<T> {
+  const { connectPostgres } = await import('../../postgres/connect.ts');
   const db = await connectPostgres(url, options);
   try {
     return await fn(db);
@@ -26,8 +29,9 @@ export function register(program: Command): void {
   const db = program.command('db').description('the Postgres side: read-only role, analytics views, checks, retention');
 
   const applyOrPlan = (dryRun: boolean) => async (options: { json?: boolean }, command: Command) => {
-    const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
-    const password = readonlyPassword(settings, process.env);
+    const settings = await settingsFor(command);
+    const password = await passwordFor(settings);
+    const { applyAnalytics } = await import('../../postgres/apply-analytics.ts');
     const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) =>
       applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone, readableTables: settings.readableTables, dryRun }));
     if (options.json) {
@@ -57,8 +61,9 @@ export function register(program: Command): void {
     .description('prove, as the read-only role, that the views answer and every write is refused')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
-      const password = readonlyPassword(settings, process.env);
+      const settings = await settingsFor(command);
+      const password = await passwordFor(settings);
+      const { verifyReadOnly } = await import('../../postgres/verify.ts');
       const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected', readableTables: settings.readableTables }));
       if (options.json) json(items);
       else for (const i of items) say(`${i.ok ? '✓' : '✗'} ${i.item}: ${i.detail}\n`);
@@ -70,7 +75,8 @@ export function register(program: Command): void {
     .description('run the data-quality checks (sql/checks); exit 1 when one fails')
     .option('--json', 'print the results as JSON on stdout (for CI)')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
+      const settings = await settingsFor(command);
+      const { runChecks } = await import('../../postgres/run-checks.ts');
       const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn));
       if (options.json) json(results);
       else {
@@ -87,8 +93,9 @@ export function register(program: Command): void {
     .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
     .option('--execute', 'really delete (default: only count)')
     .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
-      const settings = await readPostgresSettings(globalOptions(command).configPath, process.env, { required: globalOptions(command).configExplicit });
+      const settings = await settingsFor(command);
       const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
+      const { purgeAnalyticsEvents } = await import('../../postgres/purge.ts');
       const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role }));
       say(report.executed
         ? `✓ deleted ${report.rows} AnalyticsEvent row(s) older than ${months} months\n`

@@ -3,13 +3,9 @@ import type { Command } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasChanges } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
-import { makePlan } from '../../engine/make-plan.ts';
-import { openTarget } from '../../engine/open-target.ts';
-import { handlers } from '../../resources/registry.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
-import { assertChangedSqlCompiles } from '../../engine/validate-offline.ts';
 import { globalOptions } from './global-options.ts';
 
 interface PlanOptions {
@@ -30,6 +26,10 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
     .option('--allow-archive', 'plan to archive managed objects removed from the files')
     .action(async (options: PlanOptions, command: Command) => {
+      const { makePlan } = await import('../../engine/make-plan.ts');
+      const { openTarget } = await import('../../engine/open-target.ts');
+      const { handlers } = await import('../../resources/registry.ts');
+      const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json') {
         throw new MbSyncError('CONFIG_INVALID', `--json and --format ${options.format} ask for two different outputs`, { hint: 'keep one of them' });

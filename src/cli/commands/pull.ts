@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
-import { openTarget } from '../../engine/open-target.ts';
-import { pull } from '../../engine/pull.ts';
 import { globalOptions } from './global-options.ts';
 
 export function register(program: Command): void {
@@ -11,6 +9,8 @@ export function register(program: Command): void {
     .option('-d, --dashboard <name-or-id...>', 'dashboards to pull, by name or id')
     .option('--out <dir>', 'where to write the files', 'dashboards')
     .action(async (options: { dashboard?: string[]; out: string }, command: Command) => {
+      const { openTarget } = await import('../../engine/open-target.ts');
+      const { pull } = await import('../../engine/pull.ts');
       if (!options.dashboard?.length) throw new MbSyncError('CONFIG_INVALID', 'say which dashboards to pull: --dashboard NAME|ID …');
       const target = await openTarget(globalOptions(command));
       const result = await pull(target, { dashboards: options.dashboard, outDir: options.out });

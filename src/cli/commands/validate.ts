@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { loadProject } from '../../config/load-project.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { validateOffline } from '../../engine/validate-offline.ts';
 import { globalOptions } from './global-options.ts';
 
 export function register(program: Command): void {
@@ -10,6 +8,8 @@ export function register(program: Command): void {
     .description('check the project offline: schemas, references, layout, and every native card\'s SQL against the real views')
     .option('--json', 'print the result as one JSON document on stdout')
     .action(async (options: { json?: boolean }, command: Command) => {
+      const { loadProject } = await import('../../config/load-project.ts');
+      const { validateOffline } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       let summary;
       try {

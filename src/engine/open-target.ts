@@ -18,14 +18,14 @@ export interface Target {
  * Files first, network second: the project is loaded and validated before any request, so invalid
  * files never reach Metabase. Then the server version is read and an unsupported one refused.
  */
-export async function openTarget(options: { configPath: string; env?: string; processEnv?: NodeJS.ProcessEnv }): Promise<Target> {
+export async function openTarget(options: { configPath: string; env?: string; processEnv?: NodeJS.ProcessEnv; concurrency?: number }): Promise<Target> {
   // The project's git-ignored .env.local (where `mb-sync bootstrap` writes the API key) is read
   // too; a variable set in the environment wins over the file.
   const local = await readEnvFile(join(dirname(resolve(options.configPath)), '.env.local'));
   const processEnv = { ...local, ...(options.processEnv ?? process.env) };
   const project = await loadProject({ configPath: options.configPath, env: processEnv });
   const target = resolveTarget(project, { env: options.env, processEnv });
-  const api = createMetabaseClient({ url: target.url, auth: target.auth });
+  const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
   const server = await readServerInfo(api);
   assertSupportedVersion(server);
   return { project, api, server, environment: target.environment, url: target.url };

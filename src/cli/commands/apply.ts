@@ -15,6 +15,7 @@ interface ApplyOptions {
   yes?: boolean;
   json?: boolean;
   allowArchive?: boolean;
+  concurrency?: string;
 }
 
 export function register(program: Command): void {
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .argument('[plan-file]', 'a plan saved with `plan --out`; refused if Metabase or the files changed since')
     .description('make the live Metabase match the files')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--allow-archive', 'archive managed objects removed from the files')
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
@@ -33,7 +35,9 @@ export function register(program: Command): void {
       const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
-      const target = await openTarget(global);
+      const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
       const state = await makePlan({
         project: target.project,
         api: target.api,
@@ -62,6 +66,7 @@ export function register(program: Command): void {
       const result = await applyPlan({
         state,
         handlers,
+        concurrency: concurrency ?? target.project.config.concurrency,
         context: {
           api: target.api,
           project: target.project,

@@ -14,6 +14,7 @@ interface PlanOptions {
   format: 'text' | 'markdown' | 'json';
   detailedExitcode?: boolean;
   allowArchive?: boolean;
+  concurrency?: string;
 }
 
 export function register(program: Command): void {
@@ -21,6 +22,7 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what apply would change in the live Metabase (reads only)')
     .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
+    .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--json', 'print the plan as one JSON document on stdout')
     .option('--format <format>', 'text | markdown | json', 'text')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
@@ -38,7 +40,9 @@ export function register(program: Command): void {
       if (!['text', 'markdown', 'json'].includes(format)) {
         throw new MbSyncError('CONFIG_INVALID', `unknown --format ${format}`, { hint: 'use text, markdown or json' });
       }
-      const target = await openTarget(global);
+      const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
       const { plan } = await makePlan({
         project: target.project,
         api: target.api,

@@ -106,6 +106,7 @@ export const ProjectConfig = z
       .default([]),
     recipients: z.record(Key, z.array(Recipient).min(1)).default({}).describe('named recipient lists (list:<name>)'),
     require_email: z.boolean().default(true).describe('refuse to create alerts/subscriptions when Metabase has no SMTP'),
+    concurrency: z.number().int().min(1).max(64).default(8).describe('requests in flight at once (reads and independent writes); --concurrency wins'),
     cards: z.array(Card).default([]).describe('cards not placed on a dashboard, e.g. the cards alerts run'),
     alerts: z.array(Alert).default([]),
   })

@@ -2,13 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
-import type { Project, ProjectCard, ProjectDashboard } from '../core/project.ts';
+import type { Origin, Project, ProjectCard, ProjectDashboard } from '../core/project.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { CardFile, Dashboard } from './schema/dashboard.ts';
 import { ProjectConfig } from './schema/project.ts';
 import { interpolate } from './interpolate.ts';
 import { formatPath, readYaml, type YamlFile } from './read-yaml.ts';
 import { checkProject } from './check-project.ts';
+import { openParseCache } from './parse-cache.ts';
 
 /**
  * Reads metabase.config.yaml, dashboards/*.yaml and models/*.yaml, interpolates `${VAR}`, validates
@@ -20,9 +21,10 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   const root = dirname(configAbsolute);
   const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
   const issues: ConfigIssue[] = [];
+  const cache = await openParseCache(root, env);
 
   const parse = async <S extends z.ZodType>(absolute: string, schema: S): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
-    const read = await readYaml(absolute, display(absolute));
+    const read = await readYaml(absolute, display(absolute), cache);
     issues.push(...read.issues);
     if (!read.yaml) return {};
     const { yaml } = read;
@@ -50,6 +52,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   const modelFiles = await listYaml(join(root, 'models'));
   const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard)) })));
   const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile)) })));
+  await cache?.save();
 
   if (!config.value) throw new ConfigError(issues.length > 0 ? issues : [{ file: display(configAbsolute), path: '', message: 'invalid' }]);
   const cfg = config.value;
@@ -59,7 +62,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   const cards = new Map<string, ProjectCard>();
   const projectDashboards: ProjectDashboard[] = [];
   const addCard = (entry: ProjectCard, yaml: YamlFile | undefined, path: Array<string | number>) => {
-    if (yaml) entry.origin.lines = linesUnder(yaml, path, entry.card);
+    if (yaml) withLines(entry.origin, () => linesUnder(yaml, path));
     const existing = cards.get(entry.card.key);
     if (existing) {
       issues.push({ file: entry.origin.file, line: yaml?.lineOf([...path, 'key']), path: formatPath([...path, 'key']), message: `card key "${entry.card.key}" is already used in ${existing.origin.file} (${existing.origin.path})` });
@@ -76,7 +79,7 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   for (const entry of dashboards) {
     if (!entry.value) continue;
     const dashboard = entry.value;
-    projectDashboards.push({ dashboard, origin: { file: entry.yaml!.file, path: '', line: 1, lines: linesUnder(entry.yaml!, [], entry.yaml!.data) } });
+    projectDashboards.push({ dashboard, origin: withLines({ file: entry.yaml!.file, path: '', line: 1 }, () => linesUnder(entry.yaml!, [])) });
     dashboard.cards.forEach((placed, i) => {
       if ('key' in placed) {
         const { layout: _l, tab: _t, filters: _f, settings: _s, ...card } = placed;
@@ -85,24 +88,28 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
     });
   }
 
-  const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards, configLines: linesUnder(config.yaml!, [], config.yaml!.data) };
+  const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards, configLines: linesUnder(config.yaml!, []) };
   issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
   if (issues.length > 0) throw new ConfigError(issues);
   return project;
 }
 
-/** The line of every path inside a value, relative to it (`query.order_by[0]`), for server errors. */
-function linesUnder(yaml: YamlFile, base: Array<string | number>, value: unknown): Record<string, number> {
+/** `origin.lines`, worked out the first time something asks (an error to locate), not on every run. */
+function withLines(origin: Origin, compute: () => Record<string, number>): Origin {
+  let lines: Record<string, number> | undefined;
+  Object.defineProperty(origin, 'lines', { enumerable: true, configurable: true, get: () => (lines ??= compute()) });
+  return origin;
+}
+
+/** The line of every path under `base`, relative to it (`query.order_by[0]`), for server errors. */
+function linesUnder(yaml: YamlFile, base: Array<string | number>): Record<string, number> {
+  const prefix = formatPath(base);
+  if (prefix === '') return { ...yaml.lines };
   const out: Record<string, number> = {};
-  const walk = (v: unknown, path: Array<string | number>) => {
-    if (path.length > 0) {
-      const line = yaml.lineOf([...base, ...path]);
-      if (line !== undefined) out[formatPath(path)] = line;
-    }
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-  };
-  walk(value, []);
+  for (const [path, line] of Object.entries(yaml.lines)) {
+    if (path.startsWith(`${prefix}.`)) out[path.slice(prefix.length + 1)] = line;
+    else if (path.startsWith(`${prefix}[`)) out[path.slice(prefix.length)] = line;
+  }
   return out;
 }
 

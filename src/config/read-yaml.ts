@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { LineCounter } from 'yaml';
 import type { ConfigIssue } from '../core/errors.ts';
+import type { ParseCache } from './parse-cache.ts';
 
 /** A parsed YAML file that can tell the line of any path in it. */
 export interface YamlFile {
   file: string;
   data: unknown;
+  /** The line of every path in the file (`cards[3].filters.period`; the root is `''`). */
+  lines: Readonly<Record<string, number>>;
   lineOf(path: ReadonlyArray<PropertyKey>): number | undefined;
 }
 
-export async function readYaml(absolute: string, display: string): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
+export async function readYaml(absolute: string, display: string, cache?: ParseCache): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(absolute);
@@ -20,7 +24,13 @@ export async function readYaml(absolute: string, display: string): Promise<{ yam
   }
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) return { issues: [{ file: display, path: '', ...(decoded.line === undefined ? {} : { line: decoded.line }), message: decoded.problem }] };
-  return parseYaml(decoded.text, display);
+  // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
+  const cached = cache?.get(decoded.text);
+  if (cached) return { yaml: yamlFile(display, cached.data, cached.lines), issues: [] };
+  // The parser is loaded only when a file has to be parsed (a run whose files are all cached skips it).
+  const parsed = parseYaml(await import('yaml'), decoded.text, display);
+  if (parsed.yaml) cache?.set(decoded.text, { data: parsed.yaml.data, lines: parsed.yaml.lines });
+  return parsed;
 }
 
 /**
@@ -53,15 +63,16 @@ export function decodeUtf8(bytes: Buffer): { text: string } | { problem: string;
   }
 }
 
-export function parseYaml(text: string, display: string): { yaml?: YamlFile; issues: ConfigIssue[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+type YamlModule = typeof Yaml;
+
+export function parseYaml(yaml: YamlModule, text: string, display: string): { yaml?: YamlFile; issues: ConfigIssue[] } {
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     // One defect, one error: what the parser says after the first error follows from it.
     const error = doc.errors[0]!;
     return { issues: [{ file: display, path: '', line: error.linePos?.[0]?.line, message: `YAML syntax: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` }] };
   }
-  const lineOf = (path: ReadonlyArray<PropertyKey>) => findLine(doc, lineCounter, path);
   let data: unknown;
   try {
     // Aliases expand: a "billion laughs" file or a recursive alias is refused, not expanded.
@@ -70,7 +81,23 @@ export function parseYaml(text: string, display: string): { yaml?: YamlFile; iss
     return { issues: [{ file: display, path: '', message: `YAML aliases: ${(error as Error).message.split('\n')[0]} (aliases are limited: write the values out)` }] };
   }
   if (isCircular(data)) return { issues: [{ file: display, path: '', message: 'YAML aliases: a recursive alias (a value that contains itself) cannot be read: write the values out' }] };
-  return { yaml: { file: display, data, lineOf }, issues: [] };
+  return { yaml: yamlFile(display, data, lineMap(yaml, doc.contents, lineCounter)), issues: [] };
+}
+
+function yamlFile(file: string, data: unknown, lines: Record<string, number>): YamlFile {
+  return {
+    file,
+    data,
+    lines,
+    // A path that is not in the file (a missing key) gets the line of its nearest ancestor.
+    lineOf(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const line = lines[formatPath(path.slice(0, n))];
+        if (line !== undefined) return line;
+      }
+      return undefined;
+    },
+  };
 }
 
 function isCircular(value: unknown, ancestors: Set<object> = new Set()): boolean {
@@ -82,26 +109,30 @@ function isCircular(value: unknown, ancestors: Set<object> = new Set()): boolean
   return circular;
 }
 
-function findLine(doc: Document, lineCounter: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined {
-  let node: unknown = doc.contents;
-  let line: number | undefined = lineFor(node, lineCounter);
-  for (const key of path) {
+/**
+ * The line of every path, in one walk of the document: a mapping entry is at its key's line, a
+ * sequence item at its own.
+ */
+function lineMap({ isMap, isScalar, isSeq }: YamlModule, root: unknown, lineCounter: LineCounter): Record<string, number> {
+  const lines: Record<string, number> = {};
+  const lineAt = (node: unknown) => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  const walk = (node: unknown, path: Array<string | number>, line: number | undefined) => {
+    if (line !== undefined) lines[formatPath(path)] = line;
     if (isMap(node)) {
-      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
-      if (!pair) break;
-      line = lineFor(pair.key, lineCounter) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key];
-      line = lineFor(node, lineCounter) ?? line;
-    } else break;
-  }
-  return line;
-}
-
-function lineFor(node: unknown, lineCounter: LineCounter): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range ? lineCounter.linePos(range[0]).line : undefined;
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        if (typeof key !== 'string' && typeof key !== 'number') continue;
+        walk(pair.value, [...path, String(key)], lineAt(pair.key) ?? line);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => walk(item, [...path, index], lineAt(item) ?? line));
+    }
+  };
+  walk(root, [], lineAt(root));
+  return lines;
 }
 
 /** `cards[2].layout.width` */

@@ -28,15 +28,16 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
     for (const desired of state.desired) {
       const address = `${state.kind}.${desired.key}`;
       const live = liveByKey.get(desired.key);
-      const pending = pendingRefs(desired.body, options.refs);
-      const base = { address, kind: state.kind, key: desired.key, desired: desired.body, ...(pending.length > 0 ? { knownAfterApply: pending } : {}) };
-      if (live === undefined) {
-        actions.push({ ...base, op: 'create', changes: [] });
+      const changes = live === undefined ? [] : diffValues(live.body, desired.body);
+      if (live?.archived) changes.unshift({ path: 'archived', before: true, after: false });
+      if (live !== undefined && changes.length === 0) {
+        // Nothing to do: the plan (and the file `plan --out` writes) keeps no copy of the body.
+        actions.push({ address, kind: state.kind, key: desired.key, id: live.id, op: 'noop', changes });
         continue;
       }
-      const changes = diffValues(live.body, desired.body);
-      if (live.archived) changes.unshift({ path: 'archived', before: true, after: false });
-      actions.push({ ...base, id: live.id, op: changes.length > 0 ? 'update' : 'noop', changes });
+      const pending = pendingRefs(desired.body, options.refs);
+      const base = { address, kind: state.kind, key: desired.key, desired: desired.body, ...(pending.length > 0 ? { knownAfterApply: pending } : {}) };
+      actions.push(live === undefined ? { ...base, op: 'create', changes } : { ...base, id: live.id, op: 'update', changes });
     }
     const wanted = new Set(state.desired.map((d) => d.key));
     for (const live of state.live) {

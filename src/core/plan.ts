@@ -49,10 +49,13 @@ export interface Plan {
   project: string;
   target: PlanTarget;
   createdAt: string;
-  /** Hash of the live state the plan was computed from: `apply FILE` refuses a plan whose live state moved. */
-  liveFingerprint: string;
+  /**
+   * Hash of the live state the plan was computed from: `apply FILE` refuses a plan whose live state
+   * moved. This and the two below are present when the plan leaves the process (saved, or JSON).
+   */
+  liveFingerprint?: string;
   /** Hash of the desired state: `apply FILE` refuses a plan made from other files. */
-  desiredFingerprint: string;
+  desiredFingerprint?: string;
   /** Whether archive actions were asked for (`--allow-archive`). */
   allowArchive: boolean;
   stages: Stage[];

@@ -81,6 +81,11 @@ export interface PlanInput {
   handlers: ResourceHandler[];
   allowArchive: boolean;
   now?: () => Date;
+  /**
+   * Whether the plan leaves the process (`plan --out`, `--json`, or to compare with a saved one):
+   * only then are the fingerprints and the digest worked out, a hash over the whole state.
+   */
+  seal?: boolean;
   /** Tables the project's SQL makes (known after the sync); read from sql/ when not given. */
   projectViews?: ReadonlySet<string>;
 }
@@ -95,8 +100,8 @@ export interface PlanningState {
 
 export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const { project, handlers } = input;
-  const initial = new Map(handlers.map((h) => [h.kind, h.desired(project)]));
   const { refs, live } = await readLive(handlers, { api: input.api, project, server: input.server });
+  const initial = new Map(handlers.map((h) => [h.kind, h.desired(project)]));
   const readContext = { api: input.api, project, server: input.server, refs, live };
   const desired = new Map(
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
@@ -124,14 +129,16 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     project: project.config.project,
     target: { ...input.target, metabaseVersion: input.server.tag },
     createdAt: (input.now ?? (() => new Date()))().toISOString(),
-    liveFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, live: k.live }))),
-    desiredFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, desired: k.desired }))),
+    ...(input.seal === false ? {} : {
+      liveFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, live: k.live }))),
+      desiredFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, desired: k.desired }))),
+    }),
     allowArchive: input.allowArchive,
     stages,
     orphans,
     summary: summarize(stages),
   };
   assertEmailFor(plan, project, input.server);
-  plan.digest = planDigest(plan as unknown as Record<string, unknown>);
+  if (input.seal !== false) plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }

@@ -142,11 +142,11 @@ type Parsed = { ok: true; value: unknown } | { ok: false; kind: 'HTML' | 'trunca
 function parseBody(response: AxiosResponse): Parsed {
   const text = typeof response.data === 'string' ? response.data : response.data === undefined || response.data === null ? '' : JSON.stringify(response.data);
   if (text.trim() === '') return { ok: true, value: undefined };
-  const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 120);
-  const type = String(response.headers['content-type'] ?? '');
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
+    const excerpt = text.slice(0, 1000).replace(/\s+/g, ' ').trim().slice(0, 120);
+    const type = String(response.headers['content-type'] ?? '');
     if (/html/i.test(type) || /^\s*</.test(text)) return { ok: false, kind: 'HTML', excerpt };
     if (/json/i.test(type) || /^\s*[[{"]/.test(text)) return { ok: false, kind: 'truncated JSON', excerpt };
     // Metabase sends bare messages as text/plain on errors (404 "Not found."): fine there, not on a 2xx.

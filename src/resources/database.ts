@@ -2,7 +2,7 @@ import type { DatabaseConfigT } from '../config/schema/project.ts';
 import { MbSyncError } from '../core/errors.ts';
 import type { Project } from '../core/project.ts';
 import { parseRef } from '../core/refs.ts';
-import { DIGEST_KEY, secretDigest } from '../core/secret-digest.ts';
+import { DIGEST_KEY, secretDigest, warmSecretDigest } from '../core/secret-digest.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
@@ -67,13 +67,15 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   kind: 'database',
   desired: (project) => [{ key: project.config.database.key, body: desiredBody(project) }],
   async read(ctx) {
-    const { key, name } = ctx.project.config.database;
+    const { key, name, password } = ctx.project.config.database;
+    // The password's digest (scrypt, costly by design) is worked out while the reads are in flight.
+    const digest = warmSecretDigest(password, `${ctx.project.config.project}/${key}`);
     const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database', { schema: Shapes.databases });
     const listed = list.data.find((d) => d.name === name);
-    if (!listed) return [];
+    if (!listed) return digest.then(() => []);
     ctx.refs.set('database', key, listed.id);
     // The list leaves `schedules` out: only the database's own GET has them.
-    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`, { schema: Shapes.database }), readMetadata(ctx.api, listed.id, ctx)]);
+    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`, { schema: Shapes.database }), readMetadata(ctx.api, listed.id, ctx), digest]);
     return [{ key, id: database.id, raw: { database, tables }, managed: true }];
   },
   normalize(live) {

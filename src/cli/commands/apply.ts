@@ -45,6 +45,7 @@ export function register(program: Command): void {
         target: { environment: target.environment, url: safeUrl(target.url) },
         handlers,
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
+        seal: saved !== undefined,
       });
       const { plan } = state;
       if (saved) assertPlanStillValid(saved, plan, planFile as string);
@@ -107,7 +108,7 @@ async function readSavedPlan(file: string): Promise<Plan> {
   if (parsed?.formatVersion !== PLAN_FORMAT_VERSION) {
     throw new MbSyncError('PLAN_STALE', `${file} is not a plan of format ${PLAN_FORMAT_VERSION}`, { hint: 'make a new one with `mb-sync plan --out FILE`' });
   }
-  if (typeof parsed.digest !== 'string' || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {
+  if (typeof parsed.digest !== 'string' || typeof parsed.liveFingerprint !== 'string' || typeof parsed.desiredFingerprint !== 'string' || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {
     throw new MbSyncError('PLAN_STALE', `${file} was changed after it was made (its digest does not match): refusing to apply it`, { hint: 'apply only a plan file as `mb-sync plan --out FILE` wrote it; make and review a new one' });
   }
   return parsed;

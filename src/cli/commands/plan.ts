@@ -50,6 +50,7 @@ export function register(program: Command): void {
         target: { environment: target.environment, url: safeUrl(target.url) },
         handlers,
         allowArchive: Boolean(options.allowArchive),
+        seal: Boolean(options.out) || format === 'json',
       });
       await assertChangedSqlCompiles(target.project, plan);
       const json = `${JSON.stringify(plan, null, 2)}\n`;

@@ -1,6 +1,6 @@
 import { flatten } from '../config/check-project.ts';
 import type { ProjectConfigT } from '../config/schema/project.ts';
-import { markerState, withoutMarker } from './card-marker.ts';
+import { classifyCards, withoutMarker, type MarkedCard } from './card-marker.ts';
 import { parseMarker } from './dashboard-body.ts';
 import { decompileQuery } from './decompile-query.ts';
 import { readPulseMarker } from './pulse-marker.ts';
@@ -49,6 +49,8 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
   });
 
   const dashcards = ((raw.dashcards ?? []) as Array<Record<string, unknown>>).sort((a, b) => (a.row as number) - (b.row as number) || (a.col as number) - (b.col as number));
+  // A copy made in Metabase carries the original's marker: told apart among the dashboard's cards.
+  const identities = classifyCards(config.project, dashcards.flatMap((dc) => (dc.card && typeof (dc.card as { id?: unknown }).id === 'number' ? [dc.card as unknown as MarkedCard] : [])));
   const cards = dashcards.flatMap((dc) => {
     const layout = { row: dc.row, col: dc.col, width: dc.size_x, height: dc.size_y };
     const tab = dc.dashboard_tab_id == null || tabs.length === 0 ? {} : { tab: tabKeys.get(dc.dashboard_tab_id) };
@@ -69,7 +71,7 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
       skipped.push(`card "${String(card.name)}": ${decompiled.reason}`);
       return [];
     }
-    const { state, key: markedKey } = markerState(config.project, card);
+    const { state, key: markedKey } = identities.get(card as unknown as MarkedCard) ?? { state: 'foreign' };
     const managed = (state === 'recorded' || state === 'unrecorded') && markedKey !== undefined;
     const key = managed ? markedKey : unique(slugify(String(card.name)));
     usedKeys.add(key);

@@ -1,5 +1,6 @@
 import { compileCard, overlayColumns, type CardBody, type CardWire } from '../core/card-body.ts';
-import { markerState, readMarker, withMarker, withoutMarker } from '../core/card-marker.ts';
+import { randomUUID } from 'node:crypto';
+import { classifyCards, readMarker, withMarker, withoutMarker, type CardMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs } from '../core/refs.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -45,9 +46,10 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const cards = await listCards(ctx.api);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
+    const identities = classifyCards(project, cards);
     for (const card of cards) {
       const adoptedKey = adopted.get(card.entity_id);
-      const { state, key } = markerState(project, card);
+      const { state, key } = identities.get(card)!;
       const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
       if (claimKey === undefined) continue;
       const list = claims.get(claimKey) ?? [];
@@ -94,28 +96,30 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   async create(desired, ctx) {
     const project = ctx.project.config.project;
     const wire = wireBody(desired, ctx);
-    const marker = { project, key: desired.key };
+    // A fresh nonce per create: the marker is complete in this one request (src/core/card-marker.ts).
+    const marker: CardMarker = { project, key: desired.key, nonce: randomUUID() };
     const body = { ...wire, visualization_settings: withMarker(wire.visualization_settings, marker) };
-    // Looked up by its marker when the answer was lost, and created again only if it is not there.
+    // Looked up by its marker when the answer was lost (this very create, by its nonce), and created
+    // again only if it is not there.
     const created = await createOnce(
       () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
-      async () => (await listCards(ctx.api)).filter((c) => !c.archived && markerState(project, c).key === desired.key && markerState(project, c).state !== 'copy').sort((a, b) => a.id - b.id)[0],
+      async () => (await listCards(ctx.api)).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
-    // Record the entity_id the server chose (so copies made in Metabase are told apart), and give a
-    // model its column metadata over the columns the server computed.
-    await ctx.api.put(`/api/card/${created.id}`, {
-      visualization_settings: withMarker(wire.visualization_settings, { ...marker, entity_id: created.entity_id }),
-      ...modelMetadata(desired, created),
-    });
+    // A model gets its column metadata over the columns the server computed for it.
+    const metadata = modelMetadata(desired, created);
+    if (metadata.result_metadata !== undefined) await ctx.api.put(`/api/card/${created.id}`, metadata);
     return created.id;
   },
   async update(desired, live, ctx) {
     const wire = wireBody(desired, ctx);
+    const { project: _p, key: _k, ...kept }: Partial<CardMarker> = readMarker(live.raw.visualization_settings) ?? {};
+    // The nonce (or the entity_id of an older marker) and the alerts the marker records stay
+    // (src/resources/alert.ts); a marker with neither gets its nonce now.
+    const marker: CardMarker = { ...kept, project: ctx.project.config.project, key: desired.key, ...(kept.nonce === undefined && kept.entity_id === undefined ? { nonce: randomUUID() } : {}) };
     await ctx.api.put(`/api/card/${live.id}`, {
       ...wire,
-      // The alerts the marker records stay recorded (src/resources/alert.ts).
-      visualization_settings: withMarker(wire.visualization_settings, { ...readMarker(live.raw.visualization_settings), project: ctx.project.config.project, key: desired.key, entity_id: live.raw.entity_id }),
+      visualization_settings: withMarker(wire.visualization_settings, marker),
       ...modelMetadata(desired, live.raw),
       archived: false,
     });

@@ -26,15 +26,32 @@ async function changes(root = project.root): Promise<string[]> {
 }
 
 describe('card identity on a server that picks entity_ids itself', () => {
-  it('records the server-assigned entity_id on each card, and a second apply creates nothing', async () => {
+  it('creates each card in one request, its marker complete (project, key, a nonce of its own), and a second apply creates nothing', async () => {
     await (await openSession(fake, project.root, env)).apply();
     expect(activeCards()).toHaveLength(3);
-    for (const card of activeCards()) {
-      expect((card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]).toMatchObject({ project: 'phoenix', key: expect.any(String), entity_id: card.entity_id });
-    }
+    const markers = activeCards().map((card) => (card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]);
+    for (const marker of markers) expect(marker).toMatchObject({ project: 'phoenix', key: expect.any(String), nonce: expect.any(String) });
+    expect(new Set(markers.map((m) => m!.nonce)).size).toBe(3);
+    // No card needed a second request to complete its marker (none of the three is a model with
+    // column edits); the one PUT is the alert on zero-surge recording itself in that card's marker.
+    const cardWrites = fake.requests.filter((r) => r.method !== 'GET' && /^\/api\/card(\/\d+)?$/.test(r.path));
+    expect(cardWrites.map((r) => r.method)).toEqual(['POST', 'POST', 'POST', 'PUT']);
+    expect((cardWrites[3]!.body as { visualization_settings: Record<string, Record<string, unknown>> }).visualization_settings[MARKER_KEY]).toMatchObject({ key: 'zero-surge', alerts: { 'zero-surge': expect.any(Number) } });
     await (await openSession(fake, project.root, env)).apply();
     expect(activeCards()).toHaveLength(3);
     expect(await changes()).toEqual([]);
+  });
+
+  it('still knows cards marked by an earlier mb-sync with the server-assigned entity_id, and their copies', async () => {
+    await (await openSession(fake, project.root, env)).apply();
+    const original = byName('Dépenses par module')[0]!;
+    const settings = original.visualization_settings as Record<string, Record<string, unknown>>;
+    settings[MARKER_KEY] = { project: 'phoenix', key: settings[MARKER_KEY]!.key, entity_id: original.entity_id };
+    const copy = { ...structuredClone(original), id: 88_002, entity_id: 'acopyofalegacycard123', name: 'Copy of a legacy card' };
+    fake.state.cards.set(copy.id, copy);
+    expect(await changes()).toEqual([]);
+    await (await openSession(fake, project.root, env)).apply({ allowArchive: true });
+    expect(fake.state.cards.get(copy.id)).toMatchObject({ name: 'Copy of a legacy card', archived: false });
   });
 
   it('survives a rename in the files and in Metabase: the key is the identity, not the name', async () => {

@@ -5,7 +5,7 @@ import { MbSyncError } from '../../core/errors.ts';
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
 import type { ApplyEvent } from '../../engine/events.ts';
-import { renderEvent } from '../render/events-text.ts';
+import { createProgress } from '../render/progress.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
@@ -64,6 +64,8 @@ export function register(program: Command): void {
       }
 
       const events: ApplyEvent[] = [];
+      const total = plan.stages.reduce((n, s) => n + s.actions.filter((a) => a.op !== 'noop').length, 0);
+      const progress = createProgress({ total, tty: Boolean(process.stderr.isTTY), style, write: say });
       const result = await applyPlan({
         state,
         handlers,
@@ -72,13 +74,13 @@ export function register(program: Command): void {
           api: target.api,
           project: target.project,
           server: target.server,
-          progress: process.stderr.isTTY ? (message) => say(`\r\u001b[2K${message}`) : () => {},
+          progress: (message) => progress.status(message),
         },
         emit: (event) => {
           events.push(event);
-          if (event.type !== 'start') say(renderEvent(event, style));
+          progress.event(event);
         },
-      });
+      }).finally(() => progress.end());
       if (options.json) {
         process.stdout.write(redactText(`${JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, summary: plan.summary, ...result, events }, null, 2)}\n`));
       }

@@ -83,6 +83,20 @@ describe('the mb-sync command line against the fake Metabase', () => {
     expect(dashboard.name).toBe('Phoenix – Energie Live');
   });
 
+  it('apply --json: stdout is one JSON document; progress (one line per object, n of N, off a terminal) goes to stderr', async () => {
+    const dashboard = [...fake.state.dashboards.values()][0]!;
+    dashboard.name = 'Renamed again';
+    const card = [...fake.state.cards.values()].find((c) => c.name === 'Entonnoir pack')!;
+    card.name = 'Renamed card';
+    const applied = await cli(['apply', '--yes', '--json']);
+    expect(applied.code).toBe(0);
+    const json = JSON.parse(applied.stdout) as { applied: string[] };
+    expect(json.applied.sort()).toEqual(['card.funnel', 'dashboard.energie']);
+    expect(applied.stderr).toMatch(/^\[1\/2\] ✓ card\.funnel updated/m);
+    expect(applied.stderr).toMatch(/^\[2\/2\] ✓ dashboard\.energie updated/m);
+    expect(applied.stderr).not.toContain('\u001b');
+  });
+
   it('exits 3 on a Metabase older than 0.58', async () => {
     const old = await startFakeMetabase({ version: 'v0.56.9' });
     try {

@@ -1,0 +1,73 @@
+import type { ApplyEvent } from '../../engine/events.ts';
+import { renderEvent } from './events-text.ts';
+import type { Style } from './plan-text.ts';
+
+export interface Progress {
+  /** One apply event: a finished object is counted and printed. */
+  event(event: ApplyEvent): void;
+  /** A wait with no object to count (the database's sync): shown on the status line on a terminal. */
+  status(message: string): void;
+  /** Clears the status line. */
+  end(): void;
+}
+
+/**
+ * Apply's progress on stderr (stdout stays for --json). On a terminal: each finished object on its
+ * own line, under a status line redrawn in place — `[n/N] elapsed · current object`. Elsewhere (CI
+ * logs): one line per object, `[n/N]` first, and no control characters.
+ */
+export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number }): Progress {
+  const { total, tty, style, write } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const running = new Set<string>();
+  let finished = 0;
+  let statusShown = false;
+  let waiting: string | undefined;
+  let lastStatusLine = -Infinity;
+
+  const counter = () => `[${String(finished).padStart(String(total).length)}/${total}]`;
+  const seconds = () => `${((now() - started) / 1000).toFixed(1)} s`;
+  const clear = () => {
+    if (statusShown) write('\r\u001b[2K');
+    statusShown = false;
+  };
+  const redraw = () => {
+    if (!tty) return;
+    clear();
+    const current = waiting ?? [...running].slice(0, 3).join(', ');
+    write(style.dim(`${counter()} ${seconds()}${current ? ` · ${current}` : ''}`));
+    statusShown = true;
+  };
+
+  return {
+    event(event) {
+      if (event.type === 'start') {
+        running.add(event.address);
+        redraw();
+        return;
+      }
+      if (event.type !== 'info') {
+        running.delete(event.address);
+        finished += 1;
+      }
+      clear();
+      const line = renderEvent(event, style);
+      write(event.type === 'info' ? line : `${style.dim(counter())}${line.replace(/^ {2}/, ' ')}`);
+      redraw();
+    },
+    status(message) {
+      waiting = message;
+      if (tty) redraw();
+      else if (now() - lastStatusLine >= 10_000) {
+        // A log gets a wait's news every ten seconds, not every poll.
+        lastStatusLine = now();
+        write(`  ${message}\n`);
+      }
+    },
+    end() {
+      waiting = undefined;
+      clear();
+    },
+  };
+}

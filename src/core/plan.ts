@@ -61,6 +61,8 @@ export interface Plan {
   stages: Stage[];
   /** Managed objects no longer in the files; archived only with --allow-archive. */
   orphans: Action[];
+  /** Present on a partial plan (`--select`): what was asked, and how many objects it kept. */
+  selection?: { selectors: string[]; objects: number; of: number };
   summary: PlanSummary;
   /**
    * sha256 over everything above (changes, options, target, fingerprints): `apply FILE` refuses a

@@ -36,8 +36,10 @@ export interface ApplyResult {
 export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const { state, handlers, emit } = options;
   const byKind = new Map(handlers.map((h) => [h.kind, h]));
+  // What the planned objects refer to (all of them, or a --select's): the sync waits for these tables and fields.
   const wantedRefs = new Set<string>();
-  for (const objects of state.desired.values()) for (const object of objects) collectRefs(object.body, wantedRefs);
+  const planned = new Set(state.plan.stages.flatMap((s) => s.actions.map((a) => `${a.kind}:${a.key}`)));
+  for (const [kind, objects] of state.desired) for (const object of objects) if (planned.has(`${kind}:${object.key}`)) collectRefs(object.body, wantedRefs);
   const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, wantedRefs, emit };
   const result: ApplyResult = { applied: [], failed: [], notRun: [] };
   /** `kind:key` of every object that failed or was not run → why, for what depends on it. */

@@ -1,6 +1,7 @@
 import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
 import { fingerprint, planDigest } from '../core/fingerprint.ts';
-import { PLAN_FORMAT_VERSION, summarize, type Plan, type PlanTarget } from '../core/plan.ts';
+import { PLAN_FORMAT_VERSION, summarize, type Action, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
+import { keepSelected, parseSelectors, refsOfBodies, SelectError, selectedAddresses, type Selector } from '../core/select.ts';
 import type { Project } from '../core/project.ts';
 import type { RefIndex } from '../core/refs.ts';
 import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
@@ -86,6 +87,8 @@ export interface PlanInput {
    * only then are the fingerprints and the digest worked out, a hash over the whole state.
    */
   seal?: boolean;
+  /** `--select` selectors: the plan keeps what they name and what that needs (src/core/select.ts). */
+  select?: readonly string[];
   /** Tables the project's SQL makes (known after the sync); read from sql/ when not given. */
   projectViews?: ReadonlySet<string>;
 }
@@ -96,6 +99,27 @@ export interface PlanningState {
   refs: RefIndex;
   live: Map<string, LiveObject[]>;
   desired: Map<string, DesiredObject[]>;
+}
+
+/** A partial plan: the selected objects and what they need; a selector that matches nothing is an error. */
+function select(assembled: { stages: Stage[]; orphans: Action[] }, kinds: KindState[], texts: readonly string[]): { stages: Stage[]; orphans: Action[]; selection: NonNullable<Plan['selection']> } {
+  const selectors = parseSelectorsOrThrow(texts, kinds.map((k) => k.kind));
+  const candidates = [...assembled.stages.flatMap((s) => s.actions), ...assembled.orphans].map((a) => ({ kind: a.kind, key: a.key }));
+  const { keep, unmatched } = selectedAddresses(selectors, candidates, refsOfBodies(new Map(kinds.map((k) => [k.kind, k.desired]))));
+  if (unmatched.length > 0) {
+    throw new MbSyncError('CONFIG_INVALID', unmatched.map((u) => `--select ${u.text} matches nothing${didYouMean(u.text.replace('.', ':'), candidates.filter((c) => c.kind === u.kind).map((c) => `${c.kind}:${c.key}`))}`).join('\n'));
+  }
+  return { ...keepSelected(assembled.stages, assembled.orphans, keep), selection: { selectors: selectors.map((s) => s.text), objects: keep.size, of: candidates.length } };
+}
+
+/** Selectors checked against the kinds mb-sync knows (the CLI calls it before anything is sent). */
+export function parseSelectorsOrThrow(texts: readonly string[], kinds: readonly string[]): Selector[] {
+  try {
+    return parseSelectors(texts, kinds);
+  } catch (error) {
+    if (error instanceof SelectError) throw new MbSyncError('CONFIG_INVALID', error.message);
+    throw error;
+  }
 }
 
 export async function makePlan(input: PlanInput): Promise<PlanningState> {
@@ -122,7 +146,8 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
       body: handler.normalize(object, refs),
     })),
   }));
-  const { stages, orphans } = assemblePlan(kinds, { allowArchive: input.allowArchive, refs });
+  const assembled = assemblePlan(kinds, { allowArchive: input.allowArchive, refs });
+  const { stages, orphans, selection }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection'] } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
 
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -136,6 +161,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     allowArchive: input.allowArchive,
     stages,
     orphans,
+    ...(selection === undefined ? {} : { selection }),
     summary: summarize(stages),
   };
   assertEmailFor(plan, project, input.server);

@@ -16,6 +16,7 @@ interface ApplyOptions {
   json?: boolean;
   allowArchive?: boolean;
   concurrency?: string;
+  select: string[];
 }
 
 export function register(program: Command): void {
@@ -24,12 +25,13 @@ export function register(program: Command): void {
     .argument('[plan-file]', 'a plan saved with `plan --out`; refused if Metabase or the files changed since')
     .description('make the live Metabase match the files')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--allow-archive', 'archive managed objects removed from the files')
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
       const { applyPlan } = await import('../../engine/apply-plan.ts');
-      const { makePlan } = await import('../../engine/make-plan.ts');
+      const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
       const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
@@ -37,6 +39,8 @@ export function register(program: Command): void {
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
+      parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
       const state = await makePlan({
         project: target.project,
@@ -46,6 +50,7 @@ export function register(program: Command): void {
         handlers,
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
+        select: saved ? (saved.selection?.selectors ?? []) : options.select,
       });
       const { plan } = state;
       if (saved) assertPlanStillValid(saved, plan, planFile as string);
@@ -96,7 +101,8 @@ export function register(program: Command): void {
           { hint: 'fix the cause and run `mb-sync apply` again: it plans from the live state and finishes the rest.' },
         );
       }
-      say(style.bold(`Apply complete on ${plan.target.environment} (${plan.target.url}): ${result.applied.length} change(s) applied.\n`));
+      const partial = plan.selection ? ` (partial: --select ${plan.selection.selectors.join(' ')})` : '';
+      say(style.bold(`Apply complete on ${plan.target.environment} (${plan.target.url}): ${result.applied.length} change(s) applied${partial}.\n`));
     });
 }
 

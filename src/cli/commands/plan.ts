@@ -15,6 +15,7 @@ interface PlanOptions {
   detailedExitcode?: boolean;
   allowArchive?: boolean;
   concurrency?: string;
+  select: string[];
 }
 
 export function register(program: Command): void {
@@ -22,13 +23,14 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what apply would change in the live Metabase (reads only)')
     .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
+    .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--json', 'print the plan as one JSON document on stdout')
     .option('--format <format>', 'text | markdown | json', 'text')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
     .option('--allow-archive', 'plan to archive managed objects removed from the files')
     .action(async (options: PlanOptions, command: Command) => {
-      const { makePlan } = await import('../../engine/make-plan.ts');
+      const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
       const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
@@ -42,6 +44,8 @@ export function register(program: Command): void {
       }
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      // Checked before anything is sent: a misspelt kind is bad input.
+      parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
       const { plan } = await makePlan({
         project: target.project,
@@ -51,6 +55,7 @@ export function register(program: Command): void {
         handlers,
         allowArchive: Boolean(options.allowArchive),
         seal: Boolean(options.out) || format === 'json',
+        select: options.select,
       });
       await assertChangedSqlCompiles(target.project, plan);
       const json = `${JSON.stringify(plan, null, 2)}\n`;

@@ -13,6 +13,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     '',
     `**${create} to create, ${update} to update, ${archive} to archive, ${noop} unchanged.**`,
     '',
+    ...(plan.selection ? [`⚠️ Partial plan (\`--select ${plan.selection.selectors.join(' ')}\`): ${plan.selection.objects} of ${plan.selection.of} objects, with what they need.`, ''] : []),
   ];
   const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
   if (changed.length === 0) out.push('No changes: Metabase matches the files.', '');

@@ -19,6 +19,10 @@ const SYMBOL = { create: '+', update: '~', archive: '-', noop: ' ' } as const;
 export function renderPlanText(plan: Plan, style: Style = plain): string {
   const lines: string[] = [];
   lines.push(style.bold(`mb-sync plan: project ${plan.project} → ${plan.target.environment} (${plan.target.url}, Metabase ${plan.target.metabaseVersion})`));
+  if (plan.selection) {
+    const { selectors, objects, of } = plan.selection;
+    lines.push(style.yellow(`Partial plan (--select ${selectors.join(' ')}): ${objects} of ${of} objects, with what they need; what depends on them is left out.`));
+  }
   lines.push('');
   const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
   if (changed.length === 0) lines.push('No changes. Metabase matches the files.');

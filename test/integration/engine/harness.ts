@@ -25,8 +25,8 @@ export interface Session {
   project: Project;
   api: MetabaseApi;
   server: ServerInfo;
-  plan(options?: { allowArchive?: boolean }): Promise<PlanningState>;
-  apply(options?: { allowArchive?: boolean }): Promise<{ state: PlanningState; result: ApplyResult; events: ApplyEvent[] }>;
+  plan(options?: { allowArchive?: boolean; select?: string[] }): Promise<PlanningState>;
+  apply(options?: { allowArchive?: boolean; select?: string[] }): Promise<{ state: PlanningState; result: ApplyResult; events: ApplyEvent[] }>;
 }
 
 /** The engine wired as the CLI wires it, against a fake Metabase. */
@@ -35,8 +35,8 @@ export async function openSession(fake: FakeMetabase, root: string, env: NodeJS.
   const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey }, retryBaseMs: 1 });
   const server = await readServerInfo(api);
   const target = { environment: 'test', url: fake.url };
-  const plan = (options: { allowArchive?: boolean } = {}) =>
-    makePlan({ project, api, server, target, handlers, allowArchive: Boolean(options.allowArchive) });
+  const plan = (options: { allowArchive?: boolean; select?: string[] } = {}) =>
+    makePlan({ project, api, server, target, handlers, allowArchive: Boolean(options.allowArchive), ...(options.select ? { select: options.select } : {}) });
   return {
     project,
     api,

@@ -7,6 +7,8 @@ export const ExitCode = {
   error: 1,
   changesPresent: 2,
   unsupportedVersion: 3,
+  /** Ctrl-C (128 + SIGINT), as shells report it. */
+  interrupted: 130,
 } as const;
 
 export type ErrorCode =
@@ -21,6 +23,7 @@ export type ErrorCode =
   | 'PLAN_STALE'
   | 'APPLY_FAILED'
   | 'CONFIRMATION_REQUIRED'
+  | 'INTERRUPTED'
   | 'POSTGRES'
   | 'CHECK_FAILED';
 

@@ -12,10 +12,15 @@ import { MetabaseHttpError, specificErrorLeaves } from '../metabase/errors.ts';
 export interface ApplyOptions {
   state: PlanningState;
   handlers: ResourceHandler[];
-  context: Omit<ApplyContext, 'refs' | 'live' | 'wantedRefs' | 'emit'>;
+  context: Omit<ApplyContext, 'refs' | 'live' | 'wantedRefs' | 'emit' | 'settled'>;
   emit: (event: ApplyEvent) => void;
   /** Writes in flight at once within a stage. */
   concurrency?: number;
+  /**
+   * Ctrl-C: once aborted, no new object is started; the objects in flight finish (each is one
+   * step — a collection with its permissions, a card with its marker), and the rest is not run.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ApplyResult {
@@ -23,6 +28,8 @@ export interface ApplyResult {
   /** `sent`: the refused body, secrets redacted, shown with --debug. */
   failed: Array<{ address: Address; error: string; sent?: string }>;
   notRun: Address[];
+  /** True when the signal stopped the apply before its end. */
+  interrupted?: boolean;
 }
 
 /**
@@ -40,7 +47,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const wantedRefs = new Set<string>();
   const planned = new Set(state.plan.stages.flatMap((s) => s.actions.map((a) => `${a.kind}:${a.key}`)));
   for (const [kind, objects] of state.desired) for (const object of objects) if (planned.has(`${kind}:${object.key}`)) collectRefs(object.body, wantedRefs);
-  const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, wantedRefs, emit };
+  const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, wantedRefs, emit, settled: new Set() };
   const result: ApplyResult = { applied: [], failed: [], notRun: [] };
   /** `kind:key` of every object that failed or was not run → why, for what depends on it. */
   const blocked = new Map<string, string>();
@@ -51,6 +58,18 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     const pending = stage.actions.filter((a) => a.op !== 'noop');
     for (const wave of waves(pending)) {
       await mapLimit(wave, options.concurrency ?? 4, async (action) => {
+        if (options.signal?.aborted) {
+          result.interrupted = true;
+          result.notRun.push(action.address);
+          emit({ type: 'skipped', address: action.address, op: action.op, reason: 'interrupted' });
+          return;
+        }
+        if (ctx.settled.has(`${action.kind}:${action.key}`)) {
+          // An earlier step already did it (a collection sets its own permissions as it is created).
+          result.applied.push(action.address);
+          emit({ type: 'done', address: action.address, op: action.op, ms: 0 });
+          return;
+        }
         const blocker = dependencyOf(action, blocked);
         if (blocker !== undefined) {
           blocked.set(`${action.kind}:${action.key}`, `depends on ${blocker}`);
@@ -74,7 +93,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
       });
     }
     // A kind's closing step (the database waits for its sync) runs unless one of its own objects failed.
-    if (handler.afterStage && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
+    if (handler.afterStage && !options.signal?.aborted && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
       try {
         await handler.afterStage(ctx);
       } catch (error) {

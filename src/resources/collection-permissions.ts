@@ -52,12 +52,20 @@ async function write(api: MetabaseApi, key: string, access: string, refs: { id(k
   const group = refs.id('group', groupKey);
   const collection = refs.id('collection', collectionKey);
   if (group === undefined || collection === undefined) throw new Error(`group ${groupKey} or collection ${collectionKey} does not exist yet`);
+  await writeCells(api, { [String(group)]: { [String(collection)]: access } });
+}
+
+/**
+ * Writes graph cells (group id → collection id → access) in one revision-checked PUT; one writer at
+ * a time per client, and a 409 (someone else edited the graph) reads the new revision and tries again.
+ */
+export async function writeCells(api: MetabaseApi, groups: Record<string, Record<string, string>>): Promise<void> {
   const previous = locks.get(api) ?? Promise.resolve();
   const next = previous.catch(() => {}).then(async () => {
     for (let attempt = 1; ; attempt++) {
       const { revision } = await api.get<Graph>('/api/collection/graph', { schema: Shapes.graph });
       try {
-        await api.put('/api/collection/graph', { revision, groups: { [String(group)]: { [String(collection)]: access } } }, { params: { skip_graph: true } });
+        await api.put('/api/collection/graph', { revision, groups }, { params: { skip_graph: true } });
         return;
       } catch (error) {
         // Someone else edited the permissions in between: read the new revision once more.

@@ -3,6 +3,8 @@ import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
+import { writeCells } from './collection-permissions.ts';
+import type { ApplyContext } from './types.ts';
 
 interface CollectionBody {
   name: string;
@@ -52,6 +54,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
         typeof c.id === 'number' && !c.archived && c.name === body.name && ((c.location ?? '/').split('/').filter(Boolean).at(-1) ?? null) === (body.parent === null ? null : String(body.parent))) as { id: number } | undefined,
     );
     ctx.refs.set('collection', desired.key, created.id);
+    await guard(desired.key, created.id, ctx);
     return created.id;
   },
   async update(desired, live, ctx) {
@@ -60,3 +63,21 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     await ctx.api.put(`/api/collection/${live.id}`, { name: body.name, description: body.description, parent_id: body.parent, archived: false });
   },
 };
+
+/**
+ * A new collection inherits its parent's permissions (often "All Users: curate"): the permissions
+ * the files declare for it are written in the same step as its create, so no interruption (Ctrl-C,
+ * a failure) can leave it open in between. Cells whose group does not exist yet are left to the
+ * permissions stage.
+ */
+async function guard(key: string, id: number, ctx: ApplyContext): Promise<void> {
+  const cells = ctx.project.config.permissions.filter((p) => p.collection === key).flatMap((p) => {
+    const group = ctx.refs.id('group', p.group);
+    return group === undefined ? [] : [{ p, group }];
+  });
+  if (cells.length === 0) return;
+  const groups: Record<string, Record<string, string>> = {};
+  for (const { p, group } of cells) groups[String(group)] = { ...groups[String(group)], [String(id)]: p.access };
+  await writeCells(ctx.api, groups);
+  for (const { p } of cells) ctx.settled.add(`collection-permissions:${p.group}/${p.collection}`);
+}

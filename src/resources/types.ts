@@ -46,6 +46,11 @@ export interface ApplyContext extends ReadContext {
   emit(event: ApplyEvent): void;
   /** Progress on a TTY (sync waits); a no-op otherwise. */
   progress(message: string): void;
+  /**
+   * `kind:key` of planned objects an earlier step of this apply already brought to their desired
+   * state (a collection's permissions, written with the collection): the engine does not run them again.
+   */
+  settled: Set<string>;
   /** Between two polls of a sync (tests make it short). */
   pollIntervalMs?: number;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { MbSyncError } from '../../core/errors.ts';
+import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
 import type { ApplyEvent } from '../../engine/events.ts';
@@ -71,7 +71,18 @@ export function register(program: Command): void {
       const events: ApplyEvent[] = [];
       const total = plan.stages.reduce((n, s) => n + s.actions.filter((a) => a.op !== 'noop').length, 0);
       const progress = createProgress({ total, tty: Boolean(process.stderr.isTTY), style, write: say });
+      // Ctrl-C: the objects in flight finish (each is one step), nothing new starts, and what was
+      // and was not applied is printed; a second Ctrl-C quits at once.
+      const stop = new AbortController();
+      const onInterrupt = () => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+        progress.end();
+        say(style.yellow('\nStopping: the requests in flight finish, nothing new starts (Ctrl-C again to quit at once)…\n'));
+      };
+      process.on('SIGINT', onInterrupt);
       const result = await applyPlan({
+        signal: stop.signal,
         state,
         handlers,
         concurrency: concurrency ?? target.project.config.concurrency,
@@ -85,9 +96,24 @@ export function register(program: Command): void {
           events.push(event);
           progress.event(event);
         },
-      }).finally(() => progress.end());
+      }).finally(() => {
+        progress.end();
+        process.off('SIGINT', onInterrupt);
+      });
       if (options.json) {
         process.stdout.write(redactText(`${JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, summary: plan.summary, ...result, events }, null, 2)}\n`));
+      }
+      if (result.interrupted) {
+        throw new MbSyncError(
+          'INTERRUPTED',
+          [
+            `apply interrupted on ${plan.target.environment}: ${result.applied.length} change(s) applied, ${result.notRun.length} not run.`,
+            `  applied: ${result.applied.length === 0 ? 'nothing' : result.applied.join(', ')}`,
+            `  not run: ${result.notRun.join(', ')}`,
+            ...result.failed.map((f) => `  failed:  ${f.address}: ${f.error}`),
+          ].join('\n'),
+          { hint: 'run `mb-sync apply` again when you are ready: it plans from the live state and does the rest.', exitCode: ExitCode.interrupted },
+        );
       }
       if (result.failed.length > 0) {
         throw new MbSyncError(
@@ -142,7 +168,9 @@ async function confirm(where: string): Promise<void> {
     });
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Apply these changes to ${where}? Only "yes" is accepted: `);
+  // Ctrl-C at the prompt is a "no".
+  const cancelled = new Promise<string>((resolve) => rl.once('SIGINT', () => resolve('')));
+  const answer = await Promise.race([rl.question(`Apply these changes to ${where}? Only "yes" is accepted: `), cancelled]);
   rl.close();
   if (answer.trim() !== 'yes') throw new MbSyncError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
 }

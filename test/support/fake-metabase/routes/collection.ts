@@ -38,6 +38,10 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       if (Object.keys(errors).length) throw invalid(errors);
       const row: Row = { id: nextId(), entity_id: nanoid(), ...pick(req.body, ['name', 'description', 'namespace', 'authority_level']), description: req.body.description ?? null, location: locationOf((req.body.parent_id as number | null) ?? null), archived: false, type: null, created_at: now() };
       state.collections.set(row.id, row);
+      // Like Metabase (copy-parent-permissions!, permissions/models/collection): a new collection
+      // starts with its parent's permissions, All Users' "write" on the root included.
+      const parentKey = req.body.parent_id == null ? 'root' : String(req.body.parent_id);
+      for (const cells of Object.values(state.graph.groups)) if (cells[parentKey] !== undefined) cells[String(row.id)] = cells[parentKey];
       return ok(withParent(row));
     }],
     ['GET', /^\/api\/collection\/root$/, () => ok({ id: 'root', name: 'Our analytics', can_write: true })],

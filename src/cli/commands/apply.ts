@@ -41,7 +41,10 @@ export function register(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
       if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
-      const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
+      // A saved plan names its environment: `apply plan.json` goes there unless --env or MB_URL say
+      // otherwise, as they would for plan (and then the target check below refuses a mismatch).
+      const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
+      const target = await openTarget({ ...global, ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
       const state = await makePlan({
         project: target.project,
         api: target.api,

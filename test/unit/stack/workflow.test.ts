@@ -3,21 +3,33 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-type Job = { if?: string; concurrency?: { group: string; 'cancel-in-progress': boolean }; steps: Array<{ run?: string; uses?: string }>; environment?: string };
+type Job = { if?: string; concurrency?: { group: string; 'cancel-in-progress': boolean }; steps: Array<{ run?: string; uses?: string; if?: string; with?: Record<string, unknown> }>; environment?: string; permissions?: Record<string, string> };
 
 describe('the staging workflow', async () => {
   const workflow = parse(await readFile(join(import.meta.dirname, '../../../.github/workflows/metabase.yml'), 'utf8')) as { on: Record<string, unknown>; jobs: Record<string, Job> };
   const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
 
-  it('plans pull requests against staging and posts the plan as markdown', () => {
+  it('plans pull requests against staging, saves the plan file as an artifact and posts its markdown', () => {
     expect(workflow.jobs.plan!.if).toContain('pull_request');
     expect(runs('plan')).toContain('mb-sync validate');
-    expect(runs('plan')).toContain('mb-sync plan --env staging --format markdown');
+    expect(runs('plan')).toContain('mb-sync plan --env staging --out plan.json --format markdown');
+    const upload = workflow.jobs.plan!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+    expect(upload).toMatchObject({ with: { name: 'mb-sync-plan', path: 'plan.json' } });
     expect(runs('plan')).toContain('actions/github-script');
   });
 
-  it('deploys main with db apply then apply --yes, never two at once', () => {
-    expect(runs('deploy')).toMatch(/mb-sync db apply[\s\S]*mb-sync apply --env staging --yes/);
+  it('deploys main by applying exactly the plan file reviewed on the merged pull request, never two at once', () => {
+    const steps = workflow.jobs.deploy!.steps;
+    const download = steps.findIndex((s) => s.uses?.startsWith('actions/download-artifact'));
+    expect(steps[download]).toMatchObject({ with: { name: 'mb-sync-plan', 'run-id': '${{ steps.reviewed.outputs.run-id }}' } });
+    expect(runs('deploy')).toMatch(/mb-sync db apply[\s\S]*mb-sync apply --env staging plan\.json/);
+    // Without the replan input, nothing plans afresh on main: the reviewed file or nothing.
+    const applying = steps.filter((s) => /mb-sync (apply|plan)\b/.test(s.run ?? ''));
+    expect(applying.map((s) => [s.if, s.run?.trim()])).toEqual([
+      ['${{ !inputs.replan }}', 'npx mb-sync apply --env staging plan.json'],
+      ['${{ inputs.replan }}', expect.stringContaining('npx mb-sync plan --env staging --out plan.json')],
+    ]);
+    expect(workflow.jobs.deploy!.permissions).toMatchObject({ actions: 'read' });
     expect(workflow.jobs.deploy!.concurrency).toEqual({ group: 'metabase-staging-deploy', 'cancel-in-progress': false });
   });
 

@@ -48,8 +48,8 @@ function renderAction(action: Action, style: Style): string[] {
   const afterSync = pending.filter((r) => r.startsWith('table:') || r.startsWith('field:'));
   const afterApply = pending.filter((r) => !afterSync.includes(r));
   // Tables and fields get their ids from Metabase's sync of the database, during the apply.
-  if (afterSync.length) lines.push(style.dim(`    (known after sync: ${afterSync.join(', ')})`));
-  if (afterApply.length) lines.push(style.dim(`    (known after apply: ${afterApply.join(', ')})`));
+  if (afterSync.length) lines.push(style.dim(`    (known after sync: ${summariseRefs(afterSync)})`));
+  if (afterApply.length) lines.push(style.dim(`    (known after apply: ${summariseRefs(afterApply)})`));
   if (action.note) lines.push(style.dim(`    ${action.note}`));
   return lines;
 }
@@ -60,4 +60,14 @@ function renderChange(change: FieldChange): string[] {
     return [`    ${path}:`, ...lineDiff(before, after).map((line) => `      ${line}`)];
   }
   return [`    ${path}: ${formatValue(before)} → ${formatValue(after)}`];
+}
+
+/** Refs by name when there are few of a kind, counted when there are many: `12 cards, collection:phoenix`. */
+export function summariseRefs(refs: readonly string[]): string {
+  const byKind = new Map<string, string[]>();
+  for (const ref of refs) {
+    const kind = ref.slice(0, ref.indexOf(':'));
+    byKind.set(kind, [...(byKind.get(kind) ?? []), ref]);
+  }
+  return [...byKind].map(([kind, list]) => (list.length <= 3 ? list.join(', ') : `${list.length} ${kind}s`)).join(', ');
 }

@@ -24,6 +24,8 @@ export interface FakeMetabaseOptions {
   latencyMs?: number;
   catalog?: FakeCatalog;
   syncPolls?: number;
+  /** Port on 127.0.0.1 (default: any free one). */
+  port?: number;
   /**
    * Seeded random faults on `rate` of the requests (npm run soak): 5xx, dropped connections and
    * answers slower than the client waits, half of them after the write took effect.
@@ -143,7 +145,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     if (fault?.fault.headers && reply.status === fault.fault.status) for (const [k, v] of Object.entries(fault.fault.headers)) res.setHeader(k, v);
     send(res, reply);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   ctx.url = `http://127.0.0.1:${port}`;
 

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: mb-sync run as a user runs it (whole process, `node bin/mb-sync.js`, from dist/)
+ * on a generated project (200 dashboards × 10 cards by default) against a fake Metabase with 20 ms
+ * of latency per request. Reports requests, wall time and peak memory of start-up, first apply, no-op
+ * plan and no-op apply, with the floor beside each (start-up + the round trips that cannot be
+ * avoided), then a no-op plan on an instance that also holds thousands of unmanaged cards.
+ *
+ *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { spawn } from 'node:child_process';
+import { startFakeMetabase, type FakeMetabase } from '../test/support/fake-metabase/index.ts';
+
+const BIN = join(import.meta.dirname, '../bin/mb-sync.js');
+
+const { values } = parseArgs({
+  options: {
+    dashboards: { type: 'string', default: '200' },
+    cards: { type: 'string', default: '10' },
+    latency: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '8' },
+    unmanaged: { type: 'string', default: '5000,20000' },
+  },
+});
+const dashboardCount = Number(values.dashboards);
+const cardCount = Number(values.cards);
+const latencyMs = Number(values.latency);
+
+const columns = ['event_date', 'module', 'total_spent', 'total_credits'];
+const catalog = {
+  'bench-db/bench': {
+    password: 'bench-password',
+    tables: [{ schema: 'analytics', name: 'vw_daily_energy_ledger', columns: [
+      { name: 'event_date', base_type: 'type/Date', database_type: 'date' },
+      { name: 'module', base_type: 'type/Text', database_type: 'text' },
+      { name: 'total_spent', base_type: 'type/BigInteger', database_type: 'bigint' },
+      { name: 'total_credits', base_type: 'type/BigInteger', database_type: 'bigint' },
+    ] }],
+  },
+};
+
+async function writeProject(root: string): Promise<void> {
+  await mkdir(join(root, 'dashboards'), { recursive: true });
+  await writeFile(join(root, 'metabase.config.yaml'), stringify({
+    project: 'bench',
+    environments: { bench: { url: 'http://127.0.0.1:1' } },
+    database: { key: 'bench', name: 'Bench', host: 'bench-db', dbname: 'bench', user: 'phoenix_analytics_ro', password: '${BENCH_DB_PASSWORD}', schemas: ['analytics'] },
+    collections: [{ key: 'bench', name: 'Bench' }],
+  }));
+  for (let d = 0; d < dashboardCount; d++) {
+    const cards = Array.from({ length: cardCount }, (_, c) => ({
+      key: `d${d}-c${c}`,
+      name: `Card ${c} of dashboard ${d}`,
+      display: c % 2 === 0 ? 'bar' : 'line',
+      ...(c % 3 === 0
+        ? { sql: `SELECT module, sum(total_spent) AS spent FROM analytics.vw_daily_energy_ledger WHERE {{period}} GROUP BY 1 -- ${d}/${c}`, params: { period: { type: 'dimension', field: 'analytics.vw_daily_energy_ledger.event_date', widget: 'date/all-options' } } }
+        : { query: { source: 'analytics.vw_daily_energy_ledger', aggregate: [`sum(${columns[2 + (c % 2)]})`], breakout: ['event_date:week', 'module'] } }),
+      filters: { period: c % 3 === 0 ? 'period' : 'event_date' },
+      layout: { row: Math.floor(c / 2) * 6, col: (c % 2) * 12, width: 12, height: 6 },
+    }));
+    await writeFile(join(root, 'dashboards', `d${d}.yaml`), stringify({
+      key: `d${d}`, name: `Dashboard ${d}`, collection: 'bench',
+      filters: [{ key: 'period', name: 'Période', type: 'date/all-options', default: 'past30days' }],
+      cards,
+    }));
+  }
+}
+
+/** One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by the fake. */
+async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number): Promise<Record<string, unknown>> {
+  fake.resetLog();
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
+  const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
+    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, BIN, ...args], { cwd, env });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.resume();
+    child.on('close', (c) => resolve({ stderr: err, code: c ?? 1 }));
+  });
+  const timing = /MBSYNC_TIME ([\d.]+) (\d+)/.exec(stderr);
+  if (code !== 0) throw new Error(`${label} exited ${code}: ${stderr.slice(-800)}`);
+  const row = {
+    step: label,
+    requests: fake.requests.length,
+    writes: fake.writes(),
+    seconds: Number(timing?.[1] ?? NaN),
+    floor: Number(floorSeconds.toFixed(2)),
+    'peak MB': Math.round(Number(timing?.[2] ?? 0) / 1024),
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+/** Cards mb-sync does not manage, with realistic bodies (a query and ten columns of result metadata). */
+function addUnmanagedCards(fake: FakeMetabase, count: number): void {
+  const database = [...fake.state.databases.values()][0]!.id;
+  const table = [...fake.state.tables.values()][0]!.id;
+  const fields = [...fake.state.fields.values()].slice(0, 4).map((f) => f.id);
+  for (let i = 0; i < count; i++) {
+    const id = 1_000_000 + i;
+    fake.state.cards.set(id, {
+      id, entity_id: `unmanaged${String(i).padStart(12, '0')}`, name: `Someone's question ${i}`, type: 'question', display: 'table', archived: false,
+      collection_id: null, description: 'A question made by hand in the UI, not managed by mb-sync.', visualization_settings: { 'table.pivot': false, 'column_settings': {} },
+      dataset_query: { 'lib/type': 'mbql/query', database, stages: [{ 'lib/type': 'mbql.stage/mbql', 'source-table': table,
+        aggregation: [['sum', { 'lib/uuid': `0000000${i}-0000-4000-8000-000000000000` }, ['field', { 'base-type': 'type/BigInteger', 'effective-type': 'type/BigInteger', 'lib/uuid': `1000000${i}-0000-4000-8000-000000000000` }, fields[2]]]],
+        breakout: [['field', { 'base-type': 'type/Date', 'temporal-unit': 'week', 'lib/uuid': `2000000${i}-0000-4000-8000-000000000000` }, fields[0]]] }] },
+      result_metadata: Array.from({ length: 10 }, (_, c) => ({ name: `column_${c}`, display_name: `Column ${c}`, base_type: 'type/Text', effective_type: 'type/Text', semantic_type: null, field_ref: ['field', fields[c % 4], null], fingerprint: { global: { 'distinct-count': 100 + c, 'nil%': 0 }, type: { 'type/Text': { 'average-length': 12.5 } } } })),
+      query_type: 'query', database_id: database, table_id: table, parameters: [], creator_id: 1, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), can_write: true,
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'mb-sync-bench-'));
+  const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+  try {
+    await writeProject(root);
+    fake.setLatency(latencyMs);
+    const concurrency = Number(values.concurrency);
+    const rounds = (n: number) => Math.ceil(n / concurrency) * (latencyMs / 1000);
+    console.log(`# ${dashboardCount} dashboards × ${cardCount} cards, ${latencyMs} ms latency per request, concurrency ${concurrency}; whole process (node bin/mb-sync.js), dist/ built`);
+    const startup = await measure('start-up (--help)', ['--help'], root, fake, 0);
+    const start = startup.seconds as number;
+    const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0);
+    // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency.
+    const firstFloor = start + rounds(first.writes as number);
+    console.log(`#   first apply floor: start-up + ${first.writes as number} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s`);
+    await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
+    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
+    const ok = apply.writes === 0;
+    console.log(ok ? '# no-op: zero writes' : '# NOT A NO-OP: see the rows above');
+    for (const extra of values.unmanaged.split(',').filter(Boolean).map(Number)) {
+      addUnmanagedCards(fake, extra - [...fake.state.cards.keys()].filter((id) => id >= 1_000_000).length);
+      await measure(`no-op plan, ${extra} unmanaged cards`, ['plan', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
+    }
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await fake.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+
+const root = '/tmp/bench-keep';
+await rm(root, { recursive: true, force: true });
+await mkdir(root, { recursive: true });
+const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+await writeProject(root);
+fake.setLatency(latencyMs);
+
+await writeFile('/tmp/bench-keep/env.sh', `export MB_URL=${fake.url} MB_API_KEY=${fake.apiKey} BENCH_DB_PASSWORD=bench-password NO_COLOR=1\n`);
+console.log('ready');
+if (process.env.UNMANAGED) addUnmanagedCards(fake, Number(process.env.UNMANAGED));
+(globalThis as { fake?: unknown }).fake = fake;
+setInterval(() => { if (fake.requests.length) { /* keep */ } }, 1000);
+process.on('SIGUSR2', () => { console.log('requests', fake.requests.length); fake.resetLog(); });

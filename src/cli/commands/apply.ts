@@ -111,7 +111,8 @@ export function register(program: Command): void {
           'INTERRUPTED',
           [
             `apply interrupted on ${plan.target.environment}: ${result.applied.length} change(s) applied, ${result.notRun.length} not run.`,
-            `  applied: ${result.applied.length === 0 ? 'nothing' : result.applied.join(', ')}`,
+            // Each applied object had its line above: counted by kind here, the rest named.
+            `  applied: ${result.applied.length === 0 ? 'nothing' : countByKind(result.applied)}`,
             `  not run: ${result.notRun.join(', ')}`,
             ...result.failed.map((f) => `  failed:  ${f.address}: ${f.error}`),
           ].join('\n'),
@@ -176,4 +177,14 @@ async function confirm(where: string): Promise<void> {
   const answer = await Promise.race([rl.question(`Apply these changes to ${where}? Only "yes" is accepted: `), cancelled]);
   rl.close();
   if (answer.trim() !== 'yes') throw new MbSyncError('CONFIRMATION_REQUIRED', 'apply cancelled; nothing was changed');
+}
+
+/** `12 card, 3 collection` from addresses. */
+function countByKind(addresses: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const address of addresses) {
+    const kind = address.slice(0, address.indexOf('.'));
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
 }

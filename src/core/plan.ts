@@ -41,6 +41,8 @@ export interface Action {
   op: Operation;
   /** Live id when the object exists. */
   id?: number | string;
+  /** The live object's name, for archive actions and orphans (they have no desired body to read it from). */
+  name?: string;
   /** Field-level changes for update (empty for create/archive/noop). */
   changes: FieldChange[];
   /** The normalised desired object (create/update); refs are still symbolic. */

@@ -52,10 +52,29 @@ describe('renderPlanText', () => {
 });
 
 describe('renderPlanMarkdown', () => {
-  it('renders a table per changed object', () => {
-    const md = renderPlanMarkdown(plan);
+  const md = renderPlanMarkdown(plan);
+  it('summarises creates in a table, and gives each update its fields before → after', () => {
     expect(md).toContain('**1 to create, 1 to update, 0 to archive, 1 unchanged.**');
+    expect(md).toContain('| card | `spend` |  |  |');
+    expect(md).toContain('<code>card.funnel</code>');
     expect(md).toContain('| `name` | `"Old"` | `"New"` |');
-    expect(md).toContain('<code>card.spend</code>');
+    expect(md).toContain('```diff\n  SELECT 1\n- FROM a\n+ FROM b\n```');
+  });
+  it('never prints the target URL, and lists orphans by key and name', () => {
+    const named = renderPlanMarkdown({ ...plan, orphans: [{ ...plan.orphans[0]!, name: 'Old | card' }] });
+    expect(named).not.toContain('mb.example.com');
+    expect(named).toContain('→ staging');
+    expect(named).toContain('| card | `old` | Old \\| card |');
+  });
+  it('stays under the size cap and ends by saying where the full plan is', () => {
+    const sql = Array.from({ length: 400 }, (_, i) => `SELECT ${i} AS n -- a line long enough to add up quickly`).join('\n');
+    const actions = Array.from({ length: 20 }, (_, i) => ({
+      address: `card.c${i}`, kind: 'card', key: `c${i}`, op: 'update' as const, id: i,
+      changes: [{ path: 'dataset_query.stages[0].native', before: sql, after: sql.replace(/SELECT/g, 'select') }],
+    }));
+    const big = renderPlanMarkdown({ ...plan, stages: [{ kind: 'card', actions }] }, { maxChars: 60_000 });
+    expect(big.length).toBeLessThanOrEqual(60_000);
+    expect(big).toContain('🟡 <code>card.c19</code>: 1 changes (details cut)');
+    expect(big.trim().split('\n').at(-1)).toMatch(/^> ✂️ \*\*Cut to fit a pull-request comment\*\* \(60,000 characters\): of 21 objects, \d+ shown without details\. The full plan: the `mb-sync-plan` artifact/);
   });
 });

@@ -83,7 +83,7 @@ function updateBlock(action: Action): Block {
   const rest: string[] = [];
   for (const group of groupChanges(action.changes)) {
     if (group.type === 'field' && !isLongText(group.change.before, group.change.after)) rows.push(`| \`${group.change.path}\` | ${cell(group.change.before)} | ${cell(group.change.after)} |`);
-    else if (group.type === 'field') rest.push(`\`${group.change.path}\`:`, '', ...diffBlock(group.change), '');
+    else if (group.type === 'field') rest.push(`${/\.native$/.test(group.change.path) ? '**SQL** ' : ''}\`${group.change.path}\`:`, '', ...diffBlock(group.change), '');
     else rest.push(`**\`${group.array}\`**`, '', ...group.elements.flatMap(elementLines), '');
   }
   if (rows.length > 0) out.push('| field | before | after |', '|---|---|---|', ...rows, '');

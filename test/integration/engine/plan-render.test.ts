@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
+import { planDigest } from '../../../src/core/fingerprint.ts';
 import type { Plan } from '../../../src/core/plan.ts';
 import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
 import { openSession, writeProject } from './harness.ts';
@@ -47,6 +48,9 @@ describe('the plan of a dashboard change, as people read it', () => {
     expect(text).toContain('~ card spend-by-module: size_y 6 → 8');
     expect(text).toContain('+ FROM analytics.vw_pack_funnel WHERE {{period}} GROUP BY 1 ORDER BY 3 DESC');
     expect(markdown).not.toContain('metabase.staging.example.com');
+    // Element-level changes travel in plan files: the digest still holds once written and read back.
+    expect(plan.stages.flatMap((s) => s.actions).flatMap((a) => a.changes).some((c) => c.element?.op === 'add')).toBe(true);
+    expect(planDigest(JSON.parse(JSON.stringify(plan)) as Record<string, unknown>)).toBe(plan.digest);
     await expect(text).toMatchFileSnapshot('./snapshots/plan-dashboard-change.txt');
     await expect(markdown).toMatchFileSnapshot('./snapshots/plan-dashboard-change.md');
   });

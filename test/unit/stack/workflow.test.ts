@@ -14,6 +14,9 @@ describe('the staging workflow', async () => {
     expect(runs('plan')).toContain('mb-sync validate');
     expect(runs('plan')).toContain('mb-sync plan --env staging --format markdown');
     expect(runs('plan')).toContain('actions/github-script');
+    // The comment is cut under GitHub's limit and points to the whole plan in this artifact.
+    expect(runs('plan')).toContain('--full-markdown plan-full.md');
+    expect(runs('plan')).toContain('actions/upload-artifact');
   });
 
   it('deploys main with db apply then apply --yes, never two at once', () => {

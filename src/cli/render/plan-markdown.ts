@@ -121,7 +121,7 @@ function nameOf(action: Action): string {
 /** The collection, dashboard, card or table an object lives in or belongs to. */
 function where(action: Action): string {
   const body = (action.desired ?? {}) as Record<string, unknown>;
-  for (const field of ['collection', 'dashboard', 'card', 'ref']) {
+  for (const field of ['collection', 'parent', 'dashboard', 'card', 'ref']) {
     const value = body[field];
     if (isRef(value)) return code(value.$ref);
   }

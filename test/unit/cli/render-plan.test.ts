@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../../src/core/plan.ts';
+import { assemblePlan } from '../../../src/core/assemble-plan.ts';
+import { summarize, type Plan } from '../../../src/core/plan.ts';
+import { ref, RefIndex } from '../../../src/core/refs.ts';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
 
@@ -76,5 +78,35 @@ describe('renderPlanMarkdown', () => {
     expect(big.length).toBeLessThanOrEqual(60_000);
     expect(big).toContain('🟡 <code>card.c19</code>: 1 changes (details cut)');
     expect(big.trim().split('\n').at(-1)).toMatch(/^> ✂️ \*\*Cut to fit a pull-request comment\*\* \(60,000 characters\): of 21 objects, \d+ shown without details\. The full plan: the `mb-sync-plan` artifact/);
+  });
+});
+
+describe('keyed changes, rendered', () => {
+  const dashcard = (card: string, row: number, size_x = 6, size_y = 4) => ({ card: ref('card', card), tab: 0, row, col: 0, size_x, size_y, visualization_settings: {}, parameter_mappings: [] });
+  const live = { name: 'Energie', collection: ref('collection', 'phoenix'), tabs: [{ name: 'Spend' }, { name: 'Funnel' }], dashcards: [dashcard('a', 0), dashcard('b', 4), dashcard('z', 8)] };
+  const desired = { name: 'Energie', collection: ref('collection', 'phoenix'), tabs: [{ name: 'Funnel' }, { name: 'Spend' }], dashcards: [dashcard('a', 0, 8, 6), dashcard('b', 4)] };
+  const { stages } = assemblePlan([
+    { kind: 'card', desired: [{ key: 'new', body: { name: 'New card', collection: ref('collection', 'phoenix') } }], live: [] },
+    { kind: 'dashboard', desired: [{ key: 'energie', body: desired }], live: [{ key: 'energie', id: 5, managed: true, body: live }] },
+  ], { allowArchive: false, refs: new RefIndex() });
+  const keyed: Plan = { ...plan, stages, orphans: [], summary: summarize(stages) };
+
+  it('in the terminal: one line per element, its changed fields after it', () => {
+    expect(renderPlanText(keyed)).toContain([
+      '~ dashboard.energie (id 5)  update',
+      '    dashcards:',
+      '      ~ card a:',
+      '          size_x: 6 → 8',
+      '          size_y: 4 → 6',
+      '      - card z',
+      '    tabs(order): ["Spend","Funnel"] → ["Funnel","Spend"]',
+    ].join('\n'));
+  });
+
+  it('in markdown: creates with where they go, elements as a list', () => {
+    const md = renderPlanMarkdown(keyed);
+    expect(md).toContain('| card | `new` | New card | `collection:phoenix` |');
+    expect(md).toContain('- 🟡 `card a`: `size_x` `6` → `8`, `size_y` `4` → `6`\n- 🔴 removed `card z`');
+    expect(md).toContain('| `tabs(order)` | `["Spend","Funnel"]` | `["Funnel","Spend"]` |');
   });
 });

@@ -72,3 +72,14 @@ export function isLongText(before: unknown, after: unknown): boolean {
   const texts = [before, after].filter((t): t is string => typeof t === 'string');
   return texts.some((t) => t.includes('\n') || t.length > 80);
 }
+
+/**
+ * One field of a changed element as `path before → after`; a nested element that appeared or went
+ * (a filter mapping of a dashcard) as `path added: value` / `path removed`.
+ */
+export function describeField(field: FieldChange, show: (value: unknown) => string, path = field.path): string {
+  const composite = (v: unknown) => typeof v === 'object' && v !== null;
+  if ((field.before === null || field.before === undefined) && composite(field.after)) return `${path} added: ${show(field.after)}`;
+  if ((field.after === null || field.after === undefined) && composite(field.before)) return `${path} removed`;
+  return `${path} ${show(field.before)} → ${show(field.after)}`;
+}

@@ -1,7 +1,7 @@
 import type { Action, FieldChange, Plan } from '../../core/plan.ts';
 import { isRef } from '../../core/refs.ts';
 import { formatValue, lineDiff } from './format-value.ts';
-import { elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
+import { describeField, elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
 
 /** Under GitHub's 65,536 characters for a comment, with room for the marker the workflow adds. */
 export const MARKDOWN_LIMIT = 60_000;
@@ -101,7 +101,7 @@ function elementLines(element: ElementGroup): string[] {
   if (element.op === 'remove') return [`- ${ICON.archive} removed ${label}`];
   const short = element.fields.filter((f) => !isLongText(f.before, f.after));
   const long = element.fields.filter((f) => isLongText(f.before, f.after));
-  const lines = [`- ${ICON.update} ${label}: ${short.map((f) => `\`${f.path}\` ${inline(f.before)} → ${inline(f.after)}`).join(', ')}`.replace(/: $/, '')];
+  const lines = [`- ${ICON.update} ${label}: ${short.map((f) => describeField(f, inline, `\`${f.path}\``)).join(', ')}`.replace(/: $/, '')];
   for (const field of long) lines.push(`  \`${field.path}\`:`, '', ...diffBlock(field).map((line) => `  ${line}`));
   return lines;
 }

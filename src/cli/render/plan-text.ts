@@ -1,6 +1,6 @@
 import type { Action, FieldChange, Plan } from '../../core/plan.ts';
 import { formatValue, lineDiff } from './format-value.ts';
-import { elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
+import { describeField, elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
 
 export interface Style {
   green(text: string): string;
@@ -40,6 +40,7 @@ function renderAction(action: Action, style: Style): string[] {
   const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
   const name = (action.desired as { name?: unknown } | undefined)?.name;
   if (action.op === 'create' && typeof name === 'string') lines.push(`    name: ${formatValue(name)}`);
+  if (action.op === 'archive' && action.name !== undefined) lines.push(`    name: ${formatValue(action.name)}`);
   for (const group of groupChanges(action.changes)) {
     if (group.type === 'field') lines.push(...renderChange(group.change, '    '));
     else lines.push(`    ${group.array}:`, ...group.elements.flatMap((element) => renderElement(element, style)));
@@ -60,8 +61,8 @@ function renderElement(element: ElementGroup, style: Style): string[] {
   if (element.op === 'remove') return [style.red(`      - ${element.label}`)];
   const head = style.yellow(`      ~ ${element.label}`);
   const [only] = element.fields;
-  if (element.fields.length === 1 && !isLongText(only!.before, only!.after)) return [`${head}: ${only!.path} ${formatValue(only!.before)} → ${formatValue(only!.after)}`];
-  return [`${head}:`, ...element.fields.flatMap((field) => renderChange(field, '          '))];
+  if (element.fields.length === 1 && !isLongText(only!.before, only!.after)) return [`${head}: ${describeField(only!, (v) => formatValue(v))}`];
+  return [`${head}:`, ...element.fields.flatMap((field) => (isLongText(field.before, field.after) ? renderChange(field, '          ') : [`          ${describeField(field, (v) => formatValue(v))}`]))];
 }
 
 function renderChange(change: FieldChange, indent: string): string[] {

@@ -96,8 +96,8 @@ describe('keyed changes, rendered', () => {
       '~ dashboard.energie (id 5)  update',
       '    dashcards:',
       '      ~ card a:',
-      '          size_x: 6 → 8',
-      '          size_y: 4 → 6',
+      '          size_x 6 → 8',
+      '          size_y 4 → 6',
       '      - card z',
       '    tabs(order): ["Spend","Funnel"] → ["Funnel","Spend"]',
     ].join('\n'));
@@ -108,5 +108,15 @@ describe('keyed changes, rendered', () => {
     expect(md).toContain('| card | `new` | New card | `collection:phoenix` |');
     expect(md).toContain('- 🟡 `card a`: `size_x` `6` → `8`, `size_y` `4` → `6`\n- 🔴 removed `card z`');
     expect(md).toContain('| `tabs(order)` | `["Spend","Funnel"]` | `["Funnel","Spend"]` |');
+  });
+});
+
+describe('a filter mapped on a dashcard that had none', () => {
+  it('reads as an added mapping, not as null → an object', () => {
+    const mapping = { parameter_id: 'period', card: ref('card', 'a'), target: ['dimension', ['template-tag', 'period']] };
+    const before = { dashcards: [{ card: ref('card', 'a'), row: 0, col: 0, size_x: 6, size_y: 4, parameter_mappings: [] as unknown[] }] };
+    const after = { dashcards: [{ ...before.dashcards[0]!, parameter_mappings: [mapping] }] };
+    const { stages } = assemblePlan([{ kind: 'dashboard', desired: [{ key: 'd', body: after }], live: [{ key: 'd', id: 1, managed: true, body: before }] }], { allowArchive: false, refs: new RefIndex() });
+    expect(renderPlanText({ ...plan, stages, orphans: [], summary: summarize(stages) })).toContain('      ~ card a: parameter_mappings[period] added: {"parameter_id":"period","card":"card:a","target":["dimension",["template-tag","period"]]}');
   });
 });

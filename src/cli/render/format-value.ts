@@ -35,11 +35,19 @@ export function lineDiff(before: string, after: string, context = 0): string[] {
       all.push(`+ ${b[j++]}`);
     }
   }
-  const changed = all.map((line, n) => (line.startsWith('  ') ? -1 : n)).filter((n) => n >= 0);
-  const near = (n: number) => changed.some((c) => Math.abs(c - n) <= context);
+  // Distance from each line to the nearest change, in one sweep each way.
+  const distance = all.map(() => Infinity);
+  for (let n = 0, last = -Infinity; n < all.length; n++) {
+    if (!all[n]!.startsWith('  ')) last = n;
+    distance[n] = n - last;
+  }
+  for (let n = all.length - 1, next = Infinity; n >= 0; n--) {
+    if (!all[n]!.startsWith('  ')) next = n;
+    distance[n] = Math.min(distance[n]!, next - n);
+  }
   const out: string[] = [];
   for (const [n, line] of all.entries()) {
-    if (!line.startsWith('  ') || near(n)) out.push(line);
+    if (distance[n]! <= context) out.push(line);
     else if (context > 0 && out.at(-1) !== '  …') out.push('  …');
   }
   return out;

@@ -38,26 +38,32 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     ...table('Managed objects no longer in the files (archived only with `--allow-archive`)', plan.orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')]),
   ];
   if (blocks.length === 0) return `${head}\nNo changes: Metabase matches the files.\n`;
-  // Past the cap, an object is named on one line without its details; when even that no longer
-  // fits, the rest is left out. Either way the last line says where the whole plan is.
-  const footerRoom = 400;
+  return fit(head, blocks, maxChars, options.fullPlan ?? FULL_PLAN);
+}
+
+/**
+ * Past the cap, an object is named on one line without its details; when even that no longer fits,
+ * it is left out. Either way the last line says where the whole plan is.
+ */
+function fit(head: string, blocks: Block[], maxChars: number, fullPlan: string): string {
+  const room = maxChars - 400;
   const out = [head];
   let length = head.length;
   let cut = 0;
   let left = 0;
   for (const block of blocks) {
-    const text = length + block.full.length + 1 <= maxChars - footerRoom ? block.full : length + block.short.length + 1 <= maxChars - footerRoom ? block.short : undefined;
-    if (text === undefined) {
-      left += block.objects;
-      continue;
+    const shown = length + block.full.length + 1 <= room ? block.full : length + block.short.length + 1 <= room ? block.short : undefined;
+    if (shown === undefined) left += block.objects;
+    else {
+      if (shown !== block.full) cut += block.objects;
+      out.push(shown);
+      length += shown.length + 1;
     }
-    if (text !== block.full) cut += block.objects;
-    out.push(text);
-    length += text.length + 1;
   }
   if (cut + left > 0) {
     const what = [cut > 0 ? `${cut} shown without details` : '', left > 0 ? `${left} left out` : ''].filter(Boolean).join(', ');
-    out.push(`> ✂️ **Cut to fit a pull-request comment** (${maxChars.toLocaleString('en')} characters): of ${blocks.reduce((n, b) => n + b.objects, 0)} objects, ${what}. The full plan: ${options.fullPlan ?? FULL_PLAN}.\n`);
+    const total = blocks.reduce((n, b) => n + b.objects, 0);
+    out.push(`> ✂️ **Cut to fit a pull-request comment** (${maxChars.toLocaleString('en')} characters): of ${total} objects, ${what}. The full plan: ${fullPlan}.\n`);
   }
   return out.join('\n');
 }

@@ -77,6 +77,9 @@ describe('renderPlanMarkdown', () => {
     const big = renderPlanMarkdown({ ...plan, stages: [{ kind: 'card', actions }] }, { maxChars: 60_000 });
     expect(big.length).toBeLessThanOrEqual(60_000);
     expect(big).toContain('🟡 <code>card.c19</code>: 1 changes (details cut)');
+    const tiny = renderPlanMarkdown({ ...plan, stages: [{ kind: 'card', actions }] }, { maxChars: 1_500, fullPlan: 'plan-full.md' });
+    expect(tiny.length).toBeLessThanOrEqual(1_500);
+    expect(tiny.trim().split('\n').at(-1)).toMatch(/of 21 objects, \d+ shown without details, \d+ left out\. The full plan: plan-full\.md\.$/);
     expect(big.trim().split('\n').at(-1)).toMatch(/^> ✂️ \*\*Cut to fit a pull-request comment\*\* \(60,000 characters\): of 21 objects, \d+ shown without details\. The full plan: the `mb-sync-plan` artifact/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
@@ -52,6 +52,10 @@ describe('the plan of a dashboard change, as people read it', () => {
     expect(plan.stages.flatMap((s) => s.actions).flatMap((a) => a.changes).some((c) => c.element?.op === 'add')).toBe(true);
     expect(planDigest(JSON.parse(JSON.stringify(plan)) as Record<string, unknown>)).toBe(plan.digest);
     await expect(text).toMatchFileSnapshot('./snapshots/plan-dashboard-change.txt');
+    // The README shows this plan: it must stay what mb-sync prints.
+    const readme = await readFile(join(import.meta.dirname, '../../../README.md'), 'utf8');
+    const example = /changing one line of SQL reads:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(text).toContain(example);
     await expect(markdown).toMatchFileSnapshot('./snapshots/plan-dashboard-change.md');
   });
 });

@@ -55,6 +55,7 @@ describe('the plan of a dashboard change, as people read it', () => {
     // The README shows this plan: it must stay what mb-sync prints.
     const readme = await readFile(join(import.meta.dirname, '../../../README.md'), 'utf8');
     const example = /changing one line of SQL reads:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toMatch(/card spend-by-module: size_y 6 → 8/);
     expect(text).toContain(example);
     await expect(markdown).toMatchFileSnapshot('./snapshots/plan-dashboard-change.md');
   });

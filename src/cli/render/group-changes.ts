@@ -1,4 +1,5 @@
 import type { ElementChange, FieldChange } from '../../core/plan.ts';
+import { DIGEST_KEY } from '../../core/secret-digest.ts';
 
 /** An action's changes as renderers show them: plain fields, and keyed arrays element by element. */
 export type ChangeGroup =
@@ -22,7 +23,7 @@ export function groupChanges(changes: FieldChange[]): ChangeGroup[] {
   for (const change of changes) {
     const { element } = change;
     if (element === undefined) {
-      groups.push({ type: 'field', change });
+      groups.push({ type: 'field', change: change.path.includes(DIGEST_KEY) ? hideDigest(change) : change });
       continue;
     }
     let group = arrays.get(element.array);
@@ -39,6 +40,14 @@ export function groupChanges(changes: FieldChange[]): ChangeGroup[] {
     if (element.op === 'change') entry.fields.push({ path: element.field || '(element)', before: change.before, after: change.after });
   }
   return groups;
+}
+
+/**
+ * The database password's digest is no secret, but a pull-request comment is no place for anything
+ * derived from one: a changed digest reads as a changed password.
+ */
+function hideDigest(change: FieldChange): FieldChange {
+  return { path: change.path.replace(/\.?\[?"?mb-sync-secret-digest"?\]?$/, '.password'), before: '(hidden)', after: '(changed)' };
 }
 
 /** `card spend-by-module`, `card spend (#2)`, `heading "Spend"`, `tab "Overview"`, `filter period`. */

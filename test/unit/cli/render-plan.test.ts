@@ -123,3 +123,14 @@ describe('a filter mapped on a dashcard that had none', () => {
     expect(renderPlanText({ ...plan, stages, orphans: [], summary: summarize(stages) })).toContain('      ~ card a: parameter_mappings[period] added: {"parameter_id":"period","card":"card:a","target":["dimension",["template-tag","period"]]}');
   });
 });
+
+describe('a new database password', () => {
+  it('reads as a changed password, without the digest that noticed it', () => {
+    const change = { path: 'details["mb-sync-secret-digest"]', before: 'a'.repeat(64), after: 'b'.repeat(64) };
+    const stages = [{ kind: 'database', actions: [{ address: 'database.phoenix', kind: 'database', key: 'phoenix', op: 'update' as const, id: 2, changes: [change] }] }];
+    const rotated = { ...plan, stages, orphans: [], summary: summarize(stages) };
+    expect(renderPlanText(rotated)).toContain('details.password: "(hidden)" → "(changed)"');
+    expect(renderPlanMarkdown(rotated)).toContain('| `details.password` | `"(hidden)"` | `"(changed)"` |');
+    expect(renderPlanText(rotated) + renderPlanMarkdown(rotated)).not.toContain('aaaa');
+  });
+});

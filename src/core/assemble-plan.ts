@@ -42,7 +42,8 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
     const wanted = new Set(state.desired.map((d) => d.key));
     for (const live of state.live) {
       if (!live.managed || live.archived || wanted.has(live.key)) continue;
-      const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, id: live.id, op: 'archive', changes: [] };
+      const name = (live.body as { name?: unknown } | null)?.name;
+      const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, id: live.id, ...(typeof name === 'string' ? { name } : {}), op: 'archive', changes: [] };
       if (live.duplicateOf !== undefined) {
         // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
         actions.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });

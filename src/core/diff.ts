@@ -1,10 +1,13 @@
 import type { FieldChange } from './plan.ts';
+import { elementKeys, keyedArray } from './keyed-arrays.ts';
 import { isRef } from './refs.ts';
 
 /**
  * Structural, field-level comparison of two normalised objects. Objects are compared key by key,
- * arrays element by element (a length change reports the whole array when elements are scalars,
- * otherwise per index plus added/removed entries), refs as values.
+ * refs as values. Arrays of keyed things (dashcards by card, tabs by name, …: keyed-arrays.ts) are
+ * compared element by element by key, so adding one dashcard is one added element rather than every
+ * later index changed; other arrays of objects index by index when their length is the same, and as
+ * a whole otherwise.
  */
 export function diffValues(before: unknown, after: unknown, path = ''): FieldChange[] {
   if (deepEqual(before, after)) return [];
@@ -12,10 +15,50 @@ export function diffValues(before: unknown, after: unknown, path = ''): FieldCha
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => diffValues(before[key], after[key], join(path, key)));
   }
-  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.some(isComposite)) {
-    return before.flatMap((item, index) => diffValues(item, after[index], `${path}[${index}]`));
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const keyed = diffKeyed(before, after, path);
+    if (keyed !== undefined) return keyed;
+    if (before.length === after.length && before.some(isComposite)) {
+      return before.flatMap((item, index) => diffValues(item, after[index], `${path}[${index}]`));
+    }
   }
   return [{ path: path || '(root)', before, after }];
+}
+
+/**
+ * Element by element when the array is a keyed one and every element of both sides has its own key;
+ * undefined otherwise (duplicate or missing keys: the caller falls back to indexes).
+ */
+function diffKeyed(before: unknown[], after: unknown[], path: string): FieldChange[] | undefined {
+  const spec = keyedArray(path);
+  if (spec === undefined) return undefined;
+  const beforeKeys = elementKeys(spec, before);
+  const afterKeys = elementKeys(spec, after);
+  if (beforeKeys === undefined || afterKeys === undefined) return undefined;
+  const old = new Map(beforeKeys.map((key, i) => [key, before[i]]));
+  const wanted = new Set(afterKeys);
+  const changes: FieldChange[] = [];
+  for (const [i, key] of afterKeys.entries()) {
+    const at = `${path}[${bracketKey(key)}]`;
+    if (!old.has(key)) {
+      changes.push({ path: at, before: null, after: after[i], element: { array: path, key, op: 'add' } });
+      continue;
+    }
+    for (const change of diffValues(old.get(key), after[i], at)) {
+      // A nested keyed array (a dashcard's mappings) reports its own element; the outer one wins for grouping.
+      const field = change.path.slice(at.length).replace(/^\./, '');
+      changes.push({ ...change, element: { array: path, key, op: 'change', field } });
+    }
+  }
+  for (const [i, key] of beforeKeys.entries()) {
+    if (!wanted.has(key)) changes.push({ path: `${path}[${bracketKey(key)}]`, before: before[i], after: null, element: { array: path, key, op: 'remove' } });
+  }
+  const kept = beforeKeys.filter((key) => wanted.has(key));
+  const keptAfter = afterKeys.filter((key) => old.has(key));
+  if (spec.ordered && kept.some((key, i) => key !== keptAfter[i])) {
+    changes.push({ path: `${path}(order)`, before: kept, after: keptAfter });
+  }
+  return changes;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -44,4 +87,9 @@ function isComposite(value: unknown): boolean {
 function join(path: string, key: string): string {
   if (!/^[A-Za-z_][\w-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
   return path === '' ? key : `${path}.${key}`;
+}
+
+/** `card:spend-by-module` as is; a key with spaces or brackets quoted, like object keys. */
+function bracketKey(key: string): string {
+  return /^[\w:./#@+-]+$/.test(key) ? key : JSON.stringify(key);
 }

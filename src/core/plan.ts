@@ -10,10 +10,28 @@ export type Address = string;
 export type Operation = 'create' | 'update' | 'archive' | 'noop';
 
 export interface FieldChange {
-  /** Dotted path inside the normalised object, e.g. `dashcards[3].layout.width`. */
+  /**
+   * Dotted path inside the normalised object, e.g. `name`, `dashcards[card:spend-by-module].size_x`
+   * (keyed arrays by key), `dataset_query.stages[0].native` (other arrays by index).
+   */
   path: string;
+  /** null for an added element; the whole element when it was removed. */
   before: unknown;
+  /** null for a removed element; the whole element when it was added. */
   after: unknown;
+  /** Set when the change is in an array of keyed elements (dashcards, tabs, filters, recipients…). */
+  element?: ElementChange;
+}
+
+/** Which element of a keyed array changed, and how: what renderers group by. */
+export interface ElementChange {
+  /** Path of the array, e.g. `dashcards`. */
+  array: string;
+  /** The element's key, e.g. `card:spend-by-module`, `heading:Spend`, `card:x#2` for a second copy. */
+  key: string;
+  op: 'add' | 'remove' | 'change';
+  /** For `change`: the field inside the element, e.g. `size_x` or `parameter_mappings[period].target`. */
+  field?: string;
 }
 
 export interface Action {
@@ -23,6 +41,8 @@ export interface Action {
   op: Operation;
   /** Live id when the object exists. */
   id?: number | string;
+  /** The live object's name, for archive actions and orphans (they have no desired body to read it from). */
+  name?: string;
   /** Field-level changes for update (empty for create/archive/noop). */
   changes: FieldChange[];
   /** The normalised desired object (create/update); refs are still symbolic. */

@@ -10,6 +10,7 @@ import { globalOptions } from './global-options.ts';
 
 interface PlanOptions {
   out?: string;
+  fullMarkdown?: string;
   json?: boolean;
   format: 'text' | 'markdown' | 'json';
   detailedExitcode?: boolean;
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
     .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
+    .option('--full-markdown <file>', 'with --format markdown: also write the whole markdown plan to FILE, since stdout is cut under GitHub\'s comment limit')
     .option('--json', 'print the plan as one JSON document on stdout')
     .option('--format <format>', 'text | markdown | json', 'text')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
@@ -63,6 +65,7 @@ export function register(program: Command): void {
       if (format === 'json') process.stdout.write(redactText(json));
       else if (format === 'markdown') process.stdout.write(redactText(renderPlanMarkdown(plan)));
       else process.stdout.write(redactText(renderPlanText(plan, global.color && process.stdout.isTTY ? colors : plain)));
+      if (options.fullMarkdown) await writeFile(options.fullMarkdown, redactText(renderPlanMarkdown(plan, { maxChars: Infinity })));
       if (options.out) process.stderr.write(`Plan saved to ${options.out}; apply it with: mb-sync apply ${options.out}\n`);
       if (options.detailedExitcode && hasChanges(plan)) process.exitCode = ExitCode.changesPresent;
     });

@@ -8,8 +8,11 @@ export function formatValue(value: unknown, max = 100): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Line diff of two multi-line strings (SQL, markdown), as `- old` / `+ new` lines around the changes. */
-export function lineDiff(before: string, after: string): string[] {
+/**
+ * Line diff of two multi-line strings (SQL, markdown), as `- old` / `+ new` lines; with `context`,
+ * that many unchanged lines (`  same`) around each change, and `  …` where unchanged lines are left out.
+ */
+export function lineDiff(before: string, after: string, context = 0): string[] {
   const a = before.split('\n');
   const b = after.split('\n');
   const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
@@ -18,18 +21,34 @@ export function lineDiff(before: string, after: string): string[] {
       lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
     }
   }
-  const out: string[] = [];
+  const all: string[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
+      all.push(`  ${a[i]}`);
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+ ${b[j++]}`);
+    } else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      all.push(`- ${a[i++]}`);
     } else {
-      out.push(`- ${a[i++]}`);
+      all.push(`+ ${b[j++]}`);
     }
+  }
+  // Distance from each line to the nearest change, in one sweep each way.
+  const distance = all.map(() => Infinity);
+  for (let n = 0, last = -Infinity; n < all.length; n++) {
+    if (!all[n]!.startsWith('  ')) last = n;
+    distance[n] = n - last;
+  }
+  for (let n = all.length - 1, next = Infinity; n >= 0; n--) {
+    if (!all[n]!.startsWith('  ')) next = n;
+    distance[n] = Math.min(distance[n]!, next - n);
+  }
+  const out: string[] = [];
+  for (const [n, line] of all.entries()) {
+    if (distance[n]! <= context) out.push(line);
+    else if (context > 0 && out.at(-1) !== '  …') out.push('  …');
   }
   return out;
 }

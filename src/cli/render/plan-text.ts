@@ -1,5 +1,6 @@
 import type { Action, FieldChange, Plan } from '../../core/plan.ts';
 import { formatValue, lineDiff } from './format-value.ts';
+import { describeField, elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
 
 export interface Style {
   green(text: string): string;
@@ -29,7 +30,7 @@ export function renderPlanText(plan: Plan, style: Style = plain): string {
   for (const action of changed) lines.push(...renderAction(action, style), '');
   if (plan.orphans.length > 0) {
     lines.push(style.dim('Managed objects no longer in the files (left alone; pass --allow-archive to archive them):'));
-    for (const orphan of plan.orphans) lines.push(style.dim(`  ${orphan.address}${orphan.id === undefined ? '' : ` (id ${orphan.id})`}`));
+    for (const orphan of plan.orphans) lines.push(style.dim(`  ${orphan.address}${orphan.name === undefined ? '' : ` ${formatValue(orphan.name)}`}${orphan.id === undefined ? '' : ` (id ${orphan.id})`}`));
     lines.push('');
   }
   const { create, update, archive, noop } = plan.summary;
@@ -43,7 +44,11 @@ function renderAction(action: Action, style: Style): string[] {
   const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
   const name = (action.desired as { name?: unknown } | undefined)?.name;
   if (action.op === 'create' && typeof name === 'string') lines.push(`    name: ${formatValue(name)}`);
-  for (const change of action.changes) lines.push(...renderChange(change));
+  if (action.op === 'archive' && action.name !== undefined) lines.push(`    name: ${formatValue(action.name)}`);
+  for (const group of groupChanges(action.changes)) {
+    if (group.type === 'field') lines.push(...renderChange(group.change, '    '));
+    else lines.push(`    ${group.array}:`, ...group.elements.flatMap((element) => renderElement(element, style)));
+  }
   const pending = action.knownAfterApply ?? [];
   const afterSync = pending.filter((r) => r.startsWith('table:') || r.startsWith('field:'));
   const afterApply = pending.filter((r) => !afterSync.includes(r));
@@ -54,12 +59,22 @@ function renderAction(action: Action, style: Style): string[] {
   return lines;
 }
 
-function renderChange(change: FieldChange): string[] {
+/** `+ card x at (row, col), size w×h`, `~ card y: size_x 6 → 8`, `- card z`. */
+function renderElement(element: ElementGroup, style: Style): string[] {
+  if (element.op === 'add') return [style.green(`      + ${element.label}${elementSummary(element.body)}`)];
+  if (element.op === 'remove') return [style.red(`      - ${element.label}`)];
+  const head = style.yellow(`      ~ ${element.label}`);
+  const [only] = element.fields;
+  if (element.fields.length === 1 && !isLongText(only!.before, only!.after)) return [`${head}: ${describeField(only!, (v) => formatValue(v))}`];
+  return [`${head}:`, ...element.fields.flatMap((field) => (isLongText(field.before, field.after) ? renderChange(field, '          ') : [`          ${describeField(field, (v) => formatValue(v))}`]))];
+}
+
+function renderChange(change: FieldChange, indent: string): string[] {
   const { path, before, after } = change;
-  if (typeof before === 'string' && typeof after === 'string' && (before.includes('\n') || after.includes('\n'))) {
-    return [`    ${path}:`, ...lineDiff(before, after).map((line) => `      ${line}`)];
+  if (isLongText(before, after)) {
+    return [`${indent}${path}:`, ...lineDiff(String(before ?? ''), String(after ?? ''), 2).map((line) => `${indent}  ${line}`)];
   }
-  return [`    ${path}: ${formatValue(before)} → ${formatValue(after)}`];
+  return [`${indent}${path}: ${formatValue(before)} → ${formatValue(after)}`];
 }
 
 /** Refs by name when there are few of a kind, counted when there are many: `12 cards, collection:phoenix`. */

@@ -77,8 +77,10 @@ describe('the mb-sync command line against the fake Metabase', () => {
     const plan = await cli(['plan', '--detailed-exitcode']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain('name: "Renamed by hand" → "Phoenix – Energie Live"');
-    const markdown = await cli(['plan', '--format', 'markdown']);
+    const markdown = await cli(['plan', '--format', 'markdown', '--full-markdown', 'plan.md']);
     expect(markdown.stdout).toContain('| `name` | `"Renamed by hand"` | `"Phoenix – Energie Live"` |');
+    expect(await readFile(join(project.root, 'plan.md'), 'utf8')).toBe(markdown.stdout);
+    expect(markdown.stdout).not.toContain(fake.url);
     expect((await cli(['apply', '--yes'])).code).toBe(0);
     expect(dashboard.name).toBe('Phoenix – Energie Live');
   });

@@ -30,6 +30,7 @@ describe('assemblePlan', () => {
     expect(stages[0]!.actions.find((a) => a.key === 'renamed')?.changes).toEqual([{ path: 'name', before: 'Old name', after: 'New name' }]);
     expect(stages[0]!.actions.find((a) => a.key === 'restored')?.changes).toEqual([{ path: 'archived', before: true, after: false }]);
     expect(orphans.map((o) => o.address)).toEqual(['card.gone']);
+    expect(orphans[0]?.name).toBe('Gone');
   });
 
   it('archives removed managed objects only when allowed, and never unmanaged ones', () => {

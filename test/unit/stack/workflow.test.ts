@@ -14,8 +14,12 @@ describe('the staging workflow', async () => {
     expect(runs('plan')).toContain('mb-sync validate');
     expect(runs('plan')).toContain('mb-sync plan --env staging --out plan.json --format markdown');
     const upload = workflow.jobs.plan!.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
-    expect(upload).toMatchObject({ with: { name: 'mb-sync-plan', path: 'plan.json' } });
+    expect(upload?.with?.name).toBe('mb-sync-plan');
+    expect(String(upload?.with?.path).split('\n').filter(Boolean)).toEqual(['plan.json', 'plan-full.md']);
     expect(runs('plan')).toContain('actions/github-script');
+    // The comment is cut under GitHub's limit and points to the whole plan in this artifact.
+    expect(runs('plan')).toContain('--full-markdown plan-full.md');
+    expect(runs('plan')).toContain('actions/upload-artifact');
   });
 
   it('deploys main by applying exactly the plan file reviewed on the merged pull request, never two at once', () => {

@@ -9,7 +9,7 @@ import { renderEvent } from '../render/events-text.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
-import { globalOptions } from './global-options.ts';
+import { debugServer, globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
   yes?: boolean;
@@ -37,7 +37,7 @@ export function register(program: Command): void {
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
-      const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
+      const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
       const state = await makePlan({
         project: target.project,
         api: target.api,

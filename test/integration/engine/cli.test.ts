@@ -94,6 +94,13 @@ describe('the mb-sync command line against the fake Metabase', () => {
     }
   });
 
+  it('with --debug, names the Metabase version it talks to on stderr', async () => {
+    const result = await cli(['plan', '--debug']);
+    expect(result.stderr).toMatch(/^debug: Metabase v\d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+ \(environment test\)$/m);
+    expect(result.stdout).not.toContain('debug:');
+    expect((await cli(['plan'])).stderr).not.toContain('debug:');
+  });
+
   it('names the file, line and path of invalid input, exits 1 and sends nothing', async () => {
     const broken = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('width: 12, height: 6 }\n  - key: funnel', 'width: 30, height: 6 }\n  - key: funnel') });
     fake.resetLog();

@@ -28,6 +28,6 @@ export function register(program: Command): void {
       if (summary.issues.length > 0) throw new ConfigError(summary.issues, { hint: OFFLINE_HINT });
       // Not a failure: validate needs no secret. Listed so that plan and apply do not surprise.
       if (unset.length > 0) process.stderr.write(`! not set here, needed by plan and apply: ${unset.map((m) => `${m.variable} (${m.usedAt.join(', ')})`).join('; ')}\n`);
-      process.stderr.write(`✓ valid: ${summary.dashboards} dashboard(s), ${summary.cards} card(s), ${summary.nativeCompiled} native quer${summary.nativeCompiled === 1 ? 'y' : 'ies'} compiled against the project's views\n`);
+      process.stderr.write(`✓ valid: ${summary.dashboards} dashboard(s), ${summary.cards} card(s), ${summary.nativeCompiled} native quer${summary.nativeCompiled === 1 ? 'y' : 'ies'} compiled against the views\n`);
     });
 }

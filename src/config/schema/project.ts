@@ -82,6 +82,8 @@ export const Alert = z
 export const PostgresConfig = z
   .object({
     url: z.string().optional().describe('admin connection; DATABASE_URL overrides it'),
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier, e.g. analytics').default('analytics')
+      .describe('the schema of the views: db apply runs sql/<schema>/*.sql, validate compiles cards against them'),
     readonly_role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier (letters, digits, _), e.g. phoenix_analytics_ro').default('phoenix_analytics_ro'),
     readonly_password_env: NonBlank.default('PHOENIX_ANALYTICS_RO_PASSWORD'),
     timezone: NonBlank.default('Europe/Paris'),
@@ -97,7 +99,7 @@ export const ProjectConfig = z
     project: Key.describe('namespace of this project: part of every derived identity, never change it'),
     default_environment: Key.optional(),
     environments: z.record(Key, Environment),
-    postgres: PostgresConfig.default({ readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
+    postgres: PostgresConfig.default({ schema: 'analytics', readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
     database: DatabaseConfig,
     collections: z.array(Collection).default([]),
     groups: z.array(z.object({ key: Key, name: NonBlank }).strict()).default([]),

@@ -163,6 +163,11 @@ function qualified(table: string): [string, string] {
 }
 
 async function grantTables(db: SqlRunner, role: string, tables: string[]): Promise<void> {
+  // A table outside public is reachable only with USAGE on its schema (a shop's `shop.orders`).
+  for (const schema of new Set(tables.map((t) => qualified(t)[0]))) {
+    const { rows } = await db.query<{ sql: string }>('SELECT format($$GRANT USAGE ON SCHEMA %I TO %I$$, $1::text, $2::text) AS sql', [schema, role]);
+    await db.exec(rows[0]!.sql);
+  }
   for (const table of tables) {
     const [schema, name] = qualified(table);
     const { rows } = await db.query<{ sql: string }>('SELECT format($$GRANT SELECT ON %I.%I TO %I$$, $1::text, $2::text, $3::text) AS sql', [schema, name, role]);
@@ -173,8 +178,11 @@ async function grantTables(db: SqlRunner, role: string, tables: string[]): Promi
 /** Everything the role holds beyond SELECT on the views and the named tables (and what reaching them needs). */
 async function revokeTheRest(db: SqlRunner, role: string, tables: string[], schema: string): Promise<void> {
   const readable = new Set(tables.map((t) => qualified(t).join('.')));
+  const reachable = new Set([schema, 'public', ...tables.map((t) => qualified(t)[0])]);
   const allowed = (line: string): boolean => {
-    if (line === 'database CONNECT' || line === `schema ${schema} USAGE` || line === 'schema public USAGE') return true;
+    if (line === 'database CONNECT') return true;
+    const usage = /^schema (\S+) USAGE$/.exec(line);
+    if (usage) return reachable.has(usage[1]!);
     if (line.startsWith(`default ${schema} TABLES SELECT`)) return true;
     const table = /^table (\S+)\.(\S+) SELECT$/.exec(line);
     return table !== null && (table[1] === schema || readable.has(`${table[1]}.${table[2]}`));

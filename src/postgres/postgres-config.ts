@@ -14,6 +14,8 @@ export interface PostgresSettings {
   timezone: string;
   retentionMonths: number;
   readableTables: string[];
+  /** The table `db purge` trims and its timestamp column. */
+  retention: { table: string; column: string };
   /** The project's sql/ folder (next to the config) and the schema of its views. */
   sql: SqlLayout;
 }
@@ -49,6 +51,7 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
     timezone: parsed.data.timezone,
     retentionMonths: parsed.data.retention_months,
     readableTables: parsed.data.readable_tables,
+    retention: { table: parsed.data.retention_table, column: parsed.data.retention_column },
     sql: sqlLayout(dirname(resolve(configPath)), parsed.data.schema),
   };
 }

@@ -89,16 +89,16 @@ export function register(program: Command): void {
     });
 
   db.command('purge')
-    .description('retention: delete AnalyticsEvent rows older than N months (dry run unless --execute)')
+    .description('retention: delete event rows (postgres.retention_table, default AnalyticsEvent) older than N months (dry run unless --execute)')
     .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
     .option('--execute', 'really delete (default: only count)')
     .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
       const { purgeAnalyticsEvents } = await import('../../postgres/purge.ts');
-      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role }));
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role, ...settings.retention }));
       say(report.executed
-        ? `✓ deleted ${report.rows} AnalyticsEvent row(s) older than ${months} months\n`
-        : `${report.rows} AnalyticsEvent row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
+        ? `✓ deleted ${report.rows} ${settings.retention.table} row(s) older than ${months} months\n`
+        : `${report.rows} ${settings.retention.table} row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
     });
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAnalytics } from '../../../src/postgres/apply-analytics.ts';
 import { connectPostgres } from '../../../src/postgres/connect.ts';
 import { openPglite } from '../../../src/postgres/pglite-runner.ts';
+import { purgeAnalyticsEvents } from '../../../src/postgres/purge.ts';
 import { runChecks } from '../../../src/postgres/run-checks.ts';
 import type { SqlRunner } from '../../../src/postgres/runner.ts';
 import { sqlLayout } from '../../../src/postgres/sql-files.ts';
@@ -76,6 +77,11 @@ describe('the shop project\'s views and role', () => {
     ]));
     expect(items.map((i) => i.item).join('\n')).not.toMatch(/analytics|AnalyticsEvent|Energy/);
     expect((await runChecks(db, join(SHOP, 'sql'))).map((c) => [c.check, c.rows, c.status])).toEqual([['order_total_positive', 1, 'fail']]);
+  });
+
+  it('purges the event table the config names (a dry run counts, changes nothing)', async () => {
+    const report = await purgeAnalyticsEvents(db, { months: 1, execute: false, readonlyRole: role, table: 'shop.orders', column: 'created_at' });
+    expect(report).toMatchObject({ rows: 4, oldest: '2025-01-03T10:00:00.000Z', executed: false });
   });
 });
 

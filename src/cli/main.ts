@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MbSyncError, ExitCode } from '../core/errors.ts';
 import { redactText } from '../core/secrets.ts';
 import { commands } from './commands/index.ts';
+import { addReferenceHelp } from './help-reference.ts';
 
 /**
  * The only place that knows the terminal and exit codes. Commands throw typed errors; they are
@@ -14,11 +16,27 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'project config file', 'metabase.config.yaml')
     .option('-e, --env <name>', 'environment from the config (default: default_environment)')
     .option('--no-color', 'plain output')
-    .option('--debug', 'print stack traces (secrets are still redacted)')
+    .option('--debug', 'print the Metabase version talked to, refused bodies and stack traces (secrets are still redacted)')
+    .version(readVersion(), '-V, --version', 'print the mb-sync version')
+    // Every subcommand's --help lists these too: they are accepted after the subcommand as well.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);
+  addReferenceHelp(program);
   return program;
+}
+
+/**
+ * The version from package.json, read as text rather than imported: no JSON module loading at start-up.
+ * src/cli/main.ts and dist/cli/main.js both sit two folders below the package root.
+ */
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { ConfigError, EnvMissingError, type ConfigIssue, type MissingVariable } from '../core/errors.ts';
 import type { Origin, Project, ProjectCard, ProjectDashboard } from '../core/project.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { CardFile, Dashboard } from './schema/dashboard.ts';
@@ -15,13 +15,20 @@ import { openParseCache } from './parse-cache.ts';
  * Reads metabase.config.yaml, dashboards/*.yaml and models/*.yaml, interpolates `${VAR}`, validates
  * every file and the references between them, and reports every problem at once (file, line, path).
  */
-export async function loadProject(options: { configPath: string; env?: NodeJS.ProcessEnv; allowMissingEnv?: boolean }): Promise<Project> {
+export async function loadProject(options: {
+  configPath: string;
+  env?: NodeJS.ProcessEnv;
+  /** `validate`: unset variables read as placeholders and are passed to onMissingEnv instead of failing. */
+  allowMissingEnv?: boolean;
+  onMissingEnv?: (missing: MissingVariable[]) => void;
+}): Promise<Project> {
   const env = options.env ?? process.env;
   const configAbsolute = resolve(options.configPath);
   const root = dirname(configAbsolute);
   const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
   const issues: ConfigIssue[] = [];
   const cache = await openParseCache(root, env);
+  const missing: MissingVariable[] = [];
 
   const parse = async <S extends z.ZodType>(absolute: string, schema: S): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
     const read = await readYaml(absolute, display(absolute), cache);
@@ -30,9 +37,14 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
     const { yaml } = read;
     const interpolated = interpolate(yaml.data, env, options.allowMissingEnv ? 'unset' : '');
     for (const secret of interpolated.secrets) registerSecret(secret);
-    // Offline validation needs no secrets: a missing variable reads as a placeholder there.
-    for (const miss of options.allowMissingEnv ? [] : interpolated.missing) {
-      issues.push({ file: yaml.file, line: yaml.lineOf(miss.path), path: formatPath(miss.path), message: `environment variable ${miss.variable} is not set (write \${${miss.variable}:-default} for a default)` });
+    // Collected apart from the file problems: an unset secret is not a mistake in the files. Offline
+    // validation needs no secrets: there a missing variable reads as a placeholder and is only listed.
+    for (const miss of interpolated.missing) {
+      const line = yaml.lineOf(miss.path);
+      const usedAt = `${yaml.file}${line === undefined ? '' : `:${line}`} ${formatPath(miss.path)}`;
+      const known = missing.find((m) => m.variable === miss.variable);
+      if (known) known.usedAt.push(usedAt);
+      else missing.push({ variable: miss.variable, usedAt: [usedAt] });
     }
     const result = schema.safeParse(interpolated.value);
     if (!result.success) {
@@ -54,7 +66,11 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
   const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile)) })));
   await cache?.save();
 
-  if (!config.value) throw new ConfigError(issues.length > 0 ? issues : [{ file: display(configAbsolute), path: '', message: 'invalid' }]);
+  if (!config.value) {
+    // The schema refused only the empty values of unset variables: an environment error.
+    if (issues.length === 0 && missing.length > 0) throw new EnvMissingError(missing);
+    throw fileOrEnvError(issues.length > 0 ? issues : [{ file: display(configAbsolute), path: '', message: 'invalid' }], missing, options.allowMissingEnv);
+  }
   const cfg = config.value;
   registerSecret(cfg.database.password);
   const defaultCollection = cfg.collections[0]?.key ?? '';
@@ -90,8 +106,19 @@ export async function loadProject(options: { configPath: string; env?: NodeJS.Pr
 
   const project: Project = { root, config: cfg, configFile: relative(root, configAbsolute), cards, dashboards: projectDashboards, configLines: linesUnder(config.yaml!, []) };
   issues.push(...checkProject(project, (file, path) => [...dashboards, config, ...models].find((d) => d.yaml?.file === file)?.yaml?.lineOf(path)));
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0 || (missing.length > 0 && !options.allowMissingEnv)) throw fileOrEnvError(issues, missing, options.allowMissingEnv);
+  if (missing.length > 0) options.onMissingEnv?.(missing);
   return project;
+}
+
+/**
+ * Problems in the files come first (they are what must be fixed), naming the unset variables in the
+ * hint; unset variables alone are an environment error, all of them listed at once.
+ */
+function fileOrEnvError(issues: ConfigIssue[], missing: MissingVariable[], allowMissingEnv = false): Error {
+  if (issues.length === 0) return new EnvMissingError(missing);
+  const unset = allowMissingEnv || missing.length === 0 ? '' : ` Not set in the environment either: ${missing.map((m) => m.variable).join(', ')}.`;
+  return new ConfigError(issues, { hint: `Fix the files above; nothing was sent to Metabase.${unset}` });
 }
 
 /** `origin.lines`, worked out the first time something asks (an error to locate), not on every run. */

@@ -59,12 +59,34 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigError extends MbSyncError {
   readonly issues: ConfigIssue[];
 
-  constructor(issues: ConfigIssue[]) {
+  /** The default hint is for commands that talk to Metabase; `validate` (offline) gives its own. */
+  constructor(issues: ConfigIssue[], options: { hint?: string } = {}) {
     const lines = issues.map((issue) => `  ${formatIssue(issue)}`).join('\n');
     super('CONFIG_INVALID', `${issues.length} problem${issues.length === 1 ? '' : 's'} in the project files:\n${lines}`, {
-      hint: 'Fix the files above; nothing was sent to Metabase.',
+      hint: options.hint ?? 'Fix the files above; nothing was sent to Metabase.',
     });
     this.name = 'ConfigError';
     this.issues = issues;
+  }
+}
+
+/** A `${VAR}` the project files use, unset and without default: a problem of the environment, not of the files. */
+export interface MissingVariable {
+  variable: string;
+  /** Every place that uses it: `metabase.config.yaml:37 database.password`. */
+  usedAt: string[];
+}
+
+/** Every missing variable at once, with where the files use it. */
+export class EnvMissingError extends MbSyncError {
+  readonly variables: MissingVariable[];
+
+  constructor(variables: MissingVariable[]) {
+    const lines = variables.map((v) => `  ${v.variable} (used at ${v.usedAt.join(', ')})`).join('\n');
+    super('ENV_MISSING', `${variables.length === 1 ? 'an environment variable is' : `${variables.length} environment variables are`} not set:\n${lines}`, {
+      hint: 'export them (or put them in the git-ignored .env.local), or write ${VAR:-default} in the file for a default; nothing was sent to Metabase.',
+    });
+    this.name = 'EnvMissingError';
+    this.variables = variables;
   }
 }

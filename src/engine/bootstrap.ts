@@ -19,6 +19,8 @@ export interface BootstrapReport {
   setup: 'done-now' | 'already-done';
   apiKey: 'created' | 'kept';
   email: 'configured-now' | 'already-configured' | 'not-configured';
+  /** The server's version tag, e.g. `v0.58.15` (`--debug` prints it). */
+  metabaseVersion: string;
 }
 
 /**
@@ -31,7 +33,12 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   await waitForMetabase(options.url, { timeoutMs: options.timeoutMs ?? 300_000, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const anonymous = createMetabaseClient({ url: options.url, auth: null });
   const properties = await anonymous.get<Record<string, unknown>>('/api/session/properties');
-  const report: BootstrapReport = { setup: 'already-done', apiKey: 'kept', email: properties['email-configured?'] === true ? 'already-configured' : 'not-configured' };
+  const report: BootstrapReport = {
+    setup: 'already-done',
+    apiKey: 'kept',
+    email: properties['email-configured?'] === true ? 'already-configured' : 'not-configured',
+    metabaseVersion: (properties.version as { tag?: string } | undefined)?.tag ?? 'unknown',
+  };
 
   const token = properties['setup-token'];
   if (typeof token === 'string' && properties['has-user-setup'] !== true) {

@@ -11,7 +11,7 @@ import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
-import { definedViews } from '../postgres/sql-files.ts';
+import { definedViews, sqlLayout } from '../postgres/sql-files.ts';
 
 /**
  * A column missing from a table Metabase already knows is a mistake in the files, not something
@@ -131,7 +131,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );
 
-  assertKnownColumns(desired, refs, input.projectViews ?? new Set(await definedViews()));
+  assertKnownColumns(desired, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres.schema))));
   assertModelColumns(project, refs);
 
   const kinds: KindState[] = handlers.map((handler) => ({

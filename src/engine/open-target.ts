@@ -18,7 +18,14 @@ export interface Target {
  * Files first, network second: the project is loaded and validated before any request, so invalid
  * files never reach Metabase. Then the server version is read and an unsupported one refused.
  */
-export async function openTarget(options: { configPath: string; env?: string; processEnv?: NodeJS.ProcessEnv; concurrency?: number }): Promise<Target> {
+export async function openTarget(options: {
+  configPath: string;
+  env?: string;
+  processEnv?: NodeJS.ProcessEnv;
+  concurrency?: number;
+  /** Told which server answered, before its version is checked (`--debug` prints it, even when refused). */
+  onServer?: (server: ServerInfo, target: { environment: string; url: string }) => void;
+}): Promise<Target> {
   // The project's git-ignored .env.local (where `mb-sync bootstrap` writes the API key) is read
   // too; a variable set in the environment wins over the file.
   const local = await readEnvFile(join(dirname(resolve(options.configPath)), '.env.local'));
@@ -27,6 +34,7 @@ export async function openTarget(options: { configPath: string; env?: string; pr
   const target = resolveTarget(project, { env: options.env, processEnv });
   const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
   const server = await readServerInfo(api);
+  options.onServer?.(server, { environment: target.environment, url: target.url });
   assertSupportedVersion(server);
   return { project, api, server, environment: target.environment, url: target.url };
 }

@@ -7,6 +7,7 @@ import type { Origin, Project } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
+import { sqlLayout } from '../postgres/sql-files.ts';
 
 export interface ValidationSummary {
   cards: number;
@@ -24,7 +25,7 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
   const issues: ConfigIssue[] = [];
   const at = (origin: Origin, path: string, message: string) =>
     issues.push({ file: origin.file, path: [origin.path, path].filter(Boolean).join('.'), ...(origin.line === undefined ? {} : { line: origin.line }), message });
-  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone });
+  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres.schema) });
   try {
     const columns = await sandbox.columns();
     const tables = new Set(columns.map((c) => `${c.schema}.${c.table}`));
@@ -59,7 +60,7 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
         try {
           await sandbox.query(`EXPLAIN ${sql}`);
         } catch (error) {
-          at(entry.origin, 'sql', `does not compile against the analytics views: ${(error as Error).message}`);
+          at(entry.origin, 'sql', `does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}`);
           break;
         }
       }
@@ -107,7 +108,7 @@ export async function checkNativeSql(project: Project, cardKeys: string[]): Prom
   const cards = cardKeys.map((key) => project.cards.get(key)).filter((entry) => entry?.card.sql !== undefined);
   if (cards.length === 0) return [];
   const issues: ConfigIssue[] = [];
-  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone });
+  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres.schema) });
   try {
     for (const entry of cards) {
       for (const sql of sampleSql(entry!.card.sql!, entry!.card.params ?? {})) {
@@ -116,7 +117,7 @@ export async function checkNativeSql(project: Project, cardKeys: string[]): Prom
         } catch (error) {
           const { origin } = entry!;
           const line = origin.lines?.sql ?? origin.line;
-          issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry!.card.key}: the SQL does not compile against the analytics views: ${(error as Error).message}` });
+          issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry!.card.key}: the SQL does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}` });
           break;
         }
       }

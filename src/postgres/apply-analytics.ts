@@ -3,7 +3,7 @@ import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { lineAt, type PgError, type SqlRunner } from './runner.ts';
 import { diffSnapshots, takeSnapshot } from './snapshot.ts';
-import { readSqlFile, type SqlFile } from './sql-files.ts';
+import { BUNDLED_SQL, definesTimezoneFunction, roleFile, viewFiles, type SqlFile, type SqlLayout } from './sql-files.ts';
 
 export interface AnalyticsOptions {
   role: string;
@@ -13,6 +13,8 @@ export interface AnalyticsOptions {
   readableTables?: string[];
   /** `db plan`: do everything in the transaction, report it, and roll it back. */
   dryRun?: boolean;
+  /** The project's sql/ folder and views schema; the bundled Phoenix SQL when not given. */
+  sql?: SqlLayout;
 }
 
 export interface ApplyReport {
@@ -26,8 +28,6 @@ export interface ApplyReport {
 }
 
 export const DEFAULT_READABLE_TABLES = ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
-const ROLE_PLACEHOLDER = 'phoenix_analytics_ro';
-const SCHEMA = 'analytics';
 
 /**
  * The views and the read-only role in one transaction: everything or nothing. Views are replaced in
@@ -41,28 +41,35 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     throw new MbSyncError('CONFIG_INVALID', `postgres.readonly_role "${options.role}" must be a plain lower-case identifier`);
   }
   registerSecret(options.password);
-  const views = await readSqlFile('analytics/dashboard_views.sql');
-  const role = await readSqlFile('roles/phoenix_analytics_ro.sql');
-  role.text = role.text.replaceAll(ROLE_PLACEHOLDER, options.role);
+  const layout = options.sql ?? BUNDLED_SQL;
+  const schema = layout.schema;
+  const views = await viewFiles(layout);
+  const { file: role, writtenAs } = await roleFile(layout, options.role);
+  // The role file is written for one name (its own) and deployed under the configured one.
+  role.text = role.text.replaceAll(writtenAs, options.role);
+  const readable = options.readableTables ?? DEFAULT_READABLE_TABLES;
 
   await db.exec('BEGIN');
   try {
     await checkTimezone(db, options.timezone);
-    const before = await takeSnapshot(db, options.role, SCHEMA);
-    await replaceViews(db, views);
-    const { rows: tzSql } = await db.query<{ sql: string }>(
-      "SELECT format('CREATE OR REPLACE FUNCTION analytics.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS %L', 'SELECT ' || quote_literal($1::text) || '::text') AS sql",
-      [options.timezone],
-    );
-    await db.exec(tzSql[0]!.sql);
+    const before = await takeSnapshot(db, options.role, schema);
+    const managed = new Set(views.flatMap(viewsOf));
+    for (const file of views) await replaceViews(db, file, managed);
+    if (definesTimezoneFunction(views, schema)) {
+      const { rows: tzSql } = await db.query<{ sql: string }>(
+        "SELECT format('CREATE OR REPLACE FUNCTION %I.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS %L', $2::text, 'SELECT ' || quote_literal($1::text) || '::text') AS sql",
+        [options.timezone, schema],
+      );
+      await db.exec(tzSql[0]!.sql);
+    }
     await runFile(db, role);
-    await grantTables(db, options.role, options.readableTables ?? DEFAULT_READABLE_TABLES);
-    await revokeTheRest(db, options.role, options.readableTables ?? DEFAULT_READABLE_TABLES);
+    await grantTables(db, options.role, readable);
+    await revokeTheRest(db, options.role, readable, schema);
     const password = await setPassword(db, options.role, options.password);
-    const after = await takeSnapshot(db, options.role, SCHEMA);
+    const after = await takeSnapshot(db, options.role, schema);
     const changes = [...diffSnapshots(before, after, options.role), ...(password === 'set' ? [`~ role ${options.role}: password ${before.roleExists ? 'rotated' : 'set'}`] : [])];
     await db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-    return { views: Object.keys(after.views).map((v) => v.slice(SCHEMA.length + 1)), roleCreated: !before.roleExists, timezone: options.timezone, changes, password, applied: !options.dryRun };
+    return { views: Object.keys(after.views).map((v) => v.slice(schema.length + 1)), roleCreated: !before.roleExists, timezone: options.timezone, changes, password, applied: !options.dryRun };
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});
     throw error;
@@ -84,8 +91,7 @@ function viewsOf(file: SqlFile): string[] {
  * removed, renamed or retyped) is dropped and made again — with mb-sync's own views that depend on
  * it — but never when anything else depends on it: then nothing is applied and the dependents are named.
  */
-async function replaceViews(db: SqlRunner, file: SqlFile): Promise<void> {
-  const managed = new Set(viewsOf(file));
+async function replaceViews(db: SqlRunner, file: SqlFile, managed: Set<string>): Promise<void> {
   for (let attempt = 0; attempt <= managed.size; attempt++) {
     await db.exec('SAVEPOINT mb_sync_views');
     try {
@@ -157,6 +163,11 @@ function qualified(table: string): [string, string] {
 }
 
 async function grantTables(db: SqlRunner, role: string, tables: string[]): Promise<void> {
+  // A table outside public is reachable only with USAGE on its schema (a shop's `shop.orders`).
+  for (const schema of new Set(tables.map((t) => qualified(t)[0]))) {
+    const { rows } = await db.query<{ sql: string }>('SELECT format($$GRANT USAGE ON SCHEMA %I TO %I$$, $1::text, $2::text) AS sql', [schema, role]);
+    await db.exec(rows[0]!.sql);
+  }
   for (const table of tables) {
     const [schema, name] = qualified(table);
     const { rows } = await db.query<{ sql: string }>('SELECT format($$GRANT SELECT ON %I.%I TO %I$$, $1::text, $2::text, $3::text) AS sql', [schema, name, role]);
@@ -165,15 +176,18 @@ async function grantTables(db: SqlRunner, role: string, tables: string[]): Promi
 }
 
 /** Everything the role holds beyond SELECT on the views and the named tables (and what reaching them needs). */
-async function revokeTheRest(db: SqlRunner, role: string, tables: string[]): Promise<void> {
+async function revokeTheRest(db: SqlRunner, role: string, tables: string[], schema: string): Promise<void> {
   const readable = new Set(tables.map((t) => qualified(t).join('.')));
+  const reachable = new Set([schema, 'public', ...tables.map((t) => qualified(t)[0])]);
   const allowed = (line: string): boolean => {
-    if (line === 'database CONNECT' || line === `schema ${SCHEMA} USAGE` || line === 'schema public USAGE') return true;
-    if (line.startsWith(`default ${SCHEMA} TABLES SELECT`)) return true;
+    if (line === 'database CONNECT') return true;
+    const usage = /^schema (\S+) USAGE$/.exec(line);
+    if (usage) return reachable.has(usage[1]!);
+    if (line.startsWith(`default ${schema} TABLES SELECT`)) return true;
     const table = /^table (\S+)\.(\S+) SELECT$/.exec(line);
-    return table !== null && (table[1] === SCHEMA || readable.has(`${table[1]}.${table[2]}`));
+    return table !== null && (table[1] === schema || readable.has(`${table[1]}.${table[2]}`));
   };
-  const after = await takeSnapshot(db, role, SCHEMA);
+  const after = await takeSnapshot(db, role, schema);
   const statements: Array<{ sql: string; params: string[] }> = [];
   for (const group of after.memberships) statements.push({ sql: 'SELECT format($$REVOKE %I FROM %I$$, $1::text, $2::text) AS sql', params: [group, role] });
   for (const line of after.privileges.filter((l) => !allowed(l))) {
@@ -187,10 +201,10 @@ async function revokeTheRest(db: SqlRunner, role: string, tables: string[]): Pro
       statements.push({ sql: `SELECT format($$REVOKE ${privilege} (%I) ON %I.%I FROM %I$$, $1::text, $2::text, $3::text, $4::text) AS sql`, params: [column, schema, table, role] });
     } else if (kind === 'function') statements.push({ sql: `SELECT format($$REVOKE ${privilege} ON FUNCTION ${rest.slice(0, -1).join(' ')} FROM %I$$, $1::text) AS sql`, params: [role] });
     else if (kind === 'default') {
-      const [schema, objects] = rest as [string, string];
+      const [target, objects] = rest as [string, string];
       const grantor = /\(by (\S+)\)$/.exec(line)?.[1];
-      if (grantor === undefined || schema === '*') continue;
-      statements.push({ sql: `SELECT format($$ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${rest[2]} ON ${objects} FROM %I$$, $1::text, $2::text, $3::text) AS sql`, params: [grantor, schema, role] });
+      if (grantor === undefined || target === '*') continue;
+      statements.push({ sql: `SELECT format($$ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ${rest[2]} ON ${objects} FROM %I$$, $1::text, $2::text, $3::text) AS sql`, params: [grantor, target, role] });
     }
   }
   for (const statement of statements) {

@@ -4,6 +4,8 @@ import { interpolate } from '../config/interpolate.ts';
 import { PostgresConfig } from '../config/schema/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
+import { dirname, resolve } from 'node:path';
+import { sqlLayout, type SqlLayout } from './sql-files.ts';
 
 export interface PostgresSettings {
   url: string;
@@ -12,6 +14,10 @@ export interface PostgresSettings {
   timezone: string;
   retentionMonths: number;
   readableTables: string[];
+  /** The table `db purge` trims and its timestamp column. */
+  retention: { table: string; column: string };
+  /** The project's sql/ folder (next to the config) and the schema of its views. */
+  sql: SqlLayout;
 }
 
 /**
@@ -36,9 +42,18 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
   }
   const url = env.DATABASE_URL || parsed.data.url;
   if (!url) {
-    throw new MbSyncError('ENV_MISSING', 'no admin connection to the Phoenix database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
+    throw new MbSyncError('ENV_MISSING', 'no admin connection to the app database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
   }
-  return { url, role: parsed.data.readonly_role, passwordEnv: parsed.data.readonly_password_env, timezone: parsed.data.timezone, retentionMonths: parsed.data.retention_months, readableTables: parsed.data.readable_tables };
+  return {
+    url,
+    role: parsed.data.readonly_role,
+    passwordEnv: parsed.data.readonly_password_env,
+    timezone: parsed.data.timezone,
+    retentionMonths: parsed.data.retention_months,
+    readableTables: parsed.data.readable_tables,
+    retention: { table: parsed.data.retention_table, column: parsed.data.retention_column },
+    sql: sqlLayout(dirname(resolve(configPath)), parsed.data.schema),
+  };
 }
 
 export function readonlyPassword(settings: PostgresSettings, env: NodeJS.ProcessEnv): string {

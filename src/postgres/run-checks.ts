@@ -1,5 +1,5 @@
 import type { SqlRunner } from './runner.ts';
-import { readChecks } from './sql-files.ts';
+import { readChecks, SQL_DIR } from './sql-files.ts';
 
 export interface CheckResult {
   check: string;
@@ -11,8 +11,8 @@ export interface CheckResult {
 }
 
 /** The data-quality checks (sql/checks): each counts offending rows against its threshold. */
-export async function runChecks(db: SqlRunner): Promise<CheckResult[]> {
-  const checks = await readChecks();
+export async function runChecks(db: SqlRunner, sqlDir = SQL_DIR): Promise<CheckResult[]> {
+  const checks = await readChecks(sqlDir);
   const results: CheckResult[] = [];
   for (const check of checks) {
     const { rows } = await db.query<{ n: number | string }>(`SELECT count(*)::integer AS n FROM (${check.text.replace(/;\s*$/, '')}\n) AS offending`);

@@ -1,6 +1,6 @@
 import { openPglite } from './pglite-runner.ts';
 import type { SqlRunner } from './runner.ts';
-import { readSqlFile } from './sql-files.ts';
+import { appFiles, BUNDLED_SQL, definesTimezoneFunction, viewFiles, type SqlLayout } from './sql-files.ts';
 import { runFile } from './apply-analytics.ts';
 
 export interface AnalyticsSandbox extends SqlRunner {
@@ -8,16 +8,20 @@ export interface AnalyticsSandbox extends SqlRunner {
 }
 
 /**
- * Embedded Postgres with the app tables and the real analytics views: `validate` compiles every
- * native card against it, tests run dashboard SQL on fixture data in it. No server needed.
+ * Embedded Postgres with the app tables and the real views of the project (`sql/app`, then
+ * `sql/<schema>`): `validate` compiles every native card against it, tests run dashboard SQL on
+ * fixture data in it. No server needed.
  */
-export async function openAnalyticsSandbox(options: { timezone?: string; seed?: SqlRunnerSeed } = {}): Promise<AnalyticsSandbox> {
+export async function openAnalyticsSandbox(options: { timezone?: string; seed?: SqlRunnerSeed; sql?: SqlLayout } = {}): Promise<AnalyticsSandbox> {
+  const layout = options.sql ?? BUNDLED_SQL;
+  const { schema } = layout;
   const db = await openPglite();
-  await runFile(db, await readSqlFile('app/phoenix-app-schema.sql'));
-  await runFile(db, await readSqlFile('analytics/dashboard_views.sql'));
-  if (options.timezone && options.timezone !== 'Europe/Paris') {
+  for (const file of await appFiles(layout)) await runFile(db, file);
+  const views = await viewFiles(layout);
+  for (const file of views) await runFile(db, file);
+  if (options.timezone && options.timezone !== 'Europe/Paris' && definesTimezoneFunction(views, schema)) {
     await db.query("SELECT set_config('mb_sync.tz', $1, false)", [options.timezone]);
-    await db.exec(`CREATE OR REPLACE FUNCTION analytics.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT current_setting('mb_sync.tz') $$`);
+    await db.exec(`CREATE OR REPLACE FUNCTION "${schema}".analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT current_setting('mb_sync.tz') $$`);
   }
   if (options.seed) await options.seed(db);
   return {
@@ -25,7 +29,7 @@ export async function openAnalyticsSandbox(options: { timezone?: string; seed?: 
     async columns() {
       const { rows } = await db.query<{ schema: string; table: string; column: string; dataType: string }>(
         `SELECT table_schema AS schema, table_name AS "table", column_name AS column, data_type AS "dataType"
-         FROM information_schema.columns WHERE table_schema IN ('analytics', 'public') ORDER BY table_schema, table_name, ordinal_position`,
+         FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_schema, table_name, ordinal_position`,
       );
       return rows;
     },

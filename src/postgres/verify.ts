@@ -13,8 +13,9 @@ const PRIVILEGE_DENIED = '42501';
  * forbidden read is refused, the analytics schema is visible. Each probe runs in a transaction that
  * is rolled back, so nothing changes even if a write were (wrongly) allowed.
  */
-export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role'; readableTables?: string[] }): Promise<VerifyItem[]> {
+export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role'; readableTables?: string[]; schema?: string }): Promise<VerifyItem[]> {
   const readable = options.readableTables ?? ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
+  const schema = options.schema ?? 'analytics';
   const items: VerifyItem[] = [];
   const probe = async (item: string, sql: string, expect: 'ok' | 'denied') => {
     await db.exec('BEGIN');
@@ -34,23 +35,27 @@ export async function verifyReadOnly(db: SqlRunner, options: { role: string; asR
   await db.exec('BEGIN');
   if (options.asRole === 'set-role') await db.exec(`SET LOCAL ROLE ${options.role}`);
   const who = (await db.query<{ user: string }>('SELECT current_user AS user')).rows[0]!.user;
-  const views = (await db.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'analytics' AND table_type = 'VIEW' ORDER BY 1")).rows.map((r) => r.name);
+  const views = (await db.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'VIEW' ORDER BY 1", [schema])).rows.map((r) => r.name);
+  const others = await otherTables(db, schema, readable);
   await db.exec('ROLLBACK');
   items.push({ item: 'connected as the read-only role', ok: who === options.role, detail: `current_user = ${who}` });
-  items.push({ item: 'schema analytics is visible', ok: views.length > 0, detail: `${views.length} views listed` });
+  items.push({ item: `schema ${schema} is visible`, ok: views.length > 0, detail: `${views.length} views listed` });
 
-  for (const view of views) await probe(`SELECT analytics.${view}`, `SELECT * FROM analytics."${view}" LIMIT 20`, 'ok');
-  for (const table of readable) await probe(`SELECT "${table}"`, `SELECT * FROM ${table.split('.').map((p) => `"${p}"`).join('.')} LIMIT 1`, 'ok');
-  items.push(...(await inheritedRights(db, options, readable)));
+  for (const view of views) await probe(`SELECT ${schema}.${view}`, `SELECT * FROM ${quoted(`${schema}.${view}`)} LIMIT 20`, 'ok');
+  for (const table of readable) await probe(`SELECT ${shown(table)}`, `SELECT * FROM ${quoted(table)} LIMIT 1`, 'ok');
+  items.push(...(await inheritedRights(db, options, readable, schema)));
+  // Every kind of write on every table the role may read, every other app table, and CREATE: the
+  // privilege check comes before any constraint, so a refusal is 42501 whatever the row would be.
   const denied: Array<[string, string]> = [
-    ['INSERT INTO "AnalyticsEvent"', `INSERT INTO "AnalyticsEvent" ("id", "type") VALUES ('mb-sync-verify', 'VERIFY')`],
-    ['UPDATE "EnergyWallet"', 'UPDATE "EnergyWallet" SET "balance" = "balance"'],
-    ['DELETE FROM "EnergyTransaction"', 'DELETE FROM "EnergyTransaction"'],
-    ['TRUNCATE "AnalyticsEvent"', 'TRUNCATE "AnalyticsEvent"'],
-    ['SELECT "User" (e-mails)', 'SELECT "email" FROM "User" LIMIT 1'],
-    ['SELECT "WorkerRun" directly', 'SELECT * FROM "WorkerRun" LIMIT 1'],
+    ...readable.flatMap((table): Array<[string, string]> => [
+      [`INSERT INTO ${shown(table)}`, `INSERT INTO ${quoted(table)} DEFAULT VALUES`],
+      [`UPDATE ${shown(table)}`, `UPDATE ${quoted(table)} SET ${firstColumn(others, table)}`],
+      [`DELETE FROM ${shown(table)}`, `DELETE FROM ${quoted(table)}`],
+      [`TRUNCATE ${shown(table)}`, `TRUNCATE ${quoted(table)}`],
+    ]),
+    ...others.tables.filter((t) => !t.readable).map((t): [string, string] => [`SELECT ${shown(t.name)} (not granted)`, `SELECT * FROM ${quoted(t.name)} LIMIT 1`]),
     ['CREATE TABLE in public', 'CREATE TABLE public.mb_sync_verify (x int)'],
-    ['CREATE VIEW in analytics', 'CREATE VIEW analytics.mb_sync_verify AS SELECT 1 AS x'],
+    [`CREATE VIEW in ${schema}`, `CREATE VIEW ${quoted(schema)}.mb_sync_verify AS SELECT 1 AS x`],
   ];
   for (const [item, sql] of denied) await probe(item, sql, 'denied');
   return items;
@@ -61,7 +66,7 @@ export async function verifyReadOnly(db: SqlRunner, options: { role: string; asR
  * database privileges, grants in other schemas — asked of the server as the role itself
  * (has_*_privilege counts inherited rights): nothing beyond reading the views and the named tables.
  */
-async function inheritedRights(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role' }, readable: string[]): Promise<VerifyItem[]> {
+async function inheritedRights(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role' }, readable: string[], schema: string): Promise<VerifyItem[]> {
   await db.exec('BEGIN');
   try {
     if (options.asRole === 'set-role') await db.exec(`SET LOCAL ROLE ${options.role}`);
@@ -76,7 +81,7 @@ async function inheritedRights(db: SqlRunner, options: { role: string; asRole: '
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`);
     const writable = rows.filter((r) => r.write).map((r) => r.name);
-    const extra = rows.filter((r) => r.read && !r.name.toLowerCase().startsWith('analytics.') && !allowed.has(r.name.toLowerCase())).map((r) => r.name);
+    const extra = rows.filter((r) => r.read && !r.name.toLowerCase().startsWith(`${schema}.`) && !allowed.has(r.name.toLowerCase())).map((r) => r.name);
     const schemas = (await db.query<{ name: string }>(
       "SELECT nspname AS name FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') AND nspname NOT LIKE 'pg_%' ORDER BY 1")).rows.map((r) => r.name);
     return [
@@ -89,4 +94,39 @@ async function inheritedRights(db: SqlRunner, options: { role: string; asRole: '
   } finally {
     await db.exec('ROLLBACK').catch(() => {});
   }
+}
+
+/** `"AnalyticsEvent"` for a table of public, `shop."order"` otherwise, as the items name them. */
+function shown(table: string): string {
+  const [schema, name] = table.includes('.') ? table.split('.') as [string, string] : ['public', table];
+  return schema === 'public' ? `"${name}"` : `${schema}."${name}"`;
+}
+
+function quoted(table: string): string {
+  return table.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
+}
+
+interface OtherTables {
+  /** Base tables outside the views' schema and the system schemas, `schema.name` (`name` alone in public). */
+  tables: Array<{ name: string; readable: boolean }>;
+  firstColumns: Map<string, string>;
+}
+
+/** The app's base tables as the catalog shows them to the role (names are visible, contents are not). */
+async function otherTables(db: SqlRunner, schema: string, readable: string[]): Promise<OtherTables> {
+  const canonical = (t: string) => (t.includes('.') ? t : `public.${t}`).toLowerCase();
+  const allowed = new Set(readable.map(canonical));
+  const { rows } = await db.query<{ schema: string; name: string; first: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name,
+            (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1) AS first
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', $1) AND n.nspname NOT LIKE 'pg_%'
+     ORDER BY 1, 2`, [schema]);
+  const tables = rows.map((r) => ({ name: r.schema === 'public' ? r.name : `${r.schema}.${r.name}`, readable: allowed.has(`${r.schema}.${r.name}`.toLowerCase()) }));
+  return { tables, firstColumns: new Map(rows.map((r) => [`${r.schema}.${r.name}`.toLowerCase(), r.first])) };
+}
+
+function firstColumn(others: OtherTables, table: string): string {
+  const column = others.firstColumns.get((table.includes('.') ? table : `public.${table}`).toLowerCase()) ?? 'id';
+  return `"${column}" = "${column}"`;
 }

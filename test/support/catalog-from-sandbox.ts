@@ -1,4 +1,5 @@
 import { openAnalyticsSandbox } from '../../src/postgres/sandbox.ts';
+import type { SqlLayout } from '../../src/postgres/sql-files.ts';
 import type { FakeCatalog } from './fake-metabase/index.ts';
 
 /** Metabase base types for the Postgres types the views use (what the postgres driver's sync reports). */
@@ -23,11 +24,11 @@ const BASE_TYPES: Record<string, string> = {
 };
 
 /**
- * What a sync of the Phoenix database would discover, read from the real view definitions in
+ * What a sync of the project's database (Phoenix unless `sql` says otherwise) would discover, read from the real view definitions in
  * embedded Postgres, so end-to-end tests run against the same columns as production.
  */
-export async function catalogFromSandbox(options: { host: string; dbname: string; password: string; schemas?: string[] }): Promise<FakeCatalog> {
-  const sandbox = await openAnalyticsSandbox();
+export async function catalogFromSandbox(options: { host: string; dbname: string; password: string; schemas?: string[]; sql?: SqlLayout }): Promise<FakeCatalog> {
+  const sandbox = await openAnalyticsSandbox(options.sql ? { sql: options.sql } : {});
   try {
     const schemas = options.schemas ?? ['analytics'];
     const columns = (await sandbox.columns()).filter((c) => schemas.includes(c.schema));

@@ -9,7 +9,7 @@ import { createProgress } from '../render/progress.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
-import { globalOptions } from './global-options.ts';
+import { debugServer, globalOptions } from './global-options.ts';
 
 interface ApplyOptions {
   yes?: boolean;
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       // A saved plan names its environment: `apply plan.json` goes there unless --env or MB_URL say
       // otherwise, as they would for plan (and then the target check below refuses a mismatch).
       const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
-      const target = await openTarget({ ...global, ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
+      const target = await openTarget({ ...global, onServer: debugServer(global), ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
       const state = await makePlan({
         project: target.project,
         api: target.api,

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
+import { printableUrl } from '../../core/secrets.ts';
+import { globalOptions } from './global-options.ts';
 
 interface Options {
   url: string;
@@ -18,7 +20,7 @@ export function register(program: Command): void {
     .option('--smtp-host <host>', 'configure e-mail through this SMTP server (e.g. mailpit) when Metabase has none')
     .option('--smtp-port <port>', 'SMTP port', '1025')
     .option('--timeout <seconds>', 'how long to wait for Metabase to start', '300')
-    .action(async (options: Options) => {
+    .action(async (options: Options, command: Command) => {
       const { bootstrap } = await import('../../engine/bootstrap.ts');
       const seconds = Number(options.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) {
@@ -37,6 +39,7 @@ export function register(program: Command): void {
         timeoutMs: seconds * 1000,
         onProgress: process.stderr.isTTY ? (m) => process.stderr.write(`\r\u001b[2K${m}`) : undefined,
       });
+      if (globalOptions(command).debug) process.stderr.write(`\ndebug: Metabase ${report.metabaseVersion} at ${printableUrl(options.url)}`);
       process.stderr.write(`\n✓ Metabase ${report.setup === 'done-now' ? 'set up (admin created)' : 'already set up'}\n`);
       process.stderr.write(`✓ API key ${report.apiKey === 'created' ? `created and written to ${options.keyFile}` : `in ${options.keyFile} still works: kept`}\n`);
       if (report.email === 'configured-now') process.stderr.write(`✓ e-mail configured through ${options.smtpHost}\n`);

@@ -26,19 +26,19 @@ async function withConnection<T>(url: string, options: { user?: string; password
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('the Postgres side: read-only role, analytics views, checks, retention');
+  const db = program.command('db').description('the Postgres side: read-only role, views (sql/<postgres.schema>), checks, retention');
 
   const applyOrPlan = (dryRun: boolean) => async (options: { json?: boolean }, command: Command) => {
     const settings = await settingsFor(command);
     const password = await passwordFor(settings);
     const { applyAnalytics } = await import('../../postgres/apply-analytics.ts');
     const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) =>
-      applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone, readableTables: settings.readableTables, dryRun }));
+      applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone, readableTables: settings.readableTables, sql: settings.sql, dryRun }));
     if (options.json) {
       json(report);
       return;
     }
-    say(`${report.views.length} views in schema analytics (timezone ${report.timezone}); role ${settings.role}, password from ${settings.passwordEnv}\n`);
+    say(`${report.views.length} views in schema ${settings.sql.schema} (timezone ${report.timezone}); role ${settings.role}, password from ${settings.passwordEnv}\n`);
     if (report.changes.length === 0) {
       say('✓ No changes: the views and the role are as the files say.\n');
       return;
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .action(applyOrPlan(true));
 
   db.command('apply')
-    .description('create or update the analytics views and the read-only role, in one transaction; only what changed')
+    .description('create or update the views and the read-only role, in one transaction; only what changed')
     .option('--json', 'print the result as JSON on stdout')
     .action(applyOrPlan(false));
 
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       const settings = await settingsFor(command);
       const password = await passwordFor(settings);
       const { verifyReadOnly } = await import('../../postgres/verify.ts');
-      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected', readableTables: settings.readableTables }));
+      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected', readableTables: settings.readableTables, schema: settings.sql.schema }));
       if (options.json) json(items);
       else for (const i of items) say(`${i.ok ? '✓' : '✗'} ${i.item}: ${i.detail}\n`);
       const failed = items.filter((i) => !i.ok);
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const { runChecks } = await import('../../postgres/run-checks.ts');
-      const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn));
+      const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn, settings.sql.dir));
       if (options.json) json(results);
       else {
         const width = Math.max(...results.map((r) => r.check.length), 5);
@@ -89,16 +89,16 @@ export function register(program: Command): void {
     });
 
   db.command('purge')
-    .description('retention: delete AnalyticsEvent rows older than N months (dry run unless --execute)')
+    .description('retention: delete event rows (postgres.retention_table, default AnalyticsEvent) older than N months (dry run unless --execute)')
     .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
     .option('--execute', 'really delete (default: only count)')
     .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
       const { purgeAnalyticsEvents } = await import('../../postgres/purge.ts');
-      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role }));
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role, ...settings.retention }));
       say(report.executed
-        ? `✓ deleted ${report.rows} AnalyticsEvent row(s) older than ${months} months\n`
-        : `${report.rows} AnalyticsEvent row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
+        ? `✓ deleted ${report.rows} ${settings.retention.table} row(s) older than ${months} months\n`
+        : `${report.rows} ${settings.retention.table} row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
     });
 }

@@ -6,7 +6,7 @@ import { redactText } from '../../core/secrets.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
-import { globalOptions } from './global-options.ts';
+import { debugServer, globalOptions } from './global-options.ts';
 
 interface PlanOptions {
   out?: string;
@@ -48,7 +48,7 @@ export function register(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
-      const target = await openTarget({ ...global, ...(concurrency === undefined ? {} : { concurrency }) });
+      const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
       const { plan } = await makePlan({
         project: target.project,
         api: target.api,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MbSyncError } from '../../core/errors.ts';
-import { globalOptions } from './global-options.ts';
+import { debugServer, globalOptions } from './global-options.ts';
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,8 @@ export function register(program: Command): void {
       const { openTarget } = await import('../../engine/open-target.ts');
       const { pull } = await import('../../engine/pull.ts');
       if (!options.dashboard?.length) throw new MbSyncError('CONFIG_INVALID', 'say which dashboards to pull: --dashboard NAME|ID …');
-      const target = await openTarget(globalOptions(command));
+      const global = globalOptions(command);
+      const target = await openTarget({ ...global, onServer: debugServer(global) });
       const result = await pull(target, { dashboards: options.dashboard, outDir: options.out });
       for (const file of result.files) process.stderr.write(`✓ wrote ${file}\n`);
       for (const skipped of result.skipped) process.stderr.write(`! skipped ${skipped} (the YAML cannot express it yet)\n`);

@@ -82,10 +82,15 @@ export const Alert = z
 export const PostgresConfig = z
   .object({
     url: z.string().optional().describe('admin connection; DATABASE_URL overrides it'),
+    schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier, e.g. analytics').default('analytics')
+      .describe('the schema of the views: db apply runs sql/<schema>/*.sql, validate compiles cards against them'),
     readonly_role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier (letters, digits, _), e.g. phoenix_analytics_ro').default('phoenix_analytics_ro'),
     readonly_password_env: NonBlank.default('PHOENIX_ANALYTICS_RO_PASSWORD'),
     timezone: NonBlank.default('Europe/Paris'),
     retention_months: z.number().int().positive().default(12),
+    retention_table: z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name').default('AnalyticsEvent')
+      .describe('the event table `db purge` trims'),
+    retention_column: z.string().regex(/^[A-Za-z_][\w]*$/, 'a column name').default('createdAt').describe('its timestamp column'),
     readable_tables: z.array(z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name')).default(['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'])
       .describe('app tables the read-only role may read besides the analytics views; everything else it holds is revoked'),
   })
@@ -97,7 +102,7 @@ export const ProjectConfig = z
     project: Key.describe('namespace of this project: part of every derived identity, never change it'),
     default_environment: Key.optional(),
     environments: z.record(Key, Environment),
-    postgres: PostgresConfig.default({ readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
+    postgres: PostgresConfig.default({ schema: 'analytics', readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, retention_table: 'AnalyticsEvent', retention_column: 'createdAt', readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
     database: DatabaseConfig,
     collections: z.array(Collection).default([]),
     groups: z.array(z.object({ key: Key, name: NonBlank }).strict()).default([]),

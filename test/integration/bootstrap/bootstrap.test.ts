@@ -53,4 +53,9 @@ describe('mb-sync bootstrap', () => {
     expect(await bootstrap()).toContain('created and written to .env.local');
     expect(await keyInFile()).not.toBe(first);
   });
+
+  it('with --debug, names the Metabase version it set up', async () => {
+    expect(await bootstrap(['--debug'])).toMatch(/^debug: Metabase v\d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(await bootstrap()).not.toContain('debug:');
+  });
 });

@@ -110,6 +110,40 @@ describe('the mb-sync command line against the fake Metabase', () => {
     }
   });
 
+  it('with --debug, names the Metabase version it talks to on stderr', async () => {
+    const result = await cli(['plan', '--debug']);
+    expect(result.stderr).toMatch(/^debug: Metabase v\d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+ \(environment test\)$/m);
+    expect(result.stdout).not.toContain('debug:');
+    expect((await cli(['plan'])).stderr).not.toContain('debug:');
+  });
+
+  it('reports unset variables as such, all at once, and validate never speaks of Metabase', async () => {
+    const config = files['metabase.config.yaml']!.replace('host: pg.internal', 'host: ${PHOENIX_DB_HOST}');
+    const unset = await writeProject({ ...files, 'metabase.config.yaml': config });
+    fake.resetLog();
+    try {
+      const env = { PATH: process.env.PATH ?? '', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey };
+      const plan = await run(process.execPath, [BIN, 'plan'], { cwd: unset.root, env }).catch((e: { code: number; stderr: string }) => e) as { code: number; stderr: string };
+      expect(plan.code).toBe(1);
+      expect(plan.stderr).toContain('Error: 2 environment variables are not set:');
+      expect(plan.stderr).toMatch(/PHOENIX_RO_PASSWORD \(used at metabase\.config\.yaml:\d+ database\.password\)/);
+      expect(plan.stderr).toMatch(/PHOENIX_DB_HOST \(used at metabase\.config\.yaml:\d+ database\.host\)/);
+      expect(plan.stderr).not.toContain('problem');
+      expect(fake.requests).toEqual([]);
+
+      const valid = await run(process.execPath, [BIN, 'validate'], { cwd: unset.root, env });
+      expect(valid.stderr).toContain('! not set here, needed by plan and apply: PHOENIX_DB_HOST');
+      expect(valid.stderr).toContain('✓ valid:');
+      await writeFile(join(unset.root, 'dashboards/energie.yaml'), files['dashboards/energie.yaml']!.replace('display: bar', 'display: bars'));
+      const invalid = await run(process.execPath, [BIN, 'validate'], { cwd: unset.root, env }).catch((e: { code: number; stderr: string }) => e) as { code: number; stderr: string };
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toContain('problem in the project files');
+      expect(invalid.stderr).not.toContain('Metabase');
+    } finally {
+      await unset.cleanup();
+    }
+  });
+
   it('names the file, line and path of invalid input, exits 1 and sends nothing', async () => {
     const broken = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('width: 12, height: 6 }\n  - key: funnel', 'width: 30, height: 6 }\n  - key: funnel') });
     fake.resetLog();

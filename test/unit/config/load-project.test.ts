@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { interpolate } from '../../../src/config/interpolate.ts';
-import { ConfigError } from '../../../src/core/errors.ts';
+import { ConfigError, EnvMissingError } from '../../../src/core/errors.ts';
 import { files } from '../../integration/engine/fixture-project.ts';
 import { writeProject } from '../../integration/engine/harness.ts';
 
@@ -39,9 +39,33 @@ describe('loadProject', () => {
       .replace('display: bar', 'display: bars');
     const issues = await issuesOf({ 'dashboards/energie.yaml': dashboard }, {});
     expect(issues).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^metabase\.config\.yaml:11: database\.password: environment variable PHOENIX_RO_PASSWORD is not set/),
       expect.stringMatching(/^dashboards\/energie\.yaml:13: cards\[1\]\.display: /),
     ]));
+    // An unset variable is not a problem of the files: it is named in the hint, not among the issues.
+    expect(issues.join('\n')).not.toContain('PHOENIX_RO_PASSWORD');
+    const error = (await load({ 'dashboards/energie.yaml': dashboard }, {}).catch((e: unknown) => e)) as ConfigError;
+    expect(error.hint).toContain('Not set in the environment either: PHOENIX_RO_PASSWORD');
+  });
+
+  it('lists every unset variable at once, as an environment error naming where each is used', async () => {
+    const config = files['metabase.config.yaml']!.replace('host: pg.internal', 'host: ${PHOENIX_DB_HOST}').replace('name: Phoenix (analytics)', 'name: ${PHOENIX_DB_HOST}');
+    const error = await load({ 'metabase.config.yaml': config }, {}).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvMissingError);
+    expect(error).not.toBeInstanceOf(ConfigError);
+    const e = error as EnvMissingError;
+    expect(e.code).toBe('ENV_MISSING');
+    expect(e.variables.map((v) => v.variable).sort()).toEqual(['PHOENIX_DB_HOST', 'PHOENIX_RO_PASSWORD']);
+    expect(e.variables.find((v) => v.variable === 'PHOENIX_DB_HOST')?.usedAt).toEqual(['metabase.config.yaml:7 database.name', 'metabase.config.yaml:8 database.host'].map((s) => expect.stringContaining(s)));
+    expect(e.message).toMatch(/^2 environment variables are not set:/);
+    expect(e.hint).toContain('nothing was sent to Metabase');
+  });
+
+  it('validate mode reads unset variables as placeholders and reports them aside', async () => {
+    const p = await writeProject(files);
+    cleanups.push(p.cleanup);
+    let unset: string[] = [];
+    await loadProject({ configPath: `${p.root}/metabase.config.yaml`, env: {}, allowMissingEnv: true, onMissingEnv: (m) => { unset = m.map((v) => v.variable); } });
+    expect(unset).toEqual(['PHOENIX_RO_PASSWORD']);
   });
 
   it('names unknown references with the nearest candidates', async () => {

@@ -51,7 +51,7 @@ const parts = blocks.filter((b) => b[0].trim() !== '$').map((b) => {
     const end = b.findIndex((l) => l.startsWith('Plan:'));
     if (start >= 0 && end > start) {
       const objects = b.slice(start, end).filter((l) => /^[+~-] /.test(l)).length;
-      b = [...b.slice(0, start + 1), '', `[… the plan of ${objects} objects, printed as `mb-sync plan` prints it, elided here …]`, '', ...b.slice(end)];
+      b = [...b.slice(0, start + 1), '', `[… the plan of ${objects} objects, printed as \`mb-sync plan\` prints it, elided here …]`, '', ...b.slice(end)];
     }
   }
   return b.filter((l, i) => !(l === '' && b[i - 1] === '')).join('\n').trimEnd();

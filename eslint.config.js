@@ -14,17 +14,36 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The layering rule from CONTRIBUTING.md, one block per layer: arrows point inwards to core and
+  // model; a layer imports only the layers inside it.
+  layer('src/model/**/*.ts', 'the authoring model (zod schemas) is the ground floor with core', ['config', 'engine', 'resources', 'metabase', 'postgres', 'cli']),
   {
-    // The layering rule from CONTRIBUTING.md: core is pure.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['axios', 'pg', '@electric-sql/*', 'node:fs*', 'node:child_process', 'node:http*'], message: 'src/core is pure: no I/O.' },
-          { group: ['../engine/*', '../resources/*', '../metabase/*', '../postgres/*', '../cli/*'], message: 'Arrows point inwards to core.' },
+          { group: ['../config/*', '../engine/*', '../resources/*', '../metabase/*', '../postgres/*', '../cli/*'], message: 'Arrows point inwards to core.' },
+          // The model's schemas use core's vocabulary, so core takes only the model's types.
+          { group: ['../model/*'], message: 'core imports only types from the model.', allowTypeImports: true },
         ],
       }],
       'no-console': 'error',
     },
   },
+  layer('src/config/**/*.ts', 'config reads and checks the files; it knows nothing of Metabase or the engine', ['engine', 'resources', 'metabase', 'cli']),
+  layer('src/metabase/**/*.ts', 'the HTTP client knows nothing of the kinds or the engine', ['config', 'engine', 'resources', 'postgres', 'cli']),
+  layer('src/resources/**/*.ts', 'handlers are driven by the engine, never the other way round', ['engine', 'cli', 'config']),
+  layer('src/engine/**/*.ts', 'the engine never prints (events go to the cli)', ['cli']),
+  layer('src/postgres/**/*.ts', 'the SQL side knows nothing of Metabase', ['engine', 'resources', 'metabase', 'cli']),
 );
+
+/** Forbids a layer's files to import the given sibling layers. */
+function layer(files, why, forbidden) {
+  return {
+    files: [files],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: forbidden.map((l) => `../${l}/*`), message: `Layering (CONTRIBUTING.md): ${why}.` }] }],
+    },
+  };
+}

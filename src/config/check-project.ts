@@ -3,7 +3,7 @@ import type { Project } from '../core/project.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { checkLayout } from '../core/check-layout.ts';
 import { templateTags } from '../core/native-query.ts';
-import type { CollectionNode } from './schema/project.ts';
+import { flatten } from '../core/collections.ts';
 import { formatPath } from './read-yaml.ts';
 
 type LineOf = (file: string, path: Array<string | number>) => number | undefined;
@@ -120,10 +120,6 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
     });
   }
   return issues;
-}
-
-export function flatten(nodes: CollectionNode[], parent: string | null = null): Array<CollectionNode & { parent: string | null }> {
-  return nodes.flatMap((node) => [{ ...node, parent }, ...flatten(node.children ?? [], node.key)]);
 }
 
 function parsePath(path: string): Array<string | number> {

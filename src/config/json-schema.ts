@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CardFile, Dashboard } from './schema/dashboard.ts';
-import { ProjectConfig } from './schema/project.ts';
+import { CardFile, Dashboard } from '../model/dashboard.ts';
+import { ProjectConfig } from '../model/project.ts';
 
 /** The committed JSON Schemas, derived from the zod schemas (a test fails when they drift). */
 export function jsonSchemas(): Record<string, unknown> {

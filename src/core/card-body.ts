@@ -1,4 +1,4 @@
-import type { CardT } from '../config/schema/card.ts';
+import type { CardT } from '../model/card.ts';
 import { compileStructuredQuery, STAGE_SOURCES } from './compile-query.ts';
 import { compileNativeQuery } from './native-query.ts';
 import { normalizeQuery } from './normalize-query.ts';

@@ -1,4 +1,4 @@
-import type { DashboardT } from '../config/schema/dashboard.ts';
+import type { DashboardT } from '../model/dashboard.ts';
 
 /** The 24-column grid: in bounds, and no two cards of one tab overlapping. */
 export function checkLayout(dashboard: Pick<DashboardT, 'cards'>): Array<{ index: number; message: string }> {

@@ -1,4 +1,4 @@
-import type { ExprArg, JoinT, StructuredQueryT } from '../config/schema/card.ts';
+import type { ExprArg, JoinT, StructuredQueryT } from '../model/card.ts';
 import { MbSyncError } from './errors.ts';
 import { BUCKET_UNITS, argKind, type Family } from './query-vocabulary.ts';
 import { isLiteral, readClause, type QueryProblem } from './read-clause.ts';

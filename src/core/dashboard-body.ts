@@ -1,4 +1,4 @@
-import type { DashboardFilterT, DashcardT } from '../config/schema/dashboard.ts';
+import type { DashboardFilterT, DashcardT } from '../model/dashboard.ts';
 import type { Project, ProjectDashboard } from './project.ts';
 import { isRef, ref, type Ref, type RefIndex } from './refs.ts';
 

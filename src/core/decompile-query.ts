@@ -1,4 +1,4 @@
-import type { NativeParamT, StructuredQueryT } from '../config/schema/card.ts';
+import type { NativeParamT, StructuredQueryT } from '../model/card.ts';
 import { decompileStage } from './decompile-stage.ts';
 import type { RefIndex } from './refs.ts';
 

@@ -1,4 +1,4 @@
-import type { ExprArg, JoinT, StructuredQueryT } from '../config/schema/card.ts';
+import type { ExprArg, JoinT, StructuredQueryT } from '../model/card.ts';
 import { argKind, arity, JOIN_STRATEGIES, specByMbql, writtenAsCall, type Family } from './query-vocabulary.ts';
 import type { RefIndex } from './refs.ts';
 

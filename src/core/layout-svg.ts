@@ -1,4 +1,4 @@
-import type { DashboardT, DashcardT } from '../config/schema/dashboard.ts';
+import type { DashboardT, DashcardT } from '../model/dashboard.ts';
 import type { Project } from './project.ts';
 
 const CELL_W = 40;

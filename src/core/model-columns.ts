@@ -1,4 +1,4 @@
-import type { CardT } from '../config/schema/card.ts';
+import type { CardT } from '../model/card.ts';
 
 /**
  * The `columns:` of a model that its query does not have, with where they are written. Only for

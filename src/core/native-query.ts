@@ -1,4 +1,4 @@
-import type { NativeParamT } from '../config/schema/card.ts';
+import type { NativeParamT } from '../model/card.ts';
 import { ref } from './refs.ts';
 import { stableUuid } from './stable-uuid.ts';
 

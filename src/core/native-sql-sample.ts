@@ -1,4 +1,4 @@
-import type { NativeParamT } from '../config/schema/card.ts';
+import type { NativeParamT } from '../model/card.ts';
 
 /**
  * A native card's SQL made runnable without Metabase, to compile it against the real views:

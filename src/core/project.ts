@@ -1,6 +1,6 @@
-import type { CardT } from '../config/schema/card.ts';
-import type { DashboardT } from '../config/schema/dashboard.ts';
-import type { ProjectConfigT } from '../config/schema/project.ts';
+import type { CardT } from '../model/card.ts';
+import type { DashboardT } from '../model/dashboard.ts';
+import type { ProjectConfigT } from '../model/project.ts';
 
 /** Where a thing was written, for error messages: `dashboards/energie-live.yaml` and `cards[2]`. */
 export interface Origin {

@@ -1,5 +1,5 @@
-import { flatten } from '../config/check-project.ts';
-import type { ProjectConfigT } from '../config/schema/project.ts';
+import { flatten } from './collections.ts';
+import type { ProjectConfigT } from '../model/project.ts';
 import { classifyCards, withoutMarker, type MarkedCard } from './card-marker.ts';
 import { parseMarker } from './dashboard-body.ts';
 import { decompileQuery } from './decompile-query.ts';

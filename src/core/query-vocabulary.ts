@@ -1,7 +1,7 @@
 /**
  * The query-builder vocabulary, written once: every filter operator and aggregation a card's `query`
  * may use, its YAML spelling, the MBQL 5 clause it becomes (`[clause, {options}, ...args]`), and the
- * kind of each argument. The zod schema (config/schema/card.ts), the compiler, the decompiler used by
+ * kind of each argument. The zod schema (model/card.ts), the compiler, the decompiler used by
  * `pull`, the README and the test fake all read this table; nothing else lists operators.
  *
  * Shapes checked against the MBQL 5 JSON Schema of `@metabase/cli` 0.3.1 (`mb query --print-schema`)

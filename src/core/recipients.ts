@@ -1,4 +1,4 @@
-import type { ProjectConfigT } from '../config/schema/project.ts';
+import type { ProjectConfigT } from '../model/project.ts';
 
 export type RecipientSpec = { email: string } | { group: string };
 

@@ -1,4 +1,4 @@
-import type { ScheduleT } from '../config/schema/common.ts';
+import type { ScheduleT } from '../model/common.ts';
 
 const QUARTZ_DAY = { mon: 'MON', tue: 'TUE', wed: 'WED', thu: 'THU', fri: 'FRI', sat: 'SAT', sun: 'SUN' } as const;
 

@@ -3,7 +3,7 @@ import type { Action, Address } from '../core/plan.ts';
 import { collectRefs, UnresolvedRefError } from '../core/refs.ts';
 import { redactText } from '../core/secrets.ts';
 import type { ApplyContext, DesiredObject, ResourceHandler } from '../resources/types.ts';
-import type { ApplyEvent } from './events.ts';
+import type { ApplyEvent } from '../core/events.ts';
 import type { PlanningState } from './make-plan.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { locateServerErrors } from '../core/locate-error.ts';

@@ -5,10 +5,12 @@ import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { parseMarker } from '../core/dashboard-body.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
-import { collectionHandler } from '../resources/collection.ts';
-import { databaseHandler } from '../resources/database.ts';
+import type { ResourceHandler } from '../resources/types.ts';
 import { readLive } from './read-live.ts';
 import type { Target } from './open-target.ts';
+
+/** The kinds pull reads before the dashboards: their ids are written back as names. */
+const PULL_READS = ['database', 'collection'];
 
 export interface PullResult {
   files: string[];
@@ -19,9 +21,11 @@ export interface PullResult {
  * Onboarding: dashboards that exist in Metabase written as YAML in the project's format, so that
  * `plan` right after shows no change for them. Selected by name or id; several at once.
  */
-export async function pull(target: Target, options: { dashboards: string[]; outDir: string }): Promise<PullResult> {
+export async function pull(target: Target, options: { dashboards: string[]; outDir: string; handlers?: ResourceHandler[] }): Promise<PullResult> {
   const { api, project } = target;
-  const { refs } = await readLive([databaseHandler, collectionHandler], { api, project, server: target.server });
+  // Through the registry, like plan: the kinds whose ids pull turns back into names (fields, collections).
+  const handlers = options.handlers ?? (await import('../resources/registry.ts')).handlers;
+  const { refs } = await readLive(handlers.filter((h) => PULL_READS.includes(h.kind)), { api, project, server: target.server });
   // Names are looked up in the project's collections and the root collection; ids work anywhere.
   const byName = options.dashboards.some((d) => !/^\d+$/.test(d))
     ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], 4, (id) =>

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { interpolate } from '../config/interpolate.ts';
-import { PostgresConfig } from '../config/schema/project.ts';
+import { PostgresConfig } from '../model/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { dirname, resolve } from 'node:path';

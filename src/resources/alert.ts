@@ -36,6 +36,7 @@ type LiveNotification = Record<string, unknown> & {
  */
 export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
   kind: 'alert',
+  dependsOn: ['card', 'group'],
   readAfter: ['card', 'group'],
   desired: (project) =>
     project.config.alerts.map((alert) => ({

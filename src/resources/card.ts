@@ -34,6 +34,7 @@ type CardState = CardBody & { identity: 'recorded' | 'unrecorded' };
  */
 export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
+  dependsOn: ['database', 'table-metadata', 'collection'],
   readAfter: ['database', 'collection'],
   desired: (project) =>
     [...project.cards.values()].map((entry) => {

@@ -24,6 +24,7 @@ const locks = new WeakMap<MetabaseApi, Promise<unknown>>();
  */
 export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { group: number | string; collection: number | string; access: string }> = {
   kind: 'collection-permissions',
+  dependsOn: ['group', 'collection'],
   readAfter: ['group', 'collection'],
   desired: (project) => project.config.permissions.map((p) => ({ key: `${p.group}/${p.collection}`, body: { group: ref('group', p.group), collection: ref('collection', p.collection), access: p.access } })),
   async read(ctx) {

@@ -1,4 +1,4 @@
-import { flatten } from '../config/check-project.ts';
+import { flatten } from '../core/collections.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -20,6 +20,8 @@ type LiveCollection = { id: number | string; name: string; description: string |
  */
 export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> = {
   kind: 'collection',
+  // A new collection's declared permissions are written with it (they name groups).
+  dependsOn: ['group'],
   desired: (project) =>
     flatten(project.config.collections).map((c) => ({ key: c.key, body: { name: c.name, description: c.description ?? null, parent: c.parent === null ? null : ref('collection', c.parent) } })),
   async read(ctx) {

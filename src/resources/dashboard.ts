@@ -15,6 +15,7 @@ type LiveDashboard = Record<string, unknown> & { id: number; name: string; colle
  */
 export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   kind: 'dashboard',
+  dependsOn: ['collection', 'card'],
   readAfter: ['collection', 'card'],
   desired: (project) => project.dashboards.map((entry) => ({ key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin })),
   async read(ctx) {

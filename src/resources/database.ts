@@ -1,4 +1,4 @@
-import type { DatabaseConfigT } from '../config/schema/project.ts';
+import type { DatabaseConfigT } from '../model/project.ts';
 import { MbSyncError } from '../core/errors.ts';
 import type { Project } from '../core/project.ts';
 import { parseRef } from '../core/refs.ts';
@@ -65,6 +65,7 @@ function requestBody(body: DatabaseBody, db: DatabaseConfigT, withPassword: bool
 /** The Metabase database connection (the read-only role), its sync, and the table/field ids. */
 export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   kind: 'database',
+  dependsOn: [],
   desired: (project) => [{ key: project.config.database.key, body: desiredBody(project) }],
   async read(ctx) {
     const { key, name, password } = ctx.project.config.database;

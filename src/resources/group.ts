@@ -10,6 +10,7 @@ type LiveGroup = { id: number; name: string };
 /** Permission groups from the config, found by name. Groups not in the config are never touched. */
 export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
   kind: 'group',
+  dependsOn: [],
   desired: (project) => project.config.groups.map((g) => ({ key: g.key, body: { name: g.name } })),
   async read(ctx) {
     const groups = await ctx.api.get<LiveGroup[]>('/api/permissions/group', { schema: Shapes.groups });

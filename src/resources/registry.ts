@@ -10,18 +10,35 @@ import { tableMetadataHandler } from './table-metadata.ts';
 import type { ResourceHandler } from './types.ts';
 
 /**
- * Every resource kind, in apply order (metabase-api.md §10): groups, the database and its sync,
- * metadata, collections and their permissions, cards, dashboards, then what points at dashcards
- * and cards. Adding a kind = one handler file + one line here.
+ * Every resource kind. The apply order is derived from each handler's `dependsOn` (a kind after the
+ * kinds it needs; ties by name, so the order never depends on this list's): groups and the database
+ * first, its sync and metadata, collections and their permissions, cards, then dashboards, alerts and
+ * subscriptions (metabase-api.md §10). Adding a kind = one handler file + one entry here.
  */
-export const handlers: ResourceHandler[] = [
-  groupHandler,
-  databaseHandler,
-  tableMetadataHandler,
+export const handlers: ResourceHandler[] = inApplyOrder([
+  alertHandler,
+  cardHandler,
   collectionHandler,
   collectionPermissionsHandler,
-  cardHandler,
   dashboardHandler,
+  databaseHandler,
+  groupHandler,
   subscriptionHandler,
-  alertHandler,
-] as ResourceHandler[];
+  tableMetadataHandler,
+] as ResourceHandler[]);
+
+/** A topological order of the kinds by `dependsOn`; a cycle or an unknown kind is a programming error. */
+export function inApplyOrder(list: readonly ResourceHandler[]): ResourceHandler[] {
+  const byKind = new Map(list.map((h) => [h.kind, h]));
+  for (const h of list) for (const d of h.dependsOn) if (!byKind.has(d)) throw new Error(`${h.kind} depends on ${d}, which has no handler`);
+  const ordered: ResourceHandler[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < list.length) {
+    const ready = list.filter((h) => !placed.has(h.kind) && h.dependsOn.every((d) => placed.has(d))).sort((a, b) => a.kind.localeCompare(b.kind));
+    if (ready.length === 0) throw new Error(`resource kinds depend on each other: ${list.filter((h) => !placed.has(h.kind)).map((h) => h.kind).join(', ')}`);
+    // One at a time: the first ready kind by name, then look again (a kind comes as early as it can).
+    ordered.push(ready[0]!);
+    placed.add(ready[0]!.kind);
+  }
+  return ordered;
+}

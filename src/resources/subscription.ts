@@ -28,6 +28,7 @@ type LivePulse = Record<string, unknown> & { id: number; name: string; dashboard
  */
 export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> = {
   kind: 'subscription',
+  dependsOn: ['dashboard', 'group'],
   readAfter: ['dashboard', 'group'],
   desired(project) {
     return project.dashboards.flatMap(({ dashboard }) =>

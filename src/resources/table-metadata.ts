@@ -1,4 +1,4 @@
-import type { ProjectConfigT } from '../config/schema/project.ts';
+import type { ProjectConfigT } from '../model/project.ts';
 import { ref, type Ref } from '../core/refs.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
@@ -44,6 +44,7 @@ const rescan = new WeakSet<ApplyContext>();
 /** Table and column metadata (display names, descriptions, semantic types, visibility, filter values). */
 export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable; wanted: TableBody }> = {
   kind: 'table-metadata',
+  dependsOn: ['database'],
   readAfter: ['database'],
   desired: (project) => desiredFor(project.config.database.tables),
   async read(ctx) {

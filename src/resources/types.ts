@@ -1,7 +1,7 @@
 import type { Origin, Project } from '../core/project.ts';
 import type { RefIndex } from '../core/refs.ts';
 import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
-import type { ApplyEvent } from '../engine/events.ts';
+import type { ApplyEvent } from '../core/events.ts';
 
 /** One object the files ask for, normalised, with symbolic refs (src/core/refs.ts). */
 export interface DesiredObject<B = unknown> {
@@ -63,6 +63,12 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   kind: string;
   /** Kinds whose read() must have run first (their ids in ctx.refs). */
   readAfter?: string[];
+  /**
+   * Kinds whose objects must exist before this kind's are written (what its bodies refer to, or
+   * what its create touches): the apply order is derived from these (registry.ts), not from the
+   * position of a handler in a list.
+   */
+  dependsOn: string[];
   /** Pure: what the files ask for. */
   desired(project: Project): DesiredObject<B>[];
   /**

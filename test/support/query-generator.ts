@@ -1,4 +1,4 @@
-import type { ExprArg, JoinT, StructuredQueryT } from '../../src/config/schema/card.ts';
+import type { ExprArg, JoinT, StructuredQueryT } from '../../src/model/card.ts';
 import {
   AGGREGATIONS, BUCKET_UNITS, FILTERS, INTERVAL_UNITS, INTERVAL_WORDS, JOIN_CONDITIONS, JOIN_STRATEGIES,
   argKind, arity, writtenAsCall, type ArgKind, type ClauseSpec,

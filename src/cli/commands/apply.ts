@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
-import type { ApplyEvent } from '../../engine/events.ts';
+import type { ApplyEvent } from '../../core/events.ts';
 import { createProgress } from '../render/progress.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';

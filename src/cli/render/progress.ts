@@ -1,4 +1,4 @@
-import type { ApplyEvent } from '../../engine/events.ts';
+import type { ApplyEvent } from '../../core/events.ts';
 import { renderEvent } from './events-text.ts';
 import type { Style } from './plan-text.ts';
 

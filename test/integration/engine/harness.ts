@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { loadProject } from '../../../src/config/load-project.ts';
 import type { Project } from '../../../src/core/project.ts';
 import { applyPlan, type ApplyResult } from '../../../src/engine/apply-plan.ts';
-import type { ApplyEvent } from '../../../src/engine/events.ts';
+import type { ApplyEvent } from '../../../src/core/events.ts';
 import { makePlan, type PlanningState } from '../../../src/engine/make-plan.ts';
 import { createMetabaseClient, readServerInfo } from '../../../src/metabase/client.ts';
 import type { MetabaseApi, ServerInfo } from '../../../src/metabase/types.ts';

@@ -146,7 +146,7 @@ describe('names checked against the live Metabase, and e-mail', () => {
     fake.state.settings['email-configured?'] = false;
     // Refused at plan time, before the first write: nothing at all is created.
     const refused = (await openSession(fake, project.root, env)).apply();
-    await expect(refused).rejects.toThrow(/Metabase has no e-mail \(SMTP\) configured, so subscription\.energie\/weekly, alert\.zero-surge would never be sent; nothing was changed/);
+    await expect(refused).rejects.toThrow(/Metabase has no e-mail \(SMTP\) configured, so alert\.zero-surge, subscription\.energie\/weekly would never be sent; nothing was changed/);
     expect(fake.writes()).toBe(0);
     expect(fake.state.pulses.size).toBe(0);
     const relaxed = await writeProject({ ...files, 'metabase.config.yaml': files['metabase.config.yaml']!.replace('project: phoenix', 'project: phoenix\nrequire_email: false') });

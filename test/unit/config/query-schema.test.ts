@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
-import { StructuredQuery, type StructuredQueryT } from '../../../src/config/schema/card.ts';
+import { StructuredQuery, type StructuredQueryT } from '../../../src/model/card.ts';
 import { compileStructuredQuery } from '../../../src/core/compile-query.ts';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { AGGREGATIONS, FILTERS } from '../../../src/core/query-vocabulary.ts';

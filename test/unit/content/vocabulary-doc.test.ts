@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { StructuredQuery } from '../../../src/config/schema/card.ts';
+import { StructuredQuery } from '../../../src/model/card.ts';
 import { compileStructuredQuery } from '../../../src/core/compile-query.ts';
 import { EXAMPLE_QUERY, vocabularyMarkdown, withVocabulary } from '../../../src/core/query-vocabulary-doc.ts';
 import { AGGREGATIONS, FILTERS } from '../../../src/core/query-vocabulary.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { StructuredQuery, type StructuredQueryT } from '../../../src/config/schema/card.ts';
+import { StructuredQuery, type StructuredQueryT } from '../../../src/model/card.ts';
 import { compileStructuredQuery } from '../../../src/core/compile-query.ts';
 import { decompileQuery } from '../../../src/core/decompile-query.ts';
 import { normalizeQuery } from '../../../src/core/normalize-query.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Project } from '../../../src/core/project.ts';
 import { ref, resolveRefs } from '../../../src/core/refs.ts';
 import { applyPlan } from '../../../src/engine/apply-plan.ts';
-import type { ApplyEvent } from '../../../src/engine/events.ts';
+import type { ApplyEvent } from '../../../src/core/events.ts';
 import { makePlan } from '../../../src/engine/make-plan.ts';
 import type { MetabaseApi, ServerInfo } from '../../../src/metabase/types.ts';
 import type { LiveObject, ResourceHandler } from '../../../src/resources/types.ts';
@@ -13,6 +13,7 @@ function memoryKinds(store: { folders: Map<number, { name: string }>; docs: Map<
   let nextId = 100;
   const folder: ResourceHandler<{ name: string }, { name: string }> = {
     kind: 'folder',
+    dependsOn: [],
     desired: () => [{ key: 'main', body: { name: 'Main' } }],
     async read(ctx) {
       return [...store.folders].map(([id, raw]) => {
@@ -35,6 +36,7 @@ function memoryKinds(store: { folders: Map<number, { name: string }>; docs: Map<
   const doc: ResourceHandler<{ name: string; folder: unknown }, { name: string; folder: number }> = {
     kind: 'doc',
     readAfter: ['folder'],
+    dependsOn: ['folder'],
     desired: () => ['a', 'b'].map((key) => ({ key, body: { name: key.toUpperCase(), folder: ref('collection', 'main') } })),
     async read() {
       return [...store.docs].map(([id, raw]) => ({ key: raw.name.toLowerCase(), id, raw, managed: true }));

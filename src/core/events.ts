@@ -1,4 +1,4 @@
-import type { Address, Operation } from '../core/plan.ts';
+import type { Address, Operation } from './plan.ts';
 
 /** What apply reports, per object and stage; renderers print them, --json collects them. */
 export type ApplyEvent =

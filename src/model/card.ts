@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { checkStructuredQuery } from '../../core/compile-query.ts';
-import { AGGREGATIONS, BUCKET_UNITS, FILTERS, JOIN_STRATEGIES, OPTIONS, specs, type Family } from '../../core/query-vocabulary.ts';
-import { allowed } from '../../core/read-clause.ts';
+import { checkStructuredQuery } from '../core/compile-query.ts';
+import { AGGREGATIONS, BUCKET_UNITS, FILTERS, JOIN_STRATEGIES, OPTIONS, specs, type Family } from '../core/query-vocabulary.ts';
+import { allowed } from '../core/read-clause.ts';
 import { FieldName, Key, NonBlank, VisualizationSettings } from './common.ts';
 
 /**

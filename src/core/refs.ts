@@ -65,8 +65,17 @@ export class UnresolvedRefError extends Error {
   }
 }
 
+/** A value with its refs replaced by ids: what `resolveRefs` returns, typed as such. */
+export type Resolved<T> = T extends Ref
+  ? number | string
+  : T extends ReadonlyArray<infer U>
+    ? Array<Resolved<U>>
+    : T extends object
+      ? { [K in keyof T]: Resolved<T[K]> }
+      : T;
+
 /** Replaces every Ref in a value by its id. Throws UnresolvedRefError listing all misses. */
-export function resolveRefs<T>(value: T, index: RefIndex): T {
+export function resolveRefs<T>(value: T, index: RefIndex): Resolved<T> {
   const missing: string[] = [];
   const walk = (v: unknown): unknown => {
     if (isRef(v)) {
@@ -84,7 +93,7 @@ export function resolveRefs<T>(value: T, index: RefIndex): T {
     }
     return v;
   };
-  const out = walk(value) as T;
+  const out = walk(value) as Resolved<T>;
   if (missing.length > 0) throw new UnresolvedRefError([...new Set(missing)]);
   return out;
 }

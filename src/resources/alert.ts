@@ -150,7 +150,7 @@ async function recordAlert(ctx: ApplyContext, cardId: number, key: string, notif
 }
 
 function requestBody(body: AlertBody, ctx: ApplyContext, live?: LiveNotification): Record<string, unknown> {
-  const resolved = resolveRefs(body, ctx.refs) as unknown as Omit<AlertBody, 'card' | 'recipients'> & { card: number; recipients: Array<{ group: number } | { email: string }> };
+  const resolved = resolveRefs(body, ctx.refs);
   const liveHandler = live?.handlers.find((h) => h.channel_type === 'channel/email');
   const recipients = resolved.recipients.map((r) => {
     const wanted = 'group' in r

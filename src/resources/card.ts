@@ -2,7 +2,7 @@ import { compileCard, overlayColumns, type CardBody, type CardWire } from '../co
 import { randomUUID } from 'node:crypto';
 import { classifyCards, readMarker, withMarker, withoutMarker, type CardMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
-import { resolveRefs } from '../core/refs.ts';
+import { resolveRefs, type Resolved } from '../core/refs.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
@@ -139,7 +139,7 @@ async function listCards(api: MetabaseApi): Promise<LiveCard[]> {
   return [...active, ...archived];
 }
 
-function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): CardWire {
+function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): Resolved<CardWire> {
   return resolveRefs(desired.wire as CardWire, ctx.refs);
 }
 

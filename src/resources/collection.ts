@@ -48,7 +48,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     return { name: live.raw.name, description: live.raw.description ?? null, parent: parentId === undefined ? null : refs.toRef('collection', Number(parentId)) };
   },
   async create(desired, ctx) {
-    const body = resolveRefs(desired.body, ctx.refs) as unknown as { name: string; description: string | null; parent: number | null };
+    const body = resolveRefs(desired.body, ctx.refs);
     // Found again by name under the same parent, as read() finds collections.
     const created = await createOnce(
       () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }),
@@ -60,7 +60,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     return created.id;
   },
   async update(desired, live, ctx) {
-    const body = resolveRefs(desired.body, ctx.refs) as unknown as { name: string; description: string | null; parent: number | null };
+    const body = resolveRefs(desired.body, ctx.refs);
     // `archived` defaults to false on master: always say what is meant.
     await ctx.api.put(`/api/collection/${live.id}`, { name: body.name, description: body.description, parent_id: body.parent, archived: false });
   },

@@ -72,7 +72,7 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
 };
 
 async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashboard, ctx: ApplyContext): Promise<void> {
-  const body = resolveRefs(desired.body, ctx.refs) as unknown as Omit<DashboardBody, 'collection' | 'dashcards'> & { collection: number; dashcards: Array<Record<string, unknown>> };
+  const body = resolveRefs(desired.body, ctx.refs);
   const liveTabs = [...(live.tabs ?? [])].sort((a, b) => (a.position as number) - (b.position as number));
   const tabs = body.tabs.map((t, i) => ({ id: (liveTabs[i]?.id as number | undefined) ?? -(i + 1), name: t.name }));
   const unused = [...(live.dashcards ?? [])];

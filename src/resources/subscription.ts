@@ -121,7 +121,7 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
 };
 
 function requestBody(desired: DesiredObject<SubscriptionBody>, ctx: ApplyContext): Record<string, unknown> {
-  const resolved = resolveRefs(desired.body, ctx.refs) as unknown as SubscriptionBody & { dashboard: number; cards: Array<{ card: number; dashcard: number; include_csv: boolean }> };
+  const resolved = resolveRefs(desired.body, ctx.refs);
   const recipients = resolved.recipients.map((email) => {
     const user = ctx.refs.id('user', email);
     return user === undefined ? { email } : { id: user, email };

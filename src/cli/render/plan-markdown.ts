@@ -29,7 +29,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   }
   if (plan.orphans.length > 0) {
     out.push('Managed objects no longer in the files (archived only with `--allow-archive`):', '');
-    for (const orphan of plan.orphans) out.push(`- \`${orphan.address}\``);
+    for (const orphan of plan.orphans) out.push(`- \`${orphan.address}\`${orphan.name === undefined ? '' : ` ${cell(orphan.name)}`}${orphan.note === undefined ? '' : ` — ${orphan.note}`}`);
     out.push('');
   }
   return out.join('\n');

@@ -165,3 +165,123 @@ describe('drift: changed in the UI, shown field by field, undone by apply', () =
     expect(await pending(root)).toEqual([]);
   });
 });
+
+interface RemovalRow {
+  name: string;
+  /** The files without the object. */
+  remove(f: Record<string, string>): Record<string, string>;
+  /** Listed under "no longer in the files" (kept without --allow-archive, archived with it). */
+  orphans: string[];
+  /** Whether the object is in the Metabase Trash (or deactivated) after the apply given. */
+  archived(): boolean;
+}
+
+const config = (f: Record<string, string>, edit: (text: string) => string) => ({ ...f, 'metabase.config.yaml': edit(f['metabase.config.yaml']!) });
+const without = (f: Record<string, string>, file: string) => Object.fromEntries(Object.entries(f).filter(([name]) => name !== file));
+const FUNNEL_CARD = / {2}- key: funnel\n[\s\S]*?layout: \{ row: 1, col: 12, width: 12, height: 6 \}\n/;
+
+const REMOVAL: RemovalRow[] = [
+  {
+    name: 'card',
+    remove: (f) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(FUNNEL_CARD, '') }),
+    orphans: ['card.funnel'],
+    archived: () => cardNamed('Entonnoir pack').archived === true,
+  },
+  {
+    name: 'model',
+    remove: (f) => without(f, 'models/ledger-model.yaml'),
+    orphans: ['card.ledger-model'],
+    archived: () => cardNamed('Ledger (model)').archived === true,
+  },
+  {
+    name: 'dashboard with tabs',
+    remove: (f) => without(f, 'dashboards/tabbed.yaml'),
+    orphans: ['card.packs-total', 'dashboard.tabbed'],
+    archived: () => dashboardNamed('Phoenix – Onglets').archived === true && cardNamed('Packs vendus').archived === true,
+  },
+  {
+    name: 'alert',
+    remove: (f) => config(f, (t) => t.replace(/alerts:[\s\S]*$/, '')),
+    orphans: ['alert.zero-surge'],
+    archived: () => [...fake.state.notifications.values()].every((n) => n.active === false),
+  },
+  {
+    name: 'subscription',
+    remove: (f) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(/subscriptions:[\s\S]*$/, '') }),
+    orphans: ['subscription.energie/weekly'],
+    archived: () => [...fake.state.pulses.values()].every((p) => p.archived === true),
+  },
+];
+
+describe('removal: listed, kept without --allow-archive, archived with it', () => {
+  it.each(REMOVAL)('$name', async (row) => {
+    const root = await project(base);
+    await apply(root);
+    const removed = await project(row.remove(base));
+    const listed = await plan(removed);
+    expect(listed.orphans.map((o) => o.address).sort()).toEqual(row.orphans);
+    for (const orphan of listed.orphans) if (orphan.kind !== 'alert' && orphan.kind !== 'subscription') expect(orphan.name).toEqual(expect.any(String));
+    await apply(removed);
+    expect(row.archived()).toBe(false);
+    expect((await pending(removed)).filter((p) => p.startsWith('orphan')).sort()).toEqual(row.orphans.map((o) => `orphan ${o}`));
+    await apply(removed, true);
+    expect(row.archived()).toBe(true);
+    expect(await pending(removed, true)).toEqual([]);
+  });
+});
+
+// Kinds with no Trash: removing them from the files never deletes anything in Metabase. They are
+// not listed (there is nothing --allow-archive would do) and stay as they are, flag or not. The
+// database cannot be removed at all: the config requires it.
+const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Record<string, string>; still(): boolean }> = [
+  {
+    name: 'table and field metadata',
+    remove: (f) => config(f, (t) => t.replace(/ {2}tables:\n[\s\S]*?values: list \}\n/, '')),
+    still: () => byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(fake.state.fields.values(), 'module').semantic_type === 'type/Category',
+  },
+  {
+    name: 'group',
+    remove: (f) => config(f, (t) => t.replace(/groups:\n.*\n/, '').replace(/permissions:\n.*\n/, '').replace('group:product, ', '')),
+    still: () => fake.state.groups.some((g) => g.name === 'Product'),
+  },
+  {
+    name: 'collection permissions',
+    remove: (f) => config(f, (t) => t.replace(/permissions:\n.*\n/, '')),
+    still: () => fake.state.graph.groups[String(fake.state.groups.find((g) => g.name === 'Product')!.id)]?.[String(collectionNamed('Phoenix').id)] === 'read',
+  },
+];
+
+describe('removal of kinds with no Trash: left alone', () => {
+  it.each(LEFT_ALONE)('$name', async (row) => {
+    const root = await project(base);
+    await apply(root);
+    const removed = await project(row.remove(base));
+    expect((await plan(removed, true)).orphans).toEqual([]);
+    await apply(removed, true);
+    expect(row.still()).toBe(true);
+    expect(await pending(removed, true)).toEqual([]);
+  });
+});
+
+describe('restoring a removed file', () => {
+  it('brings back the archived dashboard and its cards (same ids, same dashcards), not new ones', async () => {
+    const root = await project(base);
+    await apply(root);
+    const dashboard = dashboardNamed('Phoenix – Onglets');
+    const card = cardNamed('Packs vendus');
+    const dashcards = [...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort();
+    await apply(await project(without(base, 'dashboards/tabbed.yaml')), true);
+    expect(dashboard.archived).toBe(true);
+
+    const restored = await plan(root);
+    const ops = restored.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
+    expect(ops.map((a) => `${a.op} ${a.address}`).sort()).toEqual(['update card.packs-total', 'update dashboard.tabbed']);
+    for (const action of ops) expect(action.changes).toContainEqual({ path: 'archived', before: true, after: false });
+    await apply(root);
+    expect(fake.state.dashboards.size).toBe(2);
+    expect(dashboardNamed('Phoenix – Onglets')).toMatchObject({ id: dashboard.id, archived: false });
+    expect(cardNamed('Packs vendus')).toMatchObject({ id: card.id, archived: false });
+    expect([...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort()).toEqual(dashcards);
+    expect(await pending(root)).toEqual([]);
+  });
+});

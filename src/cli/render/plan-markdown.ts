@@ -16,7 +16,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     ...(plan.selection ? [`⚠️ Partial plan (\`--select ${plan.selection.selectors.join(' ')}\`): ${plan.selection.objects} of ${plan.selection.of} objects, with what they need.`, ''] : []),
   ];
   const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
-  if (changed.length === 0) out.push('No changes: Metabase matches the files.', '');
+  if (changed.length === 0) out.push(plan.orphans.length === 0 ? 'No changes: Metabase matches the files.' : 'Nothing to apply: Metabase differs from the files only by the objects below.', '');
   for (const action of changed) {
     out.push(`<details><summary>${ICON[action.op]} <code>${action.address}</code></summary>`, '');
     if (action.changes.length > 0) {

@@ -25,7 +25,7 @@ export function renderPlanText(plan: Plan, style: Style = plain): string {
   }
   lines.push('');
   const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
-  if (changed.length === 0) lines.push('No changes. Metabase matches the files.');
+  if (changed.length === 0) lines.push(plan.orphans.length === 0 ? 'No changes. Metabase matches the files.' : 'Nothing to apply; Metabase differs from the files only by the objects below.');
   for (const action of changed) lines.push(...renderAction(action, style), '');
   if (plan.orphans.length > 0) {
     lines.push(style.dim('Managed objects no longer in the files (left alone; pass --allow-archive to archive them):'));

@@ -230,14 +230,21 @@ describe('removal: listed, kept without --allow-archive, archived with it', () =
   });
 });
 
-// Kinds with no Trash: removing them from the files never deletes anything in Metabase. They are
-// not listed (there is nothing --allow-archive would do) and stay as they are, flag or not. The
+// Kinds with no Trash (and collections, which have no marker): removing them from the files never
+// changes anything in Metabase. They are not listed and stay as they are, flag or not. The
 // database cannot be removed at all: the config requires it.
 const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Record<string, string>; still(): boolean }> = [
   {
     name: 'table and field metadata',
     remove: (f) => config(f, (t) => t.replace(/ {2}tables:\n[\s\S]*?values: list \}\n/, '')),
     still: () => byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(fake.state.fields.values(), 'module').semantic_type === 'type/Category',
+  },
+  {
+    // Collections carry no marker (found by name), so one removed from the files cannot be told
+    // from one a person made: not listed, never archived (README, "Removing things from the files").
+    name: 'collection',
+    remove: (f) => config(f, (t) => t.replace(EXTRA_COLLECTION, '')),
+    still: () => collectionNamed('Ancien').archived !== true,
   },
   {
     name: 'group',

@@ -9,6 +9,12 @@ export interface KindState {
   live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; duplicateOf?: string; body: unknown }>;
 }
 
+/** The name people see in Metabase, when the normalised body has one: orphans are listed by key and name. */
+function nameOf(body: unknown): string | undefined {
+  const name = (body as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
 export interface AssembleOptions {
   allowArchive: boolean;
   /** The ids known at plan time, to tell which refs are "(known after apply)". */
@@ -42,15 +48,15 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
     const wanted = new Set(state.desired.map((d) => d.key));
     for (const live of state.live) {
       if (!live.managed || live.archived || wanted.has(live.key)) continue;
-      const name = (live.body as { name?: unknown } | null)?.name;
-      const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, id: live.id, ...(typeof name === 'string' ? { name } : {}), op: 'archive', changes: [] };
+      const name = nameOf(live.body);
+      const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, ...(name === undefined ? {} : { name }), id: live.id, op: 'archive', changes: [] };
       if (live.duplicateOf !== undefined) {
         // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
         actions.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
         continue;
       }
       if (options.allowArchive) actions.push(action);
-      else orphans.push({ ...action, note: 'no longer in the files; archived only with --allow-archive' });
+      else orphans.push(action);
     }
     stages.push({ kind: state.kind, actions });
   }

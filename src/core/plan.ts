@@ -39,10 +39,10 @@ export interface Action {
   kind: string;
   key: string;
   op: Operation;
+  /** The object's name in Metabase, when it has one (archive actions and orphans: what people recognise). */
+  name?: string;
   /** Live id when the object exists. */
   id?: number | string;
-  /** The live object's name, for archive actions and orphans (they have no desired body to read it from). */
-  name?: string;
   /** Field-level changes for update (empty for create/archive/noop). */
   changes: FieldChange[];
   /** The normalised desired object (create/update); refs are still symbolic. */
@@ -104,6 +104,15 @@ export function summarize(stages: Stage[]): PlanSummary {
   return summary;
 }
 
-export function hasChanges(plan: Pick<Plan, 'summary'>): boolean {
+/** Whether apply has anything to do: objects kept although removed from the files are not work. */
+export function hasWork(plan: Pick<Plan, 'summary'>): boolean {
   return plan.summary.create + plan.summary.update + plan.summary.archive > 0;
+}
+
+/**
+ * Whether the live Metabase differs from the files. Objects removed from the files count even when
+ * they are kept (no --allow-archive): `plan --detailed-exitcode` must not call that state clean.
+ */
+export function hasChanges(plan: Pick<Plan, 'summary'> & Partial<Pick<Plan, 'orphans'>>): boolean {
+  return hasWork(plan) || (plan.orphans?.length ?? 0) > 0;
 }

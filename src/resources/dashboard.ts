@@ -21,23 +21,32 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   async read(ctx) {
     const project = ctx.project.config.project;
     const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
-    const items = await mapLimit(collections, 8, (id) => ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items }));
-    const ids = [...new Set(items.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
-    const dashboards = await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
+    // The Trash too: a dashboard archived with --allow-archive whose file comes back is restored
+    // (same id, so links and subscriptions to it still work), not made again. Archived items keep
+    // their collection_id and are listed with archived=true (0.50+).
+    const pages = await mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), 8, ({ id, archived }) =>
+      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }));
+    const ids = [...new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
+    // Active before archived, so a marker found in both places resolves to the live one.
+    const dashboards = (await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))
+      .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
     const out: LiveObject<LiveDashboard>[] = [];
     const claimed = new Set<number>();
     for (const { dashboard } of ctx.project.dashboards) {
       const names = [dashboard.name, ...(dashboard.renamed_from ?? [])];
       const found =
         dashboards.find((d) => { const m = parseMarker(d.caveats); return m?.project === project && m.key === dashboard.key; }) ??
-        dashboards.find((d) => !claimed.has(d.id) && parseMarker(d.caveats) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
+        // Never adopted from the Trash by name: an unmarked dashboard there is someone else's.
+        dashboards.find((d) => !claimed.has(d.id) && d.archived !== true && parseMarker(d.caveats) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
       if (!found) continue;
       claimed.add(found.id);
-      out.push({ key: dashboard.key, id: found.id, raw: found, managed: true });
+      out.push({ key: dashboard.key, id: found.id, raw: found, managed: true, archived: found.archived === true });
     }
     for (const d of dashboards) {
       const marker = parseMarker(d.caveats);
-      if (!claimed.has(d.id) && marker?.project === project) out.push({ key: marker.key, id: d.id, raw: d, managed: true });
+      if (claimed.has(d.id) || marker?.project !== project || out.some((o) => o.key === marker.key)) continue;
+      claimed.add(d.id);
+      out.push({ key: marker.key, id: d.id, raw: d, managed: true, archived: d.archived === true });
     }
     for (const live of out) registerDashcards(live.key, live.raw, ctx.refs);
     return out;

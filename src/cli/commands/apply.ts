@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
-import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
+import { hasWork, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
 import type { ApplyEvent } from '../../core/events.ts';
 import { createProgress } from '../render/progress.ts';
@@ -61,8 +61,8 @@ export function register(program: Command): void {
 
       const style = global.color && process.stderr.isTTY ? colors : plain;
       const say = (text: string) => process.stderr.write(redactText(text));
-      if (!hasChanges(plan)) {
-        say('No changes. Metabase matches the files.\n');
+      if (!hasWork(plan)) {
+        say(plan.orphans.length === 0 ? 'No changes. Metabase matches the files.\n' : `Nothing to apply. ${plan.orphans.length} managed object(s) no longer in the files are kept; pass --allow-archive to archive them.\n`);
         if (options.json) process.stdout.write(`${JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, summary: plan.summary, applied: [], failed: [], notRun: [], events: [] })}\n`);
         return;
       }

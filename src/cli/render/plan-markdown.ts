@@ -39,6 +39,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     ...table('Managed objects no longer in the files (archived only with `--allow-archive`)', plan.orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')]),
   ];
   if (blocks.length === 0) return `${head}\nNo changes: Metabase matches the files.\n`;
+  if (actions.every((a) => a.op === 'noop')) blocks.unshift({ full: 'Nothing to apply: Metabase differs from the files only by the objects below.\n', short: '', objects: 0 });
   return fit(head, blocks, maxChars, options.fullPlan ?? FULL_PLAN);
 }
 

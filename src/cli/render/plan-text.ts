@@ -26,11 +26,11 @@ export function renderPlanText(plan: Plan, style: Style = plain): string {
   }
   lines.push('');
   const changed = plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
-  if (changed.length === 0) lines.push('No changes. Metabase matches the files.');
+  if (changed.length === 0) lines.push(plan.orphans.length === 0 ? 'No changes. Metabase matches the files.' : 'Nothing to apply; Metabase differs from the files only by the objects below.');
   for (const action of changed) lines.push(...renderAction(action, style), '');
   if (plan.orphans.length > 0) {
     lines.push(style.dim('Managed objects no longer in the files (left alone; pass --allow-archive to archive them):'));
-    for (const orphan of plan.orphans) lines.push(style.dim(`  ${orphan.address}${orphan.name === undefined ? '' : ` ${formatValue(orphan.name)}`}${orphan.id === undefined ? '' : ` (id ${orphan.id})`}`));
+    for (const orphan of plan.orphans) lines.push(style.dim(`  ${orphan.address}${orphan.name === undefined ? '' : ` ${formatValue(orphan.name)}`}${orphan.id === undefined ? '' : ` (id ${orphan.id})`}${orphan.note === undefined ? '' : ` — ${orphan.note}`}`));
     lines.push('');
   }
   const { create, update, archive, noop } = plan.summary;

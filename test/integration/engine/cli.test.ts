@@ -85,6 +85,24 @@ describe('the mb-sync command line against the fake Metabase', () => {
     expect(dashboard.name).toBe('Phoenix – Energie Live');
   });
 
+  it('counts an object removed from the files as a change for --detailed-exitcode, and apply keeps it', async () => {
+    const file = join(project.root, 'dashboards/energie.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/subscriptions:[\s\S]*$/, ''));
+    try {
+      const plan = await cli(['plan', '--detailed-exitcode']);
+      expect(plan.code).toBe(2);
+      expect(plan.stdout).toContain('Nothing to apply; Metabase differs from the files only by the objects below.');
+      expect(plan.stdout).toMatch(/no longer in the files[^\n]*\n\s+subscription\.energie\/weekly \(id \d+\)/);
+      const kept = await cli(['apply', '--yes']);
+      expect(kept.code).toBe(0);
+      expect(kept.stderr).toContain('Nothing to apply. 1 managed object(s) no longer in the files are kept');
+      expect([...fake.state.pulses.values()].map((p) => p.archived)).toEqual([false]);
+    } finally {
+      await writeFile(file, text);
+    }
+  });
+
   it('apply --json: stdout is one JSON document; progress (one line per object, n of N, off a terminal) goes to stderr', async () => {
     const dashboard = [...fake.state.dashboards.values()][0]!;
     dashboard.name = 'Renamed again';

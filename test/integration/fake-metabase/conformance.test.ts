@@ -99,4 +99,17 @@ describe('the fake Metabase', () => {
     expect((await call('PUT', '/api/collection/graph', { revision: graph.revision, groups: { 1: { [collection.id]: 'read' } } })).status).toBe(200);
     expect((await call('PUT', '/api/collection/graph', { revision: graph.revision, groups: { 1: { [collection.id]: 'none' } } })).status).toBe(409);
   });
+
+  it('keeps archived dashboards and cards readable by id, and lists them only when asked (metabase-api.md §4, §5, §6)', async () => {
+    const collection = (await call('POST', '/api/collection', { name: 'c' })).json;
+    const dashboard = (await call('POST', '/api/dashboard', { name: 'd', collection_id: collection.id })).json;
+    await call('PUT', `/api/dashboard/${dashboard.id}`, { archived: true });
+    expect((await call('GET', `/api/dashboard/${dashboard.id}`)).json).toMatchObject({ id: dashboard.id, archived: true, collection_id: collection.id });
+    const items = (archived: boolean) => call('GET', `/api/collection/${collection.id}/items?models=dashboard${archived ? '&archived=true' : ''}`);
+    expect((await items(false)).json.data).toEqual([]);
+    expect((await items(true)).json.data.map((i: { id: number }) => i.id)).toEqual([dashboard.id]);
+    await call('PUT', `/api/dashboard/${dashboard.id}`, { archived: false });
+    expect((await items(false)).json.data.map((i: { id: number }) => i.id)).toEqual([dashboard.id]);
+  });
 });
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assemblePlan, type KindState } from '../../../src/core/assemble-plan.ts';
+import { hasChanges, hasWork, summarize } from '../../../src/core/plan.ts';
 import { ref, RefIndex } from '../../../src/core/refs.ts';
 
 const refs = new RefIndex();
@@ -29,8 +30,7 @@ describe('assemblePlan', () => {
     expect(ops).toEqual({ same: 'noop', renamed: 'update', fresh: 'create', restored: 'update' });
     expect(stages[0]!.actions.find((a) => a.key === 'renamed')?.changes).toEqual([{ path: 'name', before: 'Old name', after: 'New name' }]);
     expect(stages[0]!.actions.find((a) => a.key === 'restored')?.changes).toEqual([{ path: 'archived', before: true, after: false }]);
-    expect(orphans.map((o) => o.address)).toEqual(['card.gone']);
-    expect(orphans[0]?.name).toBe('Gone');
+    expect(orphans.map((o) => [o.address, o.name])).toEqual([['card.gone', 'Gone']]);
   });
 
   it('archives removed managed objects only when allowed, and never unmanaged ones', () => {
@@ -44,5 +44,15 @@ describe('assemblePlan', () => {
     const { stages } = assemblePlan([cards], { allowArchive: false, refs });
     expect(stages[0]!.actions.find((a) => a.key === 'fresh')?.knownAfterApply).toEqual(['card:same']);
     expect(stages[0]!.actions.find((a) => a.key === 'same')?.knownAfterApply).toBeUndefined();
+  });
+
+  it('counts kept removed objects as changes (plan --detailed-exitcode) but not as work for apply', () => {
+    const only = { ...cards, desired: cards.live.filter((l) => l.key !== 'gone' && l.key !== 'hand-made').map((l) => ({ key: l.key, body: l.body })), live: cards.live.map((l) => ({ ...l, archived: false })) };
+    const { stages, orphans } = assemblePlan([only], { allowArchive: false, refs });
+    const plan = { summary: summarize(stages), orphans };
+    expect(orphans.map((o) => o.address)).toEqual(['card.gone']);
+    expect(hasWork(plan)).toBe(false);
+    expect(hasChanges(plan)).toBe(true);
+    expect(hasChanges({ ...plan, orphans: [] })).toBe(false);
   });
 });

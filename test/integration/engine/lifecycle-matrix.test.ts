@@ -1,0 +1,299 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import type { Row } from '../../support/fake-metabase/state.ts';
+import { openSession, writeProject } from './harness.ts';
+import { catalog, env, files } from './fixture-project.ts';
+
+// The lifecycle of every kind: changed "in the UI", the plan shows it field by field, apply undoes
+// it and the next plan is empty; removed from the files, it is listed, kept without
+// --allow-archive and archived with it (or, for kinds with no Trash, listed nowhere and left alone).
+
+const MODEL = `key: ledger-model
+name: Ledger (model)
+type: model
+collection: phoenix
+query: { source: analytics.vw_daily_energy_ledger }
+`;
+const TABBED = `key: tabbed
+name: Phoenix – Onglets
+collection: phoenix
+tabs:
+  - { key: spend, name: Dépenses }
+  - { key: packs, name: Packs }
+cards:
+  - key: packs-total
+    name: Packs vendus
+    display: scalar
+    sql: SELECT sum(purchases) AS purchases FROM analytics.vw_pack_funnel
+    tab: packs
+    layout: { row: 0, col: 0, width: 6, height: 3 }
+  - text: Dépenses du jour
+    tab: spend
+    layout: { row: 0, col: 0, width: 24, height: 2 }
+`;
+const EXTRA_COLLECTION = `      - { key: archive-me, name: Ancien }
+`;
+const base: Record<string, string> = {
+  ...files,
+  'metabase.config.yaml': files['metabase.config.yaml']!.replace('      - { key: alerting, name: Alertes }\n', `      - { key: alerting, name: Alertes }\n${EXTRA_COLLECTION}`),
+  'models/ledger-model.yaml': MODEL,
+  'dashboards/tabbed.yaml': TABBED,
+};
+
+let fake: FakeMetabase;
+const cleanups: Array<() => Promise<void>> = [];
+beforeEach(async () => {
+  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+});
+afterEach(async () => {
+  await fake.close();
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function project(f: Record<string, string>): Promise<string> {
+  const written = await writeProject(f);
+  cleanups.push(written.cleanup);
+  return written.root;
+}
+async function plan(root: string, allowArchive = false) {
+  return (await (await openSession(fake, root, env)).plan({ allowArchive })).plan;
+}
+async function apply(root: string, allowArchive = false) {
+  const { result } = await (await openSession(fake, root, env)).apply({ allowArchive });
+  expect(result.failed).toEqual([]);
+  return result;
+}
+/** Every action that is not a no-op, and every orphan, as `op address`. */
+async function pending(root: string, allowArchive = false): Promise<string[]> {
+  const p = await plan(root, allowArchive);
+  return [...p.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop').map((a) => `${a.op} ${a.address}`), ...p.orphans.map((o) => `orphan ${o.address}`)];
+}
+
+const byName = (rows: Iterable<Row>, name: string): Row => {
+  const row = [...rows].find((r) => r.name === name);
+  if (!row) throw new Error(`no ${name} in the fake`);
+  return row;
+};
+const cardNamed = (name: string) => byName(fake.state.cards.values(), name);
+const dashboardNamed = (name: string) => byName(fake.state.dashboards.values(), name);
+const collectionNamed = (name: string) => byName(fake.state.collections.values(), name);
+
+interface DriftRow {
+  address: string;
+  /** What a person changes in the Metabase UI (the fake's state, directly). */
+  change(): void;
+  /** Field paths the plan must show, with their before → after. */
+  shows: Array<{ path: string; before: unknown; after: unknown }>;
+}
+
+const DRIFT: DriftRow[] = [
+  {
+    address: 'database.phoenix',
+    change: () => { const db = [...fake.state.databases.values()][0]!; db.details = { ...(db.details as Row), host: 'elsewhere.internal' }; },
+    shows: [{ path: 'details.host', before: 'elsewhere.internal', after: 'pg.internal' }],
+  },
+  {
+    address: 'table-metadata.analytics.vw_daily_energy_ledger',
+    change: () => { byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name = 'Renommée'; },
+    shows: [{ path: 'table.display_name', before: 'Renommée', after: 'Ledger énergie' }],
+  },
+  {
+    address: 'table-metadata.analytics.vw_daily_energy_ledger',
+    change: () => { Object.assign(byName(fake.state.fields.values(), 'module'), { semantic_type: null }); },
+    shows: [{ path: 'columns.module.semantic_type', before: null, after: 'type/Category' }],
+  },
+  {
+    address: 'collection.alerting',
+    change: () => { collectionNamed('Alertes').description = 'edited in the UI'; },
+    shows: [{ path: 'description', before: 'edited in the UI', after: null }],
+  },
+  {
+    address: 'collection-permissions.product/phoenix',
+    change: () => { const product = fake.state.groups.find((g) => g.name === 'Product')!; fake.state.graph.groups[String(product.id)]![String(collectionNamed('Phoenix').id)] = 'write'; },
+    shows: [{ path: 'access', before: 'write', after: 'read' }],
+  },
+  {
+    address: 'card.spend-by-module',
+    change: () => { Object.assign(cardNamed('Dépenses par module'), { name: 'Renamed in the UI', display: 'line' }); },
+    shows: [{ path: 'name', before: 'Renamed in the UI', after: 'Dépenses par module' }, { path: 'display', before: 'line', after: 'bar' }],
+  },
+  {
+    address: 'card.ledger-model',
+    change: () => { cardNamed('Ledger (model)').description = 'a note typed in the UI'; },
+    shows: [{ path: 'description', before: 'a note typed in the UI', after: null }],
+  },
+  {
+    // A group's only field is its name, which is also how it is found: renamed in the UI, it is
+    // no longer found, so the plan creates the one the files name (the renamed one is left alone).
+    address: 'group.product',
+    change: () => { fake.state.groups.find((g) => g.name === 'Product')!.name = 'Product (renamed)'; },
+    shows: [],
+  },
+  {
+    address: 'alert.zero-surge',
+    change: () => { const n = [...fake.state.notifications.values()][0]!; (n.subscriptions as Row[])[0]!.cron_schedule = '0 0 9 * * ? *'; },
+    shows: [{ path: 'cron', before: '0 0 9 * * ? *', after: expect.any(String) }],
+  },
+  {
+    address: 'subscription.energie/weekly',
+    change: () => { const pulse = [...fake.state.pulses.values()][0]!; (pulse.channels as Row[])[0]!.schedule_hour = 11; },
+    shows: [{ path: 'schedule.schedule_hour', before: 11, after: 8 }],
+  },
+  {
+    address: 'dashboard.tabbed',
+    change: () => {
+      const d = dashboardNamed('Phoenix – Onglets');
+      const tab = [...fake.state.tabs.values()].find((t) => t.dashboard_id === d.id && t.name === 'Packs')!;
+      tab.name = 'Renamed tab';
+      d.width = 'full';
+    },
+    // Tabs are compared by name: a tab renamed in the UI reads as its name going and the file's coming back.
+    shows: [
+      { path: 'width', before: 'full', after: 'fixed' },
+      { path: 'tabs["Renamed tab"]', before: { name: 'Renamed tab' }, after: null, element: { array: 'tabs', key: 'Renamed tab', op: 'remove' } },
+      { path: 'tabs[Packs]', before: null, after: { name: 'Packs' }, element: { array: 'tabs', key: 'Packs', op: 'add' } },
+    ],
+  },
+];
+
+describe('drift: changed in the UI, shown field by field, undone by apply', () => {
+  it.each(DRIFT)('$address', async (row) => {
+    const root = await project(base);
+    await apply(root);
+    expect(await pending(root)).toEqual([]);
+    row.change();
+    const drifted = await plan(root);
+    const action = drifted.stages.flatMap((s) => s.actions).find((a) => a.address === row.address);
+    expect(action?.op).toBe(row.shows.length === 0 ? 'create' : 'update');
+    for (const change of row.shows) expect(action!.changes).toContainEqual(change);
+    await apply(root);
+    expect(await pending(root)).toEqual([]);
+  });
+});
+
+interface RemovalRow {
+  name: string;
+  /** The files without the object. */
+  remove(f: Record<string, string>): Record<string, string>;
+  /** Listed under "no longer in the files" (kept without --allow-archive, archived with it). */
+  orphans: string[];
+  /** Whether the object is in the Metabase Trash (or deactivated) after the apply given. */
+  archived(): boolean;
+}
+
+const config = (f: Record<string, string>, edit: (text: string) => string) => ({ ...f, 'metabase.config.yaml': edit(f['metabase.config.yaml']!) });
+const without = (f: Record<string, string>, file: string) => Object.fromEntries(Object.entries(f).filter(([name]) => name !== file));
+const FUNNEL_CARD = / {2}- key: funnel\n[\s\S]*?layout: \{ row: 1, col: 12, width: 12, height: 6 \}\n/;
+
+const REMOVAL: RemovalRow[] = [
+  {
+    name: 'card',
+    remove: (f) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(FUNNEL_CARD, '') }),
+    orphans: ['card.funnel'],
+    archived: () => cardNamed('Entonnoir pack').archived === true,
+  },
+  {
+    name: 'model',
+    remove: (f) => without(f, 'models/ledger-model.yaml'),
+    orphans: ['card.ledger-model'],
+    archived: () => cardNamed('Ledger (model)').archived === true,
+  },
+  {
+    name: 'dashboard with tabs',
+    remove: (f) => without(f, 'dashboards/tabbed.yaml'),
+    orphans: ['card.packs-total', 'dashboard.tabbed'],
+    archived: () => dashboardNamed('Phoenix – Onglets').archived === true && cardNamed('Packs vendus').archived === true,
+  },
+  {
+    name: 'alert',
+    remove: (f) => config(f, (t) => t.replace(/alerts:[\s\S]*$/, '')),
+    orphans: ['alert.zero-surge'],
+    archived: () => [...fake.state.notifications.values()].every((n) => n.active === false),
+  },
+  {
+    name: 'subscription',
+    remove: (f) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(/subscriptions:[\s\S]*$/, '') }),
+    orphans: ['subscription.energie/weekly'],
+    archived: () => [...fake.state.pulses.values()].every((p) => p.archived === true),
+  },
+];
+
+describe('removal: listed, kept without --allow-archive, archived with it', () => {
+  it.each(REMOVAL)('$name', async (row) => {
+    const root = await project(base);
+    await apply(root);
+    const removed = await project(row.remove(base));
+    const listed = await plan(removed);
+    expect(listed.orphans.map((o) => o.address).sort()).toEqual(row.orphans);
+    for (const orphan of listed.orphans) if (orphan.kind !== 'alert' && orphan.kind !== 'subscription') expect(orphan.name).toEqual(expect.any(String));
+    await apply(removed);
+    expect(row.archived()).toBe(false);
+    expect((await pending(removed)).filter((p) => p.startsWith('orphan')).sort()).toEqual(row.orphans.map((o) => `orphan ${o}`));
+    await apply(removed, true);
+    expect(row.archived()).toBe(true);
+    expect(await pending(removed, true)).toEqual([]);
+  });
+});
+
+// Kinds with no Trash (and collections, which have no marker): removing them from the files never
+// changes anything in Metabase. They are not listed and stay as they are, flag or not. The
+// database cannot be removed at all: the config requires it.
+const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Record<string, string>; still(): boolean }> = [
+  {
+    name: 'table and field metadata',
+    remove: (f) => config(f, (t) => t.replace(/ {2}tables:\n[\s\S]*?values: list \}\n/, '')),
+    still: () => byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(fake.state.fields.values(), 'module').semantic_type === 'type/Category',
+  },
+  {
+    // Collections carry no marker (found by name), so one removed from the files cannot be told
+    // from one a person made: not listed, never archived (README, "Removing things from the files").
+    name: 'collection',
+    remove: (f) => config(f, (t) => t.replace(EXTRA_COLLECTION, '')),
+    still: () => collectionNamed('Ancien').archived !== true,
+  },
+  {
+    name: 'group',
+    remove: (f) => config(f, (t) => t.replace(/groups:\n.*\n/, '').replace(/permissions:\n.*\n/, '').replace('group:product, ', '')),
+    still: () => fake.state.groups.some((g) => g.name === 'Product'),
+  },
+  {
+    name: 'collection permissions',
+    remove: (f) => config(f, (t) => t.replace(/permissions:\n.*\n/, '')),
+    still: () => fake.state.graph.groups[String(fake.state.groups.find((g) => g.name === 'Product')!.id)]?.[String(collectionNamed('Phoenix').id)] === 'read',
+  },
+];
+
+describe('removal of kinds with no Trash: left alone', () => {
+  it.each(LEFT_ALONE)('$name', async (row) => {
+    const root = await project(base);
+    await apply(root);
+    const removed = await project(row.remove(base));
+    expect((await plan(removed, true)).orphans).toEqual([]);
+    await apply(removed, true);
+    expect(row.still()).toBe(true);
+    expect(await pending(removed, true)).toEqual([]);
+  });
+});
+
+describe('restoring a removed file', () => {
+  it('brings back the archived dashboard and its cards (same ids, same dashcards), not new ones', async () => {
+    const root = await project(base);
+    await apply(root);
+    const dashboard = dashboardNamed('Phoenix – Onglets');
+    const card = cardNamed('Packs vendus');
+    const dashcards = [...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort();
+    await apply(await project(without(base, 'dashboards/tabbed.yaml')), true);
+    expect(dashboard.archived).toBe(true);
+
+    const restored = await plan(root);
+    const ops = restored.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
+    expect(ops.map((a) => `${a.op} ${a.address}`).sort()).toEqual(['update card.packs-total', 'update dashboard.tabbed']);
+    for (const action of ops) expect(action.changes).toContainEqual({ path: 'archived', before: true, after: false });
+    await apply(root);
+    expect(fake.state.dashboards.size).toBe(2);
+    expect(dashboardNamed('Phoenix – Onglets')).toMatchObject({ id: dashboard.id, archived: false });
+    expect(cardNamed('Packs vendus')).toMatchObject({ id: card.id, archived: false });
+    expect([...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort()).toEqual(dashcards);
+    expect(await pending(root)).toEqual([]);
+  });
+});

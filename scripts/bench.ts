@@ -116,6 +116,8 @@ function addUnmanagedCards(fake: FakeMetabase, count: number): void {
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'mb-sync-bench-'));
+  // A project as a team has it: mb-sync installed, so node_modules/ holds its caches.
+  await mkdir(join(root, 'node_modules'));
   const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
   try {
     await writeProject(root);

@@ -15,8 +15,13 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$/i;
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder = ''): Interpolated {
   const missing: Interpolated['missing'] = [];
   const secrets: string[] = [];
-  const walk = (v: unknown, path: Array<string | number>): unknown => {
+  // The path of a value is built only when a variable is missing (a parent chain until then):
+  // walking every node of a large project with its path spelled out costs more than the rest.
+  type Chain = { parent: Chain; key: string | number } | undefined;
+  const spell = (chain: Chain): Array<string | number> => (chain === undefined ? [] : [...spell(chain.parent), chain.key]);
+  const walk = (v: unknown, chain: Chain): unknown => {
     if (typeof v === 'string') {
+      if (!v.includes('$')) return v;
       return v.replace(PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
         if (match === '$${') return '${';
         const found = env[name as string];
@@ -25,15 +30,22 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder 
           return found;
         }
         if (fallback !== undefined) return fallback;
-        missing.push({ path, variable: name as string });
+        missing.push({ path: spell(chain), variable: name as string });
         return placeholder;
       });
     }
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, { parent: chain, key: i }));
     if (typeof v === 'object' && v !== null) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) {
+        const item = walk((v as Record<string, unknown>)[k], { parent: chain, key: k });
+        // A YAML key "__proto__" stays a key, never the prototype.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: item, enumerable: true, writable: true, configurable: true });
+        else out[k] = item;
+      }
+      return out;
     }
     return v;
   };
-  return { value: walk(value, []), missing, secrets };
+  return { value: walk(value, undefined), missing, secrets };
 }

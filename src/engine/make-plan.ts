@@ -131,9 +131,6 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );
 
-  assertKnownColumns(desired, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres.schema))));
-  assertModelColumns(project, refs);
-
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,
     desired: (desired.get(handler.kind) ?? []).map((d) => ({ key: d.key, body: d.body })),
@@ -147,6 +144,12 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     })),
   }));
   const assembled = assemblePlan(kinds, { allowArchive: input.allowArchive, refs });
+  // Names are checked for what would be written: an unchanged object matches the live one, whose
+  // tables and columns exist (a no-op plan of thousands of cards pays nothing for it).
+  const writing = new Set(assembled.stages.flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => `${a.kind}:${a.key}`));
+  const toWrite = new Map([...desired].map(([kind, objects]) => [kind, objects.filter((o) => writing.has(`${kind}:${o.key}`))]));
+  assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres.schema))));
+  assertModelColumns(project, refs);
   const { stages, orphans, selection }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection'] } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
 
   const plan: Plan = {

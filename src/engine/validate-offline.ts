@@ -7,7 +7,9 @@ import type { Origin, Project } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
-import { sqlLayout } from '../postgres/sql-files.ts';
+import { appFiles, sqlLayout, viewFiles } from '../postgres/sql-files.ts';
+import { createHash } from 'node:crypto';
+import { openCacheFile } from '../config/cache-file.ts';
 
 export interface ValidationSummary {
   cards: number;
@@ -108,22 +110,38 @@ export async function checkNativeSql(project: Project, cardKeys: string[]): Prom
   const cards = cardKeys.map((key) => project.cards.get(key)).filter((entry) => entry?.card.sql !== undefined);
   if (cards.length === 0) return [];
   const issues: ConfigIssue[] = [];
-  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres.schema) });
+  const layout = sqlLayout(project.root, project.config.postgres.schema);
+  // SQL that compiled against these very view definitions before (the plan, then its apply) is not
+  // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
+  const cache = await openCacheFile<true>(project.root, 'sql', '1');
+  const inputs = createHash('sha256');
+  for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
+  inputs.update(`${project.config.postgres.timezone}\u0000${layout.schema}`);
+  const base = inputs.digest('hex');
+  let sandbox: Awaited<ReturnType<typeof openAnalyticsSandbox>> | undefined;
   try {
     for (const entry of cards) {
-      for (const sql of sampleSql(entry!.card.sql!, entry!.card.params ?? {})) {
+      const samples = sampleSql(entry!.card.sql!, entry!.card.params ?? {});
+      const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
+      if (cache?.get(key)) continue;
+      sandbox ??= await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
+      let compiled = true;
+      for (const sql of samples) {
         try {
           await sandbox.query(`EXPLAIN ${sql}`);
         } catch (error) {
           const { origin } = entry!;
           const line = origin.lines?.sql ?? origin.line;
           issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry!.card.key}: the SQL does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}` });
+          compiled = false;
           break;
         }
       }
+      if (compiled) cache?.set(key, true);
     }
   } finally {
-    await sandbox.close();
+    await sandbox?.close();
+    await cache?.save();
   }
   return issues;
 }

@@ -146,7 +146,9 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   const missing = () => wanted.filter(({ kind, name }) => !ctx.refs.has(kind, name)).map(({ kind, name }) => `${kind} ${name}`);
   if (!changed && missing().length === 0) return;
   const timeoutMs = ctx.project.config.database.sync.timeout_seconds * 1000;
-  const interval = ctx.pollIntervalMs ?? 1000;
+  // A small schema syncs in a second or two: poll soon, then less often (up to every 2 s).
+  const interval = ctx.pollIntervalMs ?? 2000;
+  let wait = Math.min(250, interval);
   const deadline = Date.now() + timeoutMs;
   const started = Date.now();
   // Starting a sync twice is harmless: safe to retry.
@@ -163,7 +165,8 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
       });
     }
     ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round((Date.now() - started) / 1000)} s)`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, interval);
   }
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata ready` });
 }

@@ -83,7 +83,7 @@ interface DriftRow {
   /** What a person changes in the Metabase UI (the fake's state, directly). */
   change(): void;
   /** Field paths the plan must show, with their before → after. */
-  shows: Array<{ path: string; before: unknown; after: unknown }>;
+  shows: Array<{ path: string; before: unknown; after: unknown; element?: unknown }>;
 }
 
 const DRIFT: DriftRow[] = [

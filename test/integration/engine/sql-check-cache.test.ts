@@ -1,0 +1,50 @@
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadProject } from '../../../src/config/load-project.ts';
+import { checkNativeSql } from '../../../src/engine/validate-offline.ts';
+import { files, env } from './fixture-project.ts';
+import { writeProject } from './harness.ts';
+import type * as Sandbox from '../../../src/postgres/sandbox.ts';
+
+// Counts the embedded Postgres instances the check opens (each costs most of a second).
+const opened = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../../src/postgres/sandbox.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof Sandbox>();
+  return { ...original, openAnalyticsSandbox: (...args: Parameters<typeof original.openAnalyticsSandbox>) => ((opened.count += 1), original.openAnalyticsSandbox(...args)) };
+});
+
+let project: { root: string; cleanup: () => Promise<void> };
+beforeEach(async () => {
+  project = await writeProject(files);
+  // A project as a user has it: with node_modules/ (the cache's home) and its own sql/.
+  await mkdir(join(project.root, 'node_modules'));
+  await cp(join(import.meta.dirname, '../../../sql'), join(project.root, 'sql'), { recursive: true });
+  opened.count = 0;
+});
+afterEach(async () => project.cleanup());
+
+describe('the native SQL check before plan and apply', () => {
+  it('compiles each card once for given views: the apply after its plan opens no embedded Postgres', async () => {
+    const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
+    expect(await checkNativeSql(loaded, ['funnel', 'zero-surge'])).toEqual([]);
+    expect(opened.count).toBe(1);
+    expect(await checkNativeSql(loaded, ['funnel', 'zero-surge'])).toEqual([]);
+    expect(opened.count).toBe(1);
+  });
+
+  it('compiles again when the views change, and never caches a failure', async () => {
+    const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
+    expect(await checkNativeSql(loaded, ['funnel'])).toEqual([]);
+    // The view the card reads loses the column it uses: the cached success must not hide it.
+    const views = join(project.root, 'sql/analytics/dashboard_views.sql');
+    const text = await readFile(views, 'utf8');
+    await writeFile(views, text.replace(/\bpurchases\b/g, 'buys'));
+    for (let run = 0; run < 2; run++) {
+      const issues = await checkNativeSql(loaded, ['funnel']);
+      expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/card\.funnel: the SQL does not compile against the analytics views: column "purchases" does not exist/)]);
+    }
+    expect(opened.count).toBe(3);
+  });
+});
+

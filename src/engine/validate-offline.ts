@@ -60,7 +60,7 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
       if (entry.card.sql === undefined) continue;
       for (const sql of sampleSql(entry.card.sql, entry.card.params ?? {})) {
         try {
-          await sandbox.query(`EXPLAIN ${sql}`);
+          await compile(sandbox, sql);
         } catch (error) {
           at(entry.origin, 'sql', `does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}`);
           break;
@@ -102,14 +102,31 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
 }
 
 /**
- * Native SQL of the given cards compiled (EXPLAIN) against the real view definitions in embedded
- * Postgres, as `validate` does. `plan` and `apply` run it for the native cards they would create or
- * change (a no-op plan pays nothing), so a syntax error stops them before anything is written.
+ * Native SQL of the given cards compiled against the real view definitions in embedded Postgres,
+ * as `validate` does. `plan` and `apply` run it for the native cards they would create or change (a
+ * no-op plan pays nothing), so a syntax error stops them before anything is written.
  */
 export async function checkNativeSql(project: Project, cardKeys: string[]): Promise<ConfigIssue[]> {
-  const cards = cardKeys.map((key) => project.cards.get(key)).filter((entry) => entry?.card.sql !== undefined);
-  if (cards.length === 0) return [];
-  const issues: ConfigIssue[] = [];
+  const check = await prepareNativeSqlCheck(project);
+  try {
+    return await check.run(cardKeys);
+  } finally {
+    await check.close();
+  }
+}
+
+export interface NativeSqlCheck {
+  run(cardKeys: string[]): Promise<ConfigIssue[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the check before the plan is known: with `boot`, when some native SQL of the project did
+ * not compile against these views before (the cache), embedded Postgres starts booting at once
+ * (seconds, much of it while the plan waits on Metabase); `run` then compiles what the plan would
+ * send. Without it, Postgres boots only if `run` needs it.
+ */
+export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean } = {}): Promise<NativeSqlCheck> {
   const layout = sqlLayout(project.root, project.config.postgres.schema);
   // SQL that compiled against these very view definitions before (the plan, then its apply) is not
   // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
@@ -118,37 +135,70 @@ export async function checkNativeSql(project: Project, cardKeys: string[]): Prom
   for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
   inputs.update(`${project.config.postgres.timezone}\u0000${layout.schema}`);
   const base = inputs.digest('hex');
-  let sandbox: Awaited<ReturnType<typeof openAnalyticsSandbox>> | undefined;
-  try {
-    for (const entry of cards) {
-      const samples = sampleSql(entry!.card.sql!, entry!.card.params ?? {});
-      const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
-      if (cache?.get(key)) continue;
-      sandbox ??= await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
-      let compiled = true;
-      for (const sql of samples) {
-        try {
-          await sandbox.query(`EXPLAIN ${sql}`);
-        } catch (error) {
-          const { origin } = entry!;
-          const line = origin.lines?.sql ?? origin.line;
-          issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry!.card.key}: the SQL does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}` });
-          compiled = false;
-          break;
-        }
-      }
-      if (compiled) cache?.set(key, true);
-    }
-  } finally {
-    await sandbox?.close();
-    await cache?.save();
+  const pending = new Map<string, { samples: string[]; key: string }>();
+  for (const entry of project.cards.values()) {
+    if (entry.card.sql === undefined) continue;
+    const samples = sampleSql(entry.card.sql, entry.card.params ?? {});
+    const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
+    if (!cache?.get(key)) pending.set(entry.card.key, { samples, key });
   }
-  return issues;
+  let sandbox = pending.size === 0 || !options.boot ? undefined : openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
+  // Not awaited yet: a failure to boot is reported by run(), and only if it needs the sandbox.
+  sandbox?.catch(() => {});
+  return {
+    async run(cardKeys) {
+      const issues: ConfigIssue[] = [];
+      for (const cardKey of cardKeys) {
+        const todo = pending.get(cardKey);
+        if (todo === undefined) continue;
+        const entry = project.cards.get(cardKey)!;
+        sandbox ??= openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
+        const db = await sandbox;
+        let compiled = true;
+        for (const sql of todo.samples) {
+          try {
+            await compile(db, sql);
+          } catch (error) {
+            const { origin } = entry;
+            const line = origin.lines?.sql ?? origin.line;
+            issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry.card.key}: the SQL does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}` });
+            compiled = false;
+            break;
+          }
+        }
+        if (compiled) cache?.set(todo.key, true);
+      }
+      await cache?.save();
+      return issues;
+    },
+    async close() {
+      const db = await sandbox?.catch(() => undefined);
+      await db?.close();
+    },
+  };
+}
+
+/**
+ * Parses and analyses one statement against the views (names, types), without running it. PREPARE
+ * and DEALLOCATE in one round trip cost a fifth of an EXPLAIN in embedded Postgres; SQL holding a
+ * `;` goes through the extended protocol, which refuses a second statement as Metabase's would.
+ */
+async function compile(sandbox: { query(sql: string): Promise<unknown>; exec(sql: string): Promise<void> }, sql: string): Promise<void> {
+  if (sql.includes(';')) {
+    await sandbox.query(`EXPLAIN ${sql}`);
+    return;
+  }
+  await sandbox.exec(`PREPARE mb_sync_check AS ${sql}\n;DEALLOCATE mb_sync_check`);
 }
 
 /** Refuses a plan that would send native SQL that does not compile (see checkNativeSql). */
-export async function assertChangedSqlCompiles(project: Project, plan: Plan): Promise<void> {
+export async function assertChangedSqlCompiles(project: Project, plan: Plan, started?: NativeSqlCheck): Promise<void> {
   const changed = plan.stages.filter((s) => s.kind === 'card').flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => a.key);
-  const issues = await checkNativeSql(project, changed);
-  if (issues.length > 0) throw new ConfigError(issues);
+  const check = started ?? (await prepareNativeSqlCheck(project));
+  try {
+    const issues = await check.run(changed);
+    if (issues.length > 0) throw new ConfigError(issues);
+  } finally {
+    await check.close();
+  }
 }

@@ -34,7 +34,7 @@ export function register(program: Command): void {
       const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
-      const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
+      const { assertChangedSqlCompiles, prepareNativeSqlCheck } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
@@ -45,6 +45,9 @@ export function register(program: Command): void {
       // otherwise, as they would for plan (and then the target check below refuses a mismatch).
       const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
+      // Embedded Postgres boots while the plan reads Metabase, when some native SQL is not known to compile.
+      const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
+      // A plan that fails stops the boot too (the sandbox would keep the process waiting).
       const state = await makePlan({
         project: target.project,
         api: target.api,
@@ -54,10 +57,20 @@ export function register(program: Command): void {
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
         select: saved ? (saved.selection?.selectors ?? []) : options.select,
+      }).catch(async (error: unknown) => {
+        await sqlCheck.close();
+        throw error;
       });
       const { plan } = state;
-      if (saved) assertPlanStillValid(saved, plan, planFile as string);
-      await assertChangedSqlCompiles(target.project, plan);
+      if (saved) {
+        try {
+          assertPlanStillValid(saved, plan, planFile as string);
+        } catch (error) {
+          await sqlCheck.close();
+          throw error;
+        }
+      }
+      await assertChangedSqlCompiles(target.project, plan, sqlCheck);
 
       const style = global.color && process.stderr.isTTY ? colors : plain;
       const say = (text: string) => process.stderr.write(redactText(text));

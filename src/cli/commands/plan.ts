@@ -35,7 +35,7 @@ export function register(program: Command): void {
       const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
-      const { assertChangedSqlCompiles } = await import('../../engine/validate-offline.ts');
+      const { assertChangedSqlCompiles, prepareNativeSqlCheck } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json') {
         throw new MbSyncError('CONFIG_INVALID', `--json and --format ${options.format} ask for two different outputs`, { hint: 'keep one of them' });
@@ -49,6 +49,9 @@ export function register(program: Command): void {
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
+      // Embedded Postgres boots while the plan reads Metabase, when some native SQL is not known to compile.
+      const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
+      // A plan that fails stops the boot too (the sandbox would keep the process waiting).
       const { plan } = await makePlan({
         project: target.project,
         api: target.api,
@@ -58,8 +61,11 @@ export function register(program: Command): void {
         allowArchive: Boolean(options.allowArchive),
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
+      }).catch(async (error: unknown) => {
+        await sqlCheck.close();
+        throw error;
       });
-      await assertChangedSqlCompiles(target.project, plan);
+      await assertChangedSqlCompiles(target.project, plan, sqlCheck);
       const json = `${JSON.stringify(plan, null, 2)}\n`;
       if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
       if (format === 'json') process.stdout.write(redactText(json));

@@ -95,13 +95,20 @@ async function measure(label: string, args: string[], cwd: string, fake: FakeMet
   return row;
 }
 
-/** Cards mb-sync does not manage, with realistic bodies (a query and ten columns of result metadata). */
+/**
+ * Cards mb-sync does not manage, with realistic bodies (a query and ten columns of result metadata):
+ * half on the project's database, half on another one (a production database people also query).
+ */
 function addUnmanagedCards(fake: FakeMetabase, count: number): void {
-  const database = [...fake.state.databases.values()][0]!.id;
+  const projectDatabase = [...fake.state.databases.values()][0]!.id as number;
+  const otherDatabase = 900_000;
+  if (!fake.state.databases.has(otherDatabase)) fake.state.databases.set(otherDatabase, { ...structuredClone([...fake.state.databases.values()][0]!), id: otherDatabase, name: 'Production (read replica)' });
   const table = [...fake.state.tables.values()][0]!.id;
   const fields = [...fake.state.fields.values()].slice(0, 4).map((f) => f.id);
-  for (let i = 0; i < count; i++) {
+  const start = [...fake.state.cards.keys()].filter((id) => id >= 1_000_000).length;
+  for (let i = start; i < start + count; i++) {
     const id = 1_000_000 + i;
+    const database = i % 2 === 0 ? projectDatabase : otherDatabase;
     fake.state.cards.set(id, {
       id, entity_id: `unmanaged${String(i).padStart(12, '0')}`, name: `Someone's question ${i}`, type: 'question', display: 'table', archived: false,
       collection_id: null, description: 'A question made by hand in the UI, not managed by mb-sync.', visualization_settings: { 'table.pivot': false, 'column_settings': {} },

@@ -44,7 +44,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   async read(ctx) {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
-    const cards = await listCards(ctx.api);
+    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key));
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
     const identities = classifyCards(project, cards);
@@ -104,7 +104,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     // again only if it is not there.
     const created = await createOnce(
       () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
-      async () => (await listCards(ctx.api)).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
+      async () => (await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
     // A model gets its column metadata over the columns the server computed for it.
@@ -130,10 +130,15 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   },
 };
 
-/** Every card, active and in the Trash: two bulk calls whatever the number of cards. */
-async function listCards(api: MetabaseApi): Promise<LiveCard[]> {
+/**
+ * The cards that can be this project's: the active cards of its database (a card always belongs to
+ * the database it queries), and every card in the Trash. Two bulk calls, whatever the number of
+ * cards; the instance's other databases, often most of its cards, are not read at all.
+ */
+async function listCards(api: MetabaseApi, databaseId: number | string | undefined): Promise<LiveCard[]> {
   const [active, archived] = await Promise.all([
-    api.get<LiveCard[]>('/api/card', { params: { f: 'all' }, schema: Shapes.cards }),
+    // No database yet: none of its cards can exist.
+    databaseId === undefined ? Promise.resolve([]) : api.get<LiveCard[]>('/api/card', { params: { f: 'database', model_id: databaseId }, schema: Shapes.cards }),
     api.get<LiveCard[]>('/api/card', { params: { f: 'archived' }, schema: Shapes.cards }),
   ]);
   return [...active, ...archived];

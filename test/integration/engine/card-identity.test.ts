@@ -42,6 +42,15 @@ describe('card identity on a server that picks entity_ids itself', () => {
     expect(await changes()).toEqual([]);
   });
 
+  it("reads only the cards of the project's database and the Trash, not the whole instance", async () => {
+    await (await openSession(fake, project.root, env)).apply();
+    const database = [...fake.state.databases.values()][0]!.id;
+    fake.resetLog();
+    expect(await changes()).toEqual([]);
+    const cardLists = fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/card').map((r) => r.query).sort();
+    expect(cardLists).toEqual(['?f=archived', `?f=database&model_id=${String(database)}`]);
+  });
+
   it('still knows cards marked by an earlier mb-sync with the server-assigned entity_id, and their copies', async () => {
     await (await openSession(fake, project.root, env)).apply();
     const original = byName('Dépenses par module')[0]!;

@@ -53,7 +53,11 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
   return [
     ['GET', /^\/api\/card$/, (req) => {
       const f = req.query.get('f') ?? 'all';
-      const cards = [...state.cards.values()].filter((c) => (f === 'archived' ? c.archived === true : c.archived !== true));
+      // cards-for-filter-option* (queries/api/card.clj): `database` needs model_id and keeps the
+      // active cards of that database; `archived` is every archived card.
+      const modelId = Number(req.query.get('model_id'));
+      if (f === 'database' && !(modelId > 0)) throw invalid({ model_id: 'value must be an integer greater than zero.' });
+      const cards = [...state.cards.values()].filter((c) => (f === 'archived' ? c.archived === true : c.archived !== true) && (f !== 'database' || c.database_id === modelId));
       return ok(cards.map((c) => read(c, req)));
     }],
     ['POST', /^\/api\/card$/, (req) => {

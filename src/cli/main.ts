@@ -67,5 +67,10 @@ function reportError(error: unknown, debug: boolean): number {
 
 const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js)?$|cli[\\/]main\.[jt]s$/.test(process.argv[1]);
 if (isEntryPoint) {
+  // `mb-sync plan | head`: a reader that goes away is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await main(process.argv);
 }

@@ -9,6 +9,9 @@ export type Address = string;
 
 export type Operation = 'create' | 'update' | 'archive' | 'noop';
 
+/** With `plan --baseline`: whether the files changed the object, Metabase did (drift), or both. */
+export type Cause = 'change' | 'drift' | 'both';
+
 export interface FieldChange {
   /**
    * Dotted path inside the normalised object, e.g. `name`, `dashcards[card:spend-by-module].size_x`
@@ -49,6 +52,8 @@ export interface Action {
   desired?: unknown;
   /** Refs that cannot be resolved until an earlier stage ran (e.g. fields before the sync). */
   knownAfterApply?: string[];
+  /** With a baseline: this change's, drift made in Metabase, or both (src/core/cause.ts). */
+  cause?: Cause;
   /** One line for people, e.g. "waits for analytics.vw_pack_funnel to appear". */
   note?: string;
 }

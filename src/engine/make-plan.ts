@@ -1,4 +1,5 @@
 import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
+import { annotateCauses } from '../core/cause.ts';
 import { fingerprint, planDigest } from '../core/fingerprint.ts';
 import { PLAN_FORMAT_VERSION, summarize, type Action, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
 import { keepSelected, parseSelectors, refsOfBodies, SelectError, selectedAddresses, type Selector } from '../core/select.ts';
@@ -87,6 +88,11 @@ export interface PlanInput {
    * only then are the fingerprints and the digest worked out, a hash over the whole state.
    */
   seal?: boolean;
+  /**
+   * The project as on the base branch (`plan --baseline`): each change is marked as the files' own,
+   * drift made in Metabase, or both (src/core/cause.ts).
+   */
+  baseline?: Project;
   /** `--select` selectors: the plan keeps what they name and what that needs (src/core/select.ts). */
   select?: readonly string[];
   /** Tables the project's SQL makes (known after the sync); read from sql/ when not given. */
@@ -151,6 +157,17 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres.schema))));
   assertModelColumns(project, refs);
   const { stages, orphans, selection }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection'] } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
+
+  if (input.baseline) {
+    const baselineContext = { ...readContext, project: input.baseline };
+    const baselineBodies = new Map<string, unknown>();
+    for (const h of handlers) {
+      const objects = h.desired(input.baseline);
+      for (const o of h.prepare ? await h.prepare(objects, baselineContext) : objects) baselineBodies.set(`${h.kind}:${o.key}`, o.body);
+    }
+    const byId = (pick: (k: KindState) => Array<{ key: string; body: unknown }>) => new Map(kinds.flatMap((k) => pick(k).map((o) => [`${k.kind}:${o.key}`, o.body] as const)));
+    annotateCauses([...stages.flatMap((s) => s.actions), ...orphans], { baseline: baselineBodies, desired: byId((k) => k.desired), live: byId((k) => k.live) });
+  }
 
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,

@@ -17,6 +17,7 @@ interface PlanOptions {
   allowArchive?: boolean;
   concurrency?: string;
   select: string[];
+  baseline?: string;
 }
 
 export function register(program: Command): void {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .description('show what apply would change in the live Metabase (reads only)')
     .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
     .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--baseline <config>', "the project as on the base branch (e.g. a git worktree of main): this change's own changes are shown apart from drift made in Metabase")
     .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--full-markdown <file>', 'with --format markdown: also write the whole markdown plan to FILE, since stdout is cut under GitHub\'s comment limit')
     .option('--json', 'print the plan as one JSON document on stdout')
@@ -48,6 +50,8 @@ export function register(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
+      // Read and checked before anything is sent, like the project itself.
+      const baseline = options.baseline === undefined ? undefined : await loadBaseline(options.baseline, global.configPath);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
       // Embedded Postgres boots while the plan reads Metabase, when some native SQL is not known to compile.
       const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
@@ -61,6 +65,7 @@ export function register(program: Command): void {
         allowArchive: Boolean(options.allowArchive),
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
+        ...(baseline === undefined ? {} : { baseline }),
       }).catch(async (error: unknown) => {
         await sqlCheck.close();
         throw error;
@@ -75,4 +80,16 @@ export function register(program: Command): void {
       if (options.out) process.stderr.write(`Plan saved to ${options.out}; apply it with: mb-sync apply ${options.out}\n`);
       if (options.detailedExitcode && hasChanges(plan)) process.exitCode = ExitCode.changesPresent;
     });
+}
+
+/**
+ * The base branch's project, with the environment of the project planned (its .env.local too: a
+ * worktree has none), so that its secrets give the same digests.
+ */
+async function loadBaseline(configPath: string, projectConfigPath: string) {
+  const { loadProject } = await import('../../config/load-project.ts');
+  const { readEnvFile } = await import('../../config/env-file.ts');
+  const { dirname, join, resolve } = await import('node:path');
+  const local = await readEnvFile(join(dirname(resolve(projectConfigPath)), '.env.local'));
+  return loadProject({ configPath, env: { ...local, ...process.env } });
 }

@@ -32,12 +32,21 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     ...(plan.selection ? [`⚠️ Partial plan (\`--select ${plan.selection.selectors.join(' ')}\`): ${plan.selection.objects} of ${plan.selection.of} objects, with what they need.`, ''] : []),
   ].join('\n');
   const actions = plan.stages.flatMap((s) => s.actions);
-  const blocks: Block[] = [
-    ...table('Create', actions.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a)]),
-    ...actions.filter((a) => a.op === 'update').map(updateBlock),
-    ...table('Archive', actions.filter((a) => a.op === 'archive'), ['kind', 'key', 'name', 'note'], (a) => [a.kind, code(a.key), text(a.name ?? ''), text(a.note ?? '')]),
-    ...table('Managed objects no longer in the files (archived only with `--allow-archive`)', plan.orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')]),
+  const sections = (list: Action[], orphans: Action[]): Block[] => [
+    ...table('Create', list.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a)]),
+    ...list.filter((a) => a.op === 'update').map(updateBlock),
+    ...table('Archive', list.filter((a) => a.op === 'archive'), ['kind', 'key', 'name', 'note'], (a) => [a.kind, code(a.key), text(a.name ?? ''), text(a.note ?? '')]),
+    ...table('Managed objects no longer in the files (archived only with `--allow-archive`)', orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')]),
   ];
+  // With a baseline (plan --baseline), this change's own objects come first, drift made in
+  // Metabase apart: reviewers see what the pull request does, and what apply would also undo.
+  const drift = (a: Action) => a.cause === 'drift';
+  const blocks: Block[] = actions.some((a) => a.cause !== undefined)
+    ? [
+        ...heading('Changes in this pull request', sections(actions.filter((a) => !drift(a)), plan.orphans.filter((a) => !drift(a)))),
+        ...heading('Drift: changed in Metabase, not in git (apply puts it back as the files say)', sections(actions.filter(drift), plan.orphans.filter(drift))),
+      ]
+    : sections(actions, plan.orphans);
   if (blocks.length === 0) return `${head}\nNo changes: Metabase matches the files.\n`;
   if (actions.every((a) => a.op === 'noop')) blocks.unshift({ full: 'Nothing to apply: Metabase differs from the files only by the objects below.\n', short: '', objects: 0 });
   return fit(head, blocks, maxChars, options.fullPlan ?? FULL_PLAN);
@@ -68,6 +77,12 @@ function fit(head: string, blocks: Block[], maxChars: number, fullPlan: string):
     out.push(`> ✂️ **Cut to fit a pull-request comment** (${maxChars.toLocaleString('en')} characters): of ${total} objects, ${what}. The full plan: ${fullPlan}.\n`);
   }
   return out.join('\n');
+}
+
+/** A titled group of sections, or nothing when it is empty. */
+function heading(title: string, blocks: Block[]): Block[] {
+  if (blocks.length === 0) return [];
+  return [{ full: `#### ${title}\n`, short: `#### ${title}\n`, objects: 0 }, ...blocks];
 }
 
 /** A section of the comment, whole or as one line, and how many objects it is about. */

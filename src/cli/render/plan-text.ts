@@ -41,7 +41,8 @@ export function renderPlanText(plan: Plan, style: Style = plain): string {
 function renderAction(action: Action, style: Style): string[] {
   const paint = action.op === 'create' ? style.green : action.op === 'archive' ? style.red : style.yellow;
   const id = action.id === undefined ? '' : style.dim(` (id ${action.id})`);
-  const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}`)];
+  const cause = action.cause === 'drift' ? '  (drift: changed in Metabase, not in the files)' : action.cause === 'both' ? '  (changed in the files and in Metabase)' : '';
+  const lines = [paint(`${SYMBOL[action.op]} ${action.address}`) + id + style.dim(`  ${action.op}${cause}`)];
   const name = (action.desired as { name?: unknown } | undefined)?.name;
   if (action.op === 'create' && typeof name === 'string') lines.push(`    name: ${formatValue(name)}`);
   if (action.op === 'archive' && action.name !== undefined) lines.push(`    name: ${formatValue(action.name)}`);

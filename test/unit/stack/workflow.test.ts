@@ -19,6 +19,8 @@ describe('the staging workflow', async () => {
     expect(runs('plan')).toContain('actions/github-script');
     // The comment is cut under GitHub's limit and points to the whole plan in this artifact.
     expect(runs('plan')).toContain('--full-markdown plan-full.md');
+    // Drift made in staging is shown apart from the pull request's own changes.
+    expect(runs('plan')).toMatch(/git worktree add --detach \.\.\/base FETCH_HEAD[\s\S]*--baseline \.\.\/base\/metabase\.config\.yaml/);
     expect(runs('plan')).toContain('actions/upload-artifact');
   });
 

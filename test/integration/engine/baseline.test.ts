@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../../src/config/load-project.ts';
+import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
+import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
+import { makePlan } from '../../../src/engine/make-plan.ts';
+import { createMetabaseClient, readServerInfo } from '../../../src/metabase/client.ts';
+import { handlers } from '../../../src/resources/registry.ts';
+import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { openSession, writeProject } from './harness.ts';
+import { catalog, env, files } from './fixture-project.ts';
+
+let fake: FakeMetabase;
+const cleanups: Array<() => Promise<void>> = [];
+beforeEach(async () => {
+  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+});
+afterEach(async () => {
+  await fake.close();
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function project(overrides: Record<string, string> = {}) {
+  const p = await writeProject({ ...files, ...overrides });
+  cleanups.push(p.cleanup);
+  return p.root;
+}
+
+describe('plan --baseline: a pull request\'s own changes apart from drift made in Metabase', () => {
+  it('marks each change as the files\', drift, or both, and the comment shows them apart', async () => {
+    const main = await project();
+    await (await openSession(fake, main, env)).apply();
+    // In Metabase, someone renames one card (drift); the pull request renames another, and a third both ways.
+    const byName = (name: string) => [...fake.state.cards.values()].find((c) => c.name === name)!;
+    byName('Dépenses par module').name = 'Renamed in the UI';
+    byName('Surge at zero').description = 'Edited in the UI';
+    const branch = await project({
+      'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('name: Entonnoir pack', 'name: Entonnoir des packs'),
+      'metabase.config.yaml': files['metabase.config.yaml']!.replace('name: Surge at zero', 'name: Surge at zero energy'),
+    });
+    const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey }, retryBaseMs: 1 });
+    const server = await readServerInfo(api);
+    const load = (root: string) => loadProject({ configPath: join(root, 'metabase.config.yaml'), env });
+    const { plan } = await makePlan({ project: await load(branch), baseline: await load(main), api, server, target: { environment: 'staging', url: fake.url }, handlers, allowArchive: false });
+    const causes = Object.fromEntries(plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop').map((a) => [a.address, a.cause]));
+    expect(causes).toEqual({ 'card.funnel': 'change', 'card.spend-by-module': 'drift', 'card.zero-surge': 'both' });
+
+    const markdown = renderPlanMarkdown(plan);
+    const own = markdown.indexOf('#### Changes in this pull request');
+    const drift = markdown.indexOf('#### Drift: changed in Metabase, not in git');
+    expect(own).toBeGreaterThan(0);
+    expect(drift).toBeGreaterThan(own);
+    expect(markdown.slice(own, drift)).toContain('card.funnel');
+    expect(markdown.slice(own, drift)).toContain('card.zero-surge');
+    expect(markdown.slice(drift)).toContain('card.spend-by-module');
+    expect(markdown.slice(drift)).not.toContain('card.funnel');
+    expect(renderPlanText(plan)).toContain('~ card.spend-by-module (id');
+    expect(renderPlanText(plan)).toMatch(/card\.spend-by-module \(id \d+\) {2}update {2}\(drift: changed in Metabase, not in the files\)/);
+  });
+
+  it('without a baseline, nothing is marked and the comment is one list', async () => {
+    const main = await project();
+    await (await openSession(fake, main, env)).apply();
+    [...fake.state.cards.values()][0]!.name = 'Renamed in the UI';
+    const { plan } = await (await openSession(fake, main, env)).plan();
+    expect(plan.stages.flatMap((s) => s.actions).every((a) => a.cause === undefined)).toBe(true);
+    expect(renderPlanMarkdown(plan)).not.toContain('#### Drift');
+  });
+});

@@ -6,7 +6,7 @@ import { guardEmail } from './email-guard.ts';
 import { readMarker, withMarker } from '../core/card-marker.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
-import type { ApplyContext, LiveObject, ResourceHandler } from './types.ts';
+import { runState, type ApplyContext, type LiveObject, type ResourceHandler } from './types.ts';
 
 type Recipient = { group: Ref } | { email: string };
 interface AlertBody {
@@ -133,12 +133,10 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
 };
 
 /** Card id → the last registry write on it: alerts of one card are recorded one after the other. */
-const registryWrites = new WeakMap<ApplyContext, Map<number, Promise<void>>>();
 
 /** Records alert key → notification id in the marker of the card it watches (read fresh, then written). */
 async function recordAlert(ctx: ApplyContext, cardId: number, key: string, notificationId: number): Promise<void> {
-  const chains = registryWrites.get(ctx) ?? new Map<number, Promise<void>>();
-  registryWrites.set(ctx, chains);
+  const chains = runState(ctx, 'alert.registry-writes', () => new Map<number, Promise<void>>());
   const write = (chains.get(cardId) ?? Promise.resolve()).then(async () => {
     const card = await ctx.api.get<{ entity_id: string; visualization_settings?: Record<string, unknown> | null }>(`/api/card/${cardId}`);
     const marker = readMarker(card.visualization_settings);

@@ -1,8 +1,7 @@
 import { MetabaseHttpError } from '../metabase/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
-import type { MetabaseApi } from '../metabase/types.ts';
 import { ref, type Ref } from '../core/refs.ts';
-import type { ResourceHandler } from './types.ts';
+import { runState, type ApplyContext, type ResourceHandler } from './types.ts';
 
 /** The cell's group and collection are refs, so the plan (and a failed group) shows what it waits for. */
 interface PermissionBody {
@@ -15,8 +14,6 @@ interface Graph {
   groups: Record<string, Record<string, string>>;
 }
 
-/** One lock per client: graph writes carry a revision, so they go one at a time. */
-const locks = new WeakMap<MetabaseApi, Promise<unknown>>();
 
 /**
  * Collection permissions: only the (group, collection) cells the files declare are read, compared
@@ -40,28 +37,31 @@ export const collectionPermissionsHandler: ResourceHandler<PermissionBody, { gro
   },
   normalize: (live, refs) => ({ group: refs.toRef('group', live.raw.group)!, collection: refs.toRef('collection', live.raw.collection)!, access: live.raw.access }),
   async create(desired, ctx) {
-    await write(ctx.api, desired.key, desired.body.access, ctx.refs);
+    await write(ctx, desired.key, desired.body.access);
     return desired.key;
   },
   async update(desired, _live, ctx) {
-    await write(ctx.api, desired.key, desired.body.access, ctx.refs);
+    await write(ctx, desired.key, desired.body.access);
   },
 };
 
-async function write(api: MetabaseApi, key: string, access: string, refs: { id(kind: 'group' | 'collection', name: string): number | string | undefined }): Promise<void> {
+async function write(ctx: ApplyContext, key: string, access: string): Promise<void> {
   const [groupKey, collectionKey] = key.split('/') as [string, string];
-  const group = refs.id('group', groupKey);
-  const collection = refs.id('collection', collectionKey);
+  const group = ctx.refs.id('group', groupKey);
+  const collection = ctx.refs.id('collection', collectionKey);
   if (group === undefined || collection === undefined) throw new Error(`group ${groupKey} or collection ${collectionKey} does not exist yet`);
-  await writeCells(api, { [String(group)]: { [String(collection)]: access } });
+  await writeCells(ctx, { [String(group)]: { [String(collection)]: access } });
 }
 
 /**
  * Writes graph cells (group id → collection id → access) in one revision-checked PUT; one writer at
- * a time per client, and a 409 (someone else edited the graph) reads the new revision and tries again.
+ * a time in an apply (graph writes carry a revision), and a 409 (someone else edited the graph)
+ * reads the new revision and tries again.
  */
-export async function writeCells(api: MetabaseApi, groups: Record<string, Record<string, string>>): Promise<void> {
-  const previous = locks.get(api) ?? Promise.resolve();
+export async function writeCells(ctx: Pick<ApplyContext, 'api' | 'run'>, groups: Record<string, Record<string, string>>): Promise<void> {
+  const { api } = ctx;
+  const lock = runState(ctx, 'permissions.graph-lock', () => ({ last: Promise.resolve() as Promise<unknown> }));
+  const previous = lock.last;
   const next = previous.catch(() => {}).then(async () => {
     for (let attempt = 1; ; attempt++) {
       const { revision } = await api.get<Graph>('/api/collection/graph', { schema: Shapes.graph });
@@ -74,6 +74,6 @@ export async function writeCells(api: MetabaseApi, groups: Record<string, Record
       }
     }
   });
-  locks.set(api, next);
+  lock.last = next;
   await next;
 }

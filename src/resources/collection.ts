@@ -80,6 +80,6 @@ async function guard(key: string, id: number, ctx: ApplyContext): Promise<void> 
   if (cells.length === 0) return;
   const groups: Record<string, Record<string, string>> = {};
   for (const { p, group } of cells) groups[String(group)] = { ...groups[String(group)], [String(id)]: p.access };
-  await writeCells(ctx.api, groups);
+  await writeCells(ctx, groups);
   for (const { p } of cells) ctx.settled.add(`collection-permissions:${p.group}/${p.collection}`);
 }

@@ -6,7 +6,7 @@ import { DIGEST_KEY, secretDigest, warmSecretDigest } from '../core/secret-diges
 import type { MetabaseApi } from '../metabase/types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
-import type { ApplyContext, ReadContext, ResourceHandler } from './types.ts';
+import { runState, type ApplyContext, type ReadContext, type ResourceHandler } from './types.ts';
 
 interface DatabaseBody {
   name: string;
@@ -31,8 +31,8 @@ export interface LiveDatabase {
 }
 
 const SCHEDULE_FIELDS = { hourly: { schedule_minute: 0 }, daily: { schedule_hour: 3, schedule_minute: 0 }, weekly: { schedule_day: 'sun', schedule_hour: 3, schedule_minute: 0 } } as const;
-/** Databases whose connection changed during this apply: their metadata must be synced again. */
-const touched = new WeakSet<ApplyContext>();
+/** Whether the connection changed during this apply: then its metadata must be synced again. */
+const touched = (ctx: ApplyContext) => runState(ctx, 'database.touched', () => ({ value: false }));
 
 function desiredBody(project: Project): DatabaseBody {
   const db = project.config.database;
@@ -107,20 +107,20 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
       async () => (await ctx.api.get<{ data: Array<{ id: number; name: string }> }>('/api/database', { schema: Shapes.databases })).data.find((d) => d.name === desired.body.name),
     );
     ctx.refs.set('database', desired.key, created.id);
-    touched.add(ctx);
+    touched(ctx).value = true;
     return created.id;
   },
   async update(desired, live, ctx) {
     const current = this.normalize(live, ctx.refs);
     const passwordChanged = current.details[DIGEST_KEY] !== desired.body.details[DIGEST_KEY];
     await ctx.api.put(`/api/database/${live.id}`, requestBody(desired.body, ctx.project.config.database, passwordChanged));
-    touched.add(ctx);
+    touched(ctx).value = true;
   },
   async afterStage(ctx) {
     const { key } = ctx.project.config.database;
     const id = ctx.refs.id('database', key) as number | undefined;
     if (id === undefined) return;
-    await waitForTables(ctx, id, touched.has(ctx));
+    await waitForTables(ctx, id, touched(ctx).value);
   },
 };
 

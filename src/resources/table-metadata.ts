@@ -2,7 +2,7 @@ import type { ProjectConfigT } from '../model/project.ts';
 import { ref, type Ref } from '../core/refs.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
-import type { ApplyContext, DesiredObject, ResourceHandler } from './types.ts';
+import { runState, type ApplyContext, type DesiredObject, type ResourceHandler } from './types.ts';
 
 type Attributes = Record<string, unknown>;
 interface TableBody {
@@ -39,7 +39,8 @@ function desiredFor(tables: ProjectConfigT['database']['tables']): Array<{ key: 
 }
 
 const pick = (source: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, source[k] ?? null]));
-const rescan = new WeakSet<ApplyContext>();
+/** Whether a field's values list was asked for during this apply: field values are rescanned after. */
+const rescan = (ctx: ApplyContext) => runState(ctx, 'table-metadata.rescan', () => ({ value: false }));
 
 /** Table and column metadata (display names, descriptions, semantic types, visibility, filter values). */
 export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable; wanted: TableBody }> = {
@@ -78,7 +79,7 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
     await write(desired.key, live.id as number, desired, this.normalize(live, ctx.refs), ctx);
   },
   async afterStage(ctx) {
-    if (!rescan.has(ctx)) return;
+    if (!rescan(ctx).value) return;
     const id = ctx.refs.id('database', ctx.project.config.database.key);
     // Filter dropdowns read cached field values: refresh them for the columns now set to list.
     if (id !== undefined) await ctx.api.post(`/api/database/${id}/rescan_values`, {}, { idempotent: true });
@@ -98,7 +99,7 @@ async function write(key: string, tableId: number, object: DesiredObject<TableBo
     const attrs = wire.columns[name]!;
     const fieldId = ctx.refs.id('field', `${key}.${name}`);
     if (fieldId === undefined) throw new Error(`column ${key}.${name} is not in Metabase (check the view and the sync)`);
-    if (compared.has_field_values === 'list') rescan.add(ctx);
+    if (compared.has_field_values === 'list') rescan(ctx).value = true;
     writes.push(() => ctx.api.put(`/api/field/${fieldId}`, attrs));
   }
   await mapLimit(writes, 4, (w) => w());

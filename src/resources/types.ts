@@ -51,6 +51,11 @@ export interface ApplyContext extends ReadContext {
    * state (a collection's permissions, written with the collection): the engine does not run them again.
    */
   settled: Set<string>;
+  /**
+   * What a handler remembers during one apply (a database whose connection changed, writes to
+   * serialise), by a key of its own: per run, never in module-level maps (see runState).
+   */
+  run: Map<string, unknown>;
   /** Between two polls of a sync (tests make it short). */
   pollIntervalMs?: number;
 }
@@ -87,4 +92,10 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   archive?(live: LiveObject<R>, ctx: ApplyContext): Promise<void>;
   /** Runs after this kind's stage even when nothing changed (e.g. the database waits for its sync). */
   afterStage?(ctx: ApplyContext): Promise<void>;
+}
+
+/** The state a handler keeps for this apply under `key`, made by `init` the first time. */
+export function runState<T>(ctx: Pick<ApplyContext, 'run'>, key: string, init: () => T): T {
+  if (!ctx.run.has(key)) ctx.run.set(key, init());
+  return ctx.run.get(key) as T;
 }

@@ -1,3 +1,4 @@
+import { Shapes } from '../metabase/shapes.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
@@ -29,7 +30,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   // Names are looked up in the project's collections and the root collection; ids work anywhere.
   const byName = options.dashboards.some((d) => !/^\d+$/.test(d))
     ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], 4, (id) =>
-        api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] } }))).flatMap((page) => page.data)
+        api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items }))).flatMap((page) => page.data)
     : [];
   const wanted = options.dashboards.map((selector) => {
     if (/^\d+$/.test(selector)) return Number(selector);
@@ -38,7 +39,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     return match.id;
   });
   const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
-  const dashboards = await mapLimit(wanted, 4, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`));
+  const dashboards = await mapLimit(wanted, 4, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
   await mkdir(options.outDir, { recursive: true });
   const result: PullResult = { files: [], skipped: [] };
   // Cards the project defines elsewhere are placed by key; those of a dashboard being pulled again are
@@ -48,7 +49,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   const defined = new Set([...project.cards.values()].filter((c) => !replacedFiles.has(c.origin.file)).map((c) => c.card.key));
   for (const raw of dashboards) {
     const pulled = pullDashboard(raw, refs, project.config, used, defined);
-    const subscriptions = pullSubscriptions(await api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number } }), pulled.key, project.config.project);
+    const subscriptions = pullSubscriptions(await api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number }, schema: Shapes.pulses }), pulled.key, project.config.project);
     if (subscriptions.length > 0) pulled.document.subscriptions = subscriptions;
     const file = join(options.outDir, `${pulled.key}.yaml`);
     const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;

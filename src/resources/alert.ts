@@ -110,7 +110,7 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
     const cardId = (body.payload as { card_id: number }).card_id;
     // The answer was lost: an identical notification on the card that nobody recorded is this one.
     const { id } = await createOnce(
-      () => ctx.api.post<{ id: number }>('/api/notification', body),
+      () => ctx.api.post<{ id: number }>('/api/notification', body, { schema: Shapes.item }),
       async () => {
         const recorded = new Set(Object.values(readMarker((await ctx.api.get<{ visualization_settings?: unknown }>(`/api/card/${cardId}`, { schema: Shapes.card })).visualization_settings)?.alerts ?? {}));
         const list = await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications });
@@ -138,7 +138,7 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
 async function recordAlert(ctx: ApplyContext, cardId: number, key: string, notificationId: number): Promise<void> {
   const chains = runState(ctx, 'alert.registry-writes', () => new Map<number, Promise<void>>());
   const write = (chains.get(cardId) ?? Promise.resolve()).then(async () => {
-    const card = await ctx.api.get<{ entity_id: string; visualization_settings?: Record<string, unknown> | null }>(`/api/card/${cardId}`);
+    const card = await ctx.api.get<{ entity_id: string; visualization_settings?: Record<string, unknown> | null }>(`/api/card/${cardId}`, { schema: Shapes.card });
     const marker = readMarker(card.visualization_settings);
     if (!marker) return;
     await ctx.api.put(`/api/card/${cardId}`, { visualization_settings: withMarker(card.visualization_settings ?? {}, { ...marker, alerts: { ...marker.alerts, [key]: notificationId } }) });

@@ -51,7 +51,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     const body = resolveRefs(desired.body, ctx.refs);
     // Found again by name under the same parent, as read() finds collections.
     const created = await createOnce(
-      () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }),
+      () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }, { schema: Shapes.item }),
       async () => (await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections })).find((c) =>
         typeof c.id === 'number' && !c.archived && c.name === body.name && ((c.location ?? '/').split('/').filter(Boolean).at(-1) ?? null) === (body.parent === null ? null : String(body.parent))) as { id: number } | undefined,
     );

@@ -57,7 +57,7 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
     // The marker comes with the layout PUT (create takes no caveats): a dashboard whose create answer
     // was lost is found by name, still unmarked, in its collection, as read() adopts dashboards.
     const created = await createOnce(
-      () => ctx.api.post<LiveDashboard>('/api/dashboard', { name: body.name, description: body.description, collection_id: body.collection }),
+      () => ctx.api.post<LiveDashboard>('/api/dashboard', { name: body.name, description: body.description, collection_id: body.collection }, { schema: Shapes.item }),
       async () => {
         const items = await ctx.api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${body.collection ?? 'root'}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
         const candidates = items.data.filter((i) => i.model === 'dashboard' && i.name === body.name).sort((a, b) => a.id - b.id);
@@ -122,7 +122,7 @@ async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashbo
     // Always together: a PUT with dashcards but no tabs deletes every tab (and its cards).
     tabs,
     dashcards,
-  });
+  }, { schema: Shapes.dashboard });
   registerDashcards(desired.key, saved, ctx.refs);
 }
 

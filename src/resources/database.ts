@@ -103,7 +103,7 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   },
   async create(desired, ctx) {
     const created = await createOnce(
-      () => ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true)),
+      () => ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true), { schema: Shapes.item }),
       async () => (await ctx.api.get<{ data: Array<{ id: number; name: string }> }>('/api/database', { schema: Shapes.databases })).data.find((d) => d.name === desired.body.name),
     );
     ctx.refs.set('database', desired.key, created.id);
@@ -155,7 +155,7 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   await ctx.api.post(`/api/database/${id}/sync_schema`, {}, { idempotent: true });
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
   for (;;) {
-    const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`);
+    const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
     await readMetadata(ctx.api, id, ctx);
     const left = missing();
     if (left.length === 0 && database.initial_sync_status !== 'incomplete') break;

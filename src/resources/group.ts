@@ -24,7 +24,7 @@ export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
   normalize: (live) => ({ name: live.raw.name }),
   async create(desired, ctx) {
     const group = await createOnce(
-      () => ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name }),
+      () => ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name }, { schema: Shapes.item }),
       async () => (await ctx.api.get<LiveGroup[]>('/api/permissions/group', { schema: Shapes.groups })).find((g) => g.name === desired.body.name),
       { alreadyExists: /already exists/i },
     );

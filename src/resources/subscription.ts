@@ -105,7 +105,7 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     const body = requestBody(desired, ctx);
     // Looked up by its marker when the answer was lost, and created again only if it is not there.
     return (await createOnce(
-      () => ctx.api.post<{ id: number }>('/api/pulse', body),
+      () => ctx.api.post<{ id: number }>('/api/pulse', body, { schema: Shapes.item }),
       async () => (await ctx.api.get<LivePulse[]>('/api/pulse', { params: { dashboard_id: body.dashboard_id as number }, schema: Shapes.pulses }))
         .find((p) => readPulseMarker(p)?.key === desired.key && readPulseMarker(p)?.project === ctx.project.config.project),
     )).id;

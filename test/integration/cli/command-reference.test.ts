@@ -1,5 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
@@ -75,7 +77,10 @@ describe('mb-sync completion', () => {
 
   for (const shell of SHELLS) it.skipIf(!installed(shell))(`${shell}: the script parses (skipped when ${shell} is not installed)`, () => {
     const script = completionScript(completionSpec(program), shell);
-    const check = spawnSync(shell, shell === 'fish' ? ['--no-execute'] : ['-n'], { input: script, encoding: 'utf8' });
+    // From a file: fish does not read a script from a pipe here ("Unable to read input file").
+    const file = join(mkdtempSync(join(tmpdir(), 'mb-sync-completion-')), `mb-sync.${shell}`);
+    writeFileSync(file, script);
+    const check = spawnSync(shell, [shell === 'fish' ? '--no-execute' : '-n', file], { encoding: 'utf8' });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
   });

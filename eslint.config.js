@@ -22,13 +22,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['axios', 'pg', '@electric-sql/*', 'node:fs*', 'node:child_process', 'node:http*'], message: 'src/core is pure: no I/O.' },
+          { group: ['axios', 'pg', '@electric-sql/*', 'node:fs*', 'fs', 'fs/*', 'node:child_process', 'child_process', 'node:http*', 'http', 'https', 'node:net', 'net'], message: 'src/core is pure: no I/O.' },
           { group: ['../config/*', '../engine/*', '../resources/*', '../metabase/*', '../postgres/*', '../cli/*'], message: 'Arrows point inwards to core.' },
           // The model's schemas use core's vocabulary, so core takes only the model's types.
           { group: ['../model/*'], message: 'core imports only types from the model.', allowTypeImports: true },
         ],
       }],
       'no-console': 'error',
+      // A dynamic import would slip past the rules above.
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'src/core is pure and loads nothing at run time.' }],
     },
   },
   layer('src/config/**/*.ts', 'config reads and checks the files; it knows nothing of Metabase or the engine', ['engine', 'resources', 'metabase', 'cli']),

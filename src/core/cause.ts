@@ -1,4 +1,4 @@
-import { deepEqual } from './diff.ts';
+import { diffValues } from './diff.ts';
 import type { Action, Cause } from './plan.ts';
 
 /**
@@ -9,8 +9,10 @@ import type { Action, Cause } from './plan.ts';
  * A pull request's comment shows its own changes apart from drift that `apply` would also undo.
  */
 export function causeOf(baseline: unknown, desired: unknown, live: unknown): Cause {
-  const changedInFiles = !deepEqual(baseline, desired);
-  const changedInMetabase = !deepEqual(baseline, live);
+  // Compared as the plan compares (keyed arrays by key, in any order), so that what the plan calls
+  // unchanged is never called drift.
+  const changedInFiles = diffValues(baseline, desired).length > 0;
+  const changedInMetabase = diffValues(baseline, live).length > 0;
   if (changedInFiles && changedInMetabase) return 'both';
   return changedInMetabase ? 'drift' : 'change';
 }

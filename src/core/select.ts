@@ -68,6 +68,11 @@ export function selectedAddresses(selectors: readonly Selector[], candidates: Re
       } else if (byKind.get(refKind)?.includes(name)) add(`${refKind}:${name}`);
     }
   }
+  // A second copy mb-sync made of a kept object (two runs at once, `card:key~id`) goes with it.
+  for (const c of candidates) {
+    const at = c.key.indexOf('~');
+    if (at > 0 && keep.has(`${c.kind}:${c.key.slice(0, at)}`)) keep.add(`${c.kind}:${c.key}`);
+  }
   return { keep, unmatched };
 }
 

@@ -92,8 +92,14 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         }
       });
     }
+    // Interrupted: a kind's closing step is not run either, and the result says so.
+    if (handler.afterStage && options.signal?.aborted) {
+      result.interrupted = true;
+      result.notRun.push(`${stage.kind}.*`);
+      continue;
+    }
     // A kind's closing step (the database waits for its sync) runs unless one of its own objects failed.
-    if (handler.afterStage && !options.signal?.aborted && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
+    if (handler.afterStage && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
       try {
         await handler.afterStage(ctx);
       } catch (error) {

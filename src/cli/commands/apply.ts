@@ -40,12 +40,14 @@ export function register(program: Command): void {
       const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
       if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
+      if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       // A saved plan names its environment: `apply plan.json` goes there unless --env or MB_URL say
       // otherwise, as they would for plan (and then the target check below refuses a mismatch).
       const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
-      // Embedded Postgres boots while the plan reads Metabase, when some native SQL is not known to compile.
+      // An apply is run to change things: embedded Postgres boots while the plan reads Metabase, when
+      // some native SQL is not known to compile (plan boots it only when needed).
       const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
       // A plan that fails stops the boot too (the sandbox would keep the process waiting).
       const state = await makePlan({
@@ -175,6 +177,15 @@ function assertPlanStillValid(saved: Plan, fresh: Plan, file: string): void {
   }
   if (saved.liveFingerprint !== fresh.liveFingerprint) {
     throw new MbSyncError('PLAN_STALE', `Metabase changed since ${file} was made`, { hint });
+  }
+  // The digest catches an edited file, not one whose digest was computed again: what is applied is
+  // the fresh plan, and it must do exactly what the file says, object by object.
+  const actionsOf = (plan: Plan) => [...plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop'), ...plan.orphans].map((a) => `${a.op} ${a.address}`).sort();
+  const savedActions = actionsOf(saved);
+  const freshActions = actionsOf(fresh);
+  if (savedActions.join('\n') !== freshActions.join('\n')) {
+    const differ = [...freshActions.filter((a) => !savedActions.includes(a)), ...savedActions.filter((a) => !freshActions.includes(a)).map((a) => `not ${a}`)];
+    throw new MbSyncError('PLAN_STALE', `${file} does not say what applying now would do (${differ.slice(0, 5).join(', ')}${differ.length > 5 ? ', …' : ''}): refusing to apply it`, { hint });
   }
 }
 

@@ -53,8 +53,9 @@ export function register(program: Command): void {
       // Read and checked before anything is sent, like the project itself.
       const baseline = options.baseline === undefined ? undefined : await loadBaseline(options.baseline, global.configPath);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
-      // Embedded Postgres boots while the plan reads Metabase, when some native SQL is not known to compile.
-      const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
+      // Postgres boots only if the plan changes native SQL not known to compile: a no-op plan (the
+      // daily drift check on a fresh clone) pays nothing. `apply` boots it early instead.
+      const sqlCheck = await prepareNativeSqlCheck(target.project);
       // A plan that fails stops the boot too (the sandbox would keep the process waiting).
       const { plan } = await makePlan({
         project: target.project,

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
 import { writeProject } from './harness.ts';
+import { planDigest } from '../../../src/core/fingerprint.ts';
 import { catalog, DB_PASSWORD, files } from './fixture-project.ts';
 
 const run = promisify(execFile);
@@ -54,6 +55,15 @@ describe('the mb-sync command line against the fake Metabase', () => {
     const edited = await cli(['apply', 'edited.json']);
     expect(edited.code).toBe(1);
     expect(edited.stderr).toContain('edited.json was changed after it was made (its digest does not match)');
+    // Edited and its digest computed again: what it says no longer matches what applying would do.
+    const forged = JSON.parse(reviewed) as { stages: Array<{ actions: Array<{ op: string }> }>; digest?: string };
+    forged.stages.flatMap((st) => st.actions).find((a) => a.op === 'create')!.op = 'noop';
+    forged.digest = planDigest(forged as unknown as Record<string, unknown>);
+    await writeFile(join(project.root, 'forged.json'), JSON.stringify(forged));
+    const forgedApply = await cli(['apply', 'forged.json']);
+    expect(forgedApply.code).toBe(1);
+    expect(forgedApply.stderr).toContain('forged.json does not say what applying now would do');
+    expect((await cli(['apply', 'plan.json', '--allow-archive'])).stderr).toContain('the flag applies to a new plan, not to a saved one');
     expect(fake.writes()).toBe(0);
 
     const applied = await cli(['apply', 'plan.json']);

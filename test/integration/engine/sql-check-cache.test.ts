@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
-import { checkNativeSql } from '../../../src/engine/validate-offline.ts';
+import { checkNativeSql, prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
 import { files, env } from './fixture-project.ts';
 import { writeProject } from './harness.ts';
 import type * as Sandbox from '../../../src/postgres/sandbox.ts';
@@ -30,6 +30,18 @@ describe('the native SQL check before plan and apply', () => {
     expect(await checkNativeSql(loaded, ['funnel', 'zero-surge'])).toEqual([]);
     expect(opened.count).toBe(1);
     expect(await checkNativeSql(loaded, ['funnel', 'zero-surge'])).toEqual([]);
+    expect(opened.count).toBe(1);
+  });
+
+  it('a plan that changes no native card boots no embedded Postgres, even with nothing cached (plan boots lazily)', async () => {
+    const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
+    const check = await prepareNativeSqlCheck(loaded);
+    expect(await check.run([])).toEqual([]);
+    await check.close();
+    expect(opened.count).toBe(0);
+    // apply boots it at once when some SQL is not known to compile, to overlap the plan's reads.
+    const eager = await prepareNativeSqlCheck(loaded, { boot: true });
+    await eager.close();
     expect(opened.count).toBe(1);
   });
 

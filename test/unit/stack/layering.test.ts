@@ -19,6 +19,8 @@ describe('layering', () => {
     ['src/resources/probe.ts', "import { loadProject } from '../config/load-project.ts';\nexport const x = loadProject;\n"],
     ['src/config/probe.ts', "import { makePlan } from '../engine/make-plan.ts';\nexport const x = makePlan;\n"],
     ['src/engine/probe.ts', "import { main } from '../cli/main.ts';\nexport const x = main;\n"],
+    ['src/core/probe.ts', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n"],
+    ['src/core/probe.ts', "export const x = () => import('../config/load-project.ts');\n"],
   ])('%s may not import %s', async (file, code) => {
     expect(await problems(file, code)).toHaveLength(1);
   });

@@ -26,18 +26,19 @@ const POSTGRES_ENV: Array<[string, string]> = [
 ];
 const ROLE_PASSWORD: [string, string] = ['<readonly_password_env>', 'the read-only role\'s password (postgres.readonly_password_env, default PHOENIX_ANALYTICS_RO_PASSWORD)'];
 const NO_COLOR: [string, string] = ['NO_COLOR', 'plain output, as --no-color'];
+const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches in node_modules/.cache/mb-sync (parsed YAML, compiled SQL)'];
 
 const OK: [number, string] = [0, 'success'];
 const ERROR: [number, string] = [1, 'error: invalid files, missing variable, HTTP failure… (one message says what and where)'];
 const OLD_METABASE: [number, string] = [3, 'the Metabase server is older than 0.58'];
 
 export const REFERENCE: Record<string, Reference> = {
-  validate: { env: [['${VAR} in the YAML', 'not needed: a missing one is listed, read as a placeholder']], exit: [[0, 'the project is valid'], [1, 'problems in the files (all listed)']] },
+  validate: { env: [['${VAR} in the YAML', 'not needed: a missing one is listed, read as a placeholder'], NO_CACHE], exit: [[0, 'the project is valid'], [1, 'problems in the files (all listed)']] },
   plan: {
-    env: [...METABASE_ENV, NO_COLOR],
+    env: [...METABASE_ENV, NO_COLOR, NO_CACHE],
     exit: [[0, 'success; with --detailed-exitcode, no changes'], ERROR, [2, 'with --detailed-exitcode: there are changes'], OLD_METABASE],
   },
-  apply: { env: [...METABASE_ENV, NO_COLOR], exit: [OK, [1, 'error, a failed change, or confirmation refused'], OLD_METABASE, [130, 'interrupted (Ctrl-C): objects in flight finished, the rest not started']] },
+  apply: { env: [...METABASE_ENV, NO_COLOR, NO_CACHE], exit: [OK, [1, 'error, a failed change, or confirmation refused'], OLD_METABASE, [130, 'interrupted (Ctrl-C): objects in flight finished, the rest not started']] },
   pull: { env: METABASE_ENV, exit: [OK, ERROR, OLD_METABASE] },
   bootstrap: {
     env: [['MB_URL', 'default of --url'], ['MB_ADMIN_EMAIL, MB_ADMIN_PASSWORD', 'the admin to create, or to log in as']],

@@ -52,6 +52,8 @@ describe('every command documents itself', () => {
     expect(help('db apply')).toContain('<readonly_password_env>');
     expect(help('bootstrap')).toContain('MB_ADMIN_EMAIL, MB_ADMIN_PASSWORD');
     expect(help('validate')).not.toContain('MB_API_KEY');
+    for (const path of ['validate', 'plan', 'apply']) expect(help(path)).toContain('MB_SYNC_NO_CACHE');
+    expect(help('apply')).toContain('130  interrupted (Ctrl-C)');
   });
 });
 

@@ -84,13 +84,11 @@ function argumentCases(spec: CompletionSpec): string {
     .map((n) => `    ${quote(n.path)}) echo ${quote(n.argument === 'file' ? '<file>' : (n.argument as string[]).join(' '))} ;;`).join('\n');
 }
 
-function bash(spec: CompletionSpec): string {
+/** The lookups bash and zsh share: a command path's subcommands, options and argument. */
+function shellLookups(spec: CompletionSpec): string {
   const f = ident(spec);
-  const root = spec.nodes.find((n) => n.path === '')!;
-  const globalFlags = root.options.flatMap(flagsOf);
-  return `# ${spec.name} completion for bash, made by \`${spec.name} completion bash\` from the command definitions.
-# Load it with:  source <(${spec.name} completion bash)   (or save it in ~/.local/share/bash-completion/completions/${spec.name})
-${f}_subcommands() {
+  const globalFlags = spec.nodes.find((n) => n.path === '')!.options.flatMap(flagsOf);
+  return `${f}_subcommands() {
   case "$1" in
 ${shellCases(spec, (n) => n.subcommands.map((s) => s.name), 'sh')}
   esac
@@ -104,7 +102,14 @@ ${f}_arguments() {
   case "$1" in
 ${argumentCases(spec)}
   esac
+}`;
 }
+
+function bash(spec: CompletionSpec): string {
+  const f = ident(spec);
+  return `# ${spec.name} completion for bash, made by \`${spec.name} completion bash\` from the command definitions.
+# Load it with:  source <(${spec.name} completion bash)   (or save it in ~/.local/share/bash-completion/completions/${spec.name})
+${shellLookups(spec)}
 ${f}_envs() {
   local config=metabase.config.yaml i
   for ((i = 1; i < \${#COMP_WORDS[@]}; i++)); do
@@ -141,27 +146,11 @@ complete -F ${f} ${spec.name}
 
 function zsh(spec: CompletionSpec): string {
   const f = ident(spec);
-  const root = spec.nodes.find((n) => n.path === '')!;
-  const globalFlags = root.options.flatMap(flagsOf);
   // No \`local path\`: in zsh it is tied to PATH.
   return `#compdef ${spec.name}
 # ${spec.name} completion for zsh, made by \`${spec.name} completion zsh\` from the command definitions.
 # Load it with:  source <(${spec.name} completion zsh)   (after compinit), or save it as _${spec.name} in your fpath.
-${f}_subcommands() {
-  case "$1" in
-${shellCases(spec, (n) => n.subcommands.map((s) => s.name), 'sh')}
-  esac
-}
-${f}_options() {
-  case "$1" in
-${shellCases(spec, (n) => n.options.flatMap(flagsOf).filter((flag) => n.path === '' || !globalFlags.includes(flag)), 'sh')}
-  esac
-}
-${f}_arguments() {
-  case "$1" in
-${argumentCases(spec)}
-  esac
-}
+${shellLookups(spec)}
 ${f}_envs() {
   local config=metabase.config.yaml i
   for ((i = 2; i <= \${#words}; i++)); do

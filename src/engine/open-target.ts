@@ -8,6 +8,8 @@ import type { MetabaseApi, ServerInfo } from '../metabase/types.ts';
 
 export interface Target {
   project: Project;
+  /** With `baselineConfigPath`. */
+  baseline?: Project;
   api: MetabaseApi;
   server: ServerInfo;
   environment: string;
@@ -23,6 +25,8 @@ export async function openTarget(options: {
   env?: string;
   processEnv?: NodeJS.ProcessEnv;
   concurrency?: number;
+  /** A second project to load with the same environment: the base branch's (`plan --baseline`). */
+  baselineConfigPath?: string;
   /** Told which server answered, before its version is checked (`--debug` prints it, even when refused). */
   onServer?: (server: ServerInfo, target: { environment: string; url: string }) => void;
 }): Promise<Target> {
@@ -31,10 +35,12 @@ export async function openTarget(options: {
   const local = await readEnvFile(join(dirname(resolve(options.configPath)), '.env.local'));
   const processEnv = { ...local, ...(options.processEnv ?? process.env) };
   const project = await loadProject({ configPath: options.configPath, env: processEnv });
+  // Same variables (a worktree has no .env.local), so that its secrets give the same digests.
+  const baseline = options.baselineConfigPath === undefined ? undefined : await loadProject({ configPath: options.baselineConfigPath, env: processEnv });
   const target = resolveTarget(project, { env: options.env, processEnv });
   const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
   const server = await readServerInfo(api);
   options.onServer?.(server, { environment: target.environment, url: target.url });
   assertSupportedVersion(server);
-  return { project, api, server, environment: target.environment, url: target.url };
+  return { project, ...(baseline === undefined ? {} : { baseline }), api, server, environment: target.environment, url: target.url };
 }

@@ -50,9 +50,7 @@ export function register(program: Command): void {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
-      // Read and checked before anything is sent, like the project itself.
-      const baseline = options.baseline === undefined ? undefined : await loadBaseline(options.baseline, global.configPath);
-      const target = await openTarget({ ...global, onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
+      const target = await openTarget({ ...global, ...(options.baseline === undefined ? {} : { baselineConfigPath: options.baseline }), onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
       // Postgres boots only if the plan changes native SQL not known to compile: a no-op plan (the
       // daily drift check on a fresh clone) pays nothing. `apply` boots it early instead.
       const sqlCheck = await prepareNativeSqlCheck(target.project);
@@ -66,7 +64,7 @@ export function register(program: Command): void {
         allowArchive: Boolean(options.allowArchive),
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
-        ...(baseline === undefined ? {} : { baseline }),
+        ...(target.baseline === undefined ? {} : { baseline: target.baseline }),
       }).catch(async (error: unknown) => {
         await sqlCheck.close();
         throw error;
@@ -83,14 +81,3 @@ export function register(program: Command): void {
     });
 }
 
-/**
- * The base branch's project, with the environment of the project planned (its .env.local too: a
- * worktree has none), so that its secrets give the same digests.
- */
-async function loadBaseline(configPath: string, projectConfigPath: string) {
-  const { loadProject } = await import('../../config/load-project.ts');
-  const { readEnvFile } = await import('../../config/env-file.ts');
-  const { dirname, join, resolve } = await import('node:path');
-  const local = await readEnvFile(join(dirname(resolve(projectConfigPath)), '.env.local'));
-  return loadProject({ configPath, env: { ...local, ...process.env } });
-}

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
@@ -10,6 +12,7 @@ import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabas
 import { openSession, writeProject } from './harness.ts';
 import { catalog, env, files } from './fixture-project.ts';
 
+const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
 let fake: FakeMetabase;
 const cleanups: Array<() => Promise<void>> = [];
 beforeEach(async () => {
@@ -56,6 +59,21 @@ describe('plan --baseline: a pull request\'s own changes apart from drift made i
     expect(markdown.slice(drift)).not.toContain('card.funnel');
     expect(renderPlanText(plan)).toContain('~ card.spend-by-module (id');
     expect(renderPlanText(plan)).toMatch(/card\.spend-by-module \(id \d+\) {2}update {2}\(drift: changed in Metabase, not in the files\)/);
+  });
+
+  it('on the command line: the base branch is read with the same environment, and the comment splits', async () => {
+    const main = await project();
+    await (await openSession(fake, main, env)).apply();
+    [...fake.state.cards.values()].find((c) => c.name === 'Dépenses par module')!.name = 'Renamed in the UI';
+    const branch = await project({ 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('name: Entonnoir pack', 'name: Entonnoir des packs') });
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'plan', '--format', 'markdown', '--baseline', join(main, 'metabase.config.yaml')], {
+      cwd: branch,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', MB_URL: fake.url, MB_API_KEY: fake.apiKey, ...env },
+    });
+    const drift = stdout.indexOf('#### Drift');
+    expect(stdout.indexOf('#### Changes in this pull request')).toBeGreaterThan(0);
+    expect(stdout.slice(0, drift)).toContain('card.funnel');
+    expect(stdout.slice(drift)).toContain('card.spend-by-module');
   });
 
   it('without a baseline, nothing is marked and the comment is one list', async () => {

@@ -3,7 +3,7 @@ import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
-import type { Origin, Project } from '../core/project.ts';
+import type { Origin, Project, ProjectCard } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
@@ -58,14 +58,8 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
         at(entry.origin, `columns.${miss.column}`, `the model has no column ${miss.column}${didYouMean(miss.column, miss.candidates)}`);
       }
       if (entry.card.sql === undefined) continue;
-      for (const sql of sampleSql(entry.card.sql, entry.card.params ?? {})) {
-        try {
-          await compile(sandbox, sql);
-        } catch (error) {
-          at(entry.origin, 'sql', `does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}`);
-          break;
-        }
-      }
+      const refused = await compileCardSql(sandbox, entry, sampleSql(entry.card.sql, entry.card.params ?? {}), project.config.postgres.schema);
+      if (refused) issues.push(refused);
       nativeCompiled += 1;
     }
     // A filter mapped to a column that does not exist: named at the line of that mapping.
@@ -102,19 +96,10 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
 }
 
 /**
- * Native SQL of the given cards compiled against the real view definitions in embedded Postgres,
- * as `validate` does. `plan` and `apply` run it for the native cards they would create or change (a
- * no-op plan pays nothing), so a syntax error stops them before anything is written.
+ * Native SQL of the cards a plan would create or change, compiled against the real view definitions
+ * in embedded Postgres as `validate` does, so that a syntax error stops plan and apply before
+ * anything is written (a no-op plan pays nothing).
  */
-export async function checkNativeSql(project: Project, cardKeys: string[]): Promise<ConfigIssue[]> {
-  const check = await prepareNativeSqlCheck(project);
-  try {
-    return await check.run(cardKeys);
-  } finally {
-    await check.close();
-  }
-}
-
 export interface NativeSqlCheck {
   run(cardKeys: string[]): Promise<ConfigIssue[]>;
   close(): Promise<void>;
@@ -153,19 +138,9 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
         if (todo === undefined) continue;
         const entry = project.cards.get(cardKey)!;
         sandbox ??= openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
-        const db = await sandbox;
-        let compiled = true;
-        for (const sql of todo.samples) {
-          try {
-            await compile(db, sql);
-          } catch (error) {
-            const { origin } = entry;
-            const line = origin.lines?.sql ?? origin.line;
-            issues.push({ file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry.card.key}: the SQL does not compile against the ${project.config.postgres.schema} views: ${(error as Error).message}` });
-            compiled = false;
-            break;
-          }
-        }
+        const refused = await compileCardSql(await sandbox, entry, todo.samples, project.config.postgres.schema);
+        if (refused) issues.push(refused);
+        const compiled = refused === undefined;
         if (compiled) cache?.set(todo.key, true);
       }
       await cache?.save();
@@ -178,12 +153,28 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
   };
 }
 
+/** A native card's SQL (each sample of its variables) against the views: the problem, or nothing. */
+async function compileCardSql(sandbox: Sandbox, entry: ProjectCard, samples: string[], schema: string): Promise<ConfigIssue | undefined> {
+  for (const sql of samples) {
+    try {
+      await compile(sandbox, sql);
+    } catch (error) {
+      const { origin } = entry;
+      const line = origin.lines?.sql ?? origin.line;
+      return { file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry.card.key}: the SQL does not compile against the ${schema} views: ${(error as Error).message}` };
+    }
+  }
+  return undefined;
+}
+
+type Sandbox = { query(sql: string): Promise<unknown>; exec(sql: string): Promise<void> };
+
 /**
  * Parses and analyses one statement against the views (names, types), without running it. PREPARE
  * and DEALLOCATE in one round trip cost a fifth of an EXPLAIN in embedded Postgres; SQL holding a
  * `;` goes through the extended protocol, which refuses a second statement as Metabase's would.
  */
-async function compile(sandbox: { query(sql: string): Promise<unknown>; exec(sql: string): Promise<void> }, sql: string): Promise<void> {
+async function compile(sandbox: Sandbox, sql: string): Promise<void> {
   if (sql.includes(';')) {
     // The option list makes a leading ANALYZE a syntax error: the statement is never run.
     await sandbox.query(`EXPLAIN (COSTS off) ${sql}`);

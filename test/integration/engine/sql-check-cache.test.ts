@@ -2,7 +2,8 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
-import { checkNativeSql, prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
+import type { Project } from '../../../src/core/project.ts';
+import { prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
 import { files, env } from './fixture-project.ts';
 import { writeProject } from './harness.ts';
 import type * as Sandbox from '../../../src/postgres/sandbox.ts';
@@ -13,6 +14,16 @@ vi.mock('../../../src/postgres/sandbox.ts', async (importOriginal) => {
   const original = await importOriginal<typeof Sandbox>();
   return { ...original, openAnalyticsSandbox: (...args: Parameters<typeof original.openAnalyticsSandbox>) => ((opened.count += 1), original.openAnalyticsSandbox(...args)) };
 });
+
+/** The check as plan uses it: prepared (no boot), run for the changed cards, closed. */
+async function checkNativeSql(loaded: Project, keys: string[]) {
+  const check = await prepareNativeSqlCheck(loaded);
+  try {
+    return await check.run(keys);
+  } finally {
+    await check.close();
+  }
+}
 
 let project: { root: string; cleanup: () => Promise<void> };
 beforeEach(async () => {

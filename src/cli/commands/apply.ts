@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasWork, PLAN_FORMAT_VERSION, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
@@ -9,26 +9,27 @@ import { createProgress } from '../render/progress.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
 import { planDigest } from '../../core/fingerprint.ts';
-import { debugServer, globalOptions } from './global-options.ts';
+import { debugServer, globalOptions, targetingOptions } from './global-options.ts';
 
 interface ApplyOptions {
   yes?: boolean;
   json?: boolean;
   allowArchive?: boolean;
-  concurrency?: string;
+  concurrency?: number;
   select: string[];
 }
 
 export function register(program: Command): void {
+  const [select, concurrencyOption] = targetingOptions() as [Option, Option];
   program
     .command('apply')
     .argument('[plan-file]', 'a plan saved with `plan --out`; refused if Metabase or the files changed since')
     .description('make the live Metabase match the files')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-    .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--json', 'print the result as one JSON document on stdout')
     .option('--allow-archive', 'archive managed objects removed from the files')
+    .addOption(select)
+    .addOption(concurrencyOption)
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
       const { applyPlan } = await import('../../engine/apply-plan.ts');
       const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
@@ -37,8 +38,7 @@ export function register(program: Command): void {
       const { assertChangedSqlCompiles, prepareNativeSqlCheck } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
-      const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
-      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      const { concurrency } = options;
       if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
       if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasChanges } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
-import { debugServer, globalOptions } from './global-options.ts';
+import { debugServer, globalOptions, targetingOptions } from './global-options.ts';
 
 interface PlanOptions {
   out?: string;
@@ -15,24 +15,25 @@ interface PlanOptions {
   format: 'text' | 'markdown' | 'json';
   detailedExitcode?: boolean;
   allowArchive?: boolean;
-  concurrency?: string;
+  concurrency?: number;
   select: string[];
   baseline?: string;
 }
 
 export function register(program: Command): void {
+  const [select, concurrencyOption] = targetingOptions() as [Option, Option];
   program
     .command('plan')
     .description('show what apply would change in the live Metabase (reads only)')
     .option('--out <file>', 'save the plan as JSON, to apply it later with `apply FILE`')
-    .option('--select <selector>', 'only these objects and what they need: kind:key, globs allowed (card:spend-*, alert:*); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--baseline <config>', "the project as on the base branch (e.g. a git worktree of main): this change's own changes are shown apart from drift made in Metabase")
-    .option('--concurrency <n>', 'requests in flight at once (default: the config\'s concurrency, 8)')
     .option('--full-markdown <file>', 'with --format markdown: also write the whole markdown plan to FILE, since stdout is cut under GitHub\'s comment limit')
     .option('--json', 'print the plan as one JSON document on stdout')
     .option('--format <format>', 'text | markdown | json', 'text')
     .option('--detailed-exitcode', 'exit 2 when there are changes, 0 when there are none')
     .option('--allow-archive', 'plan to archive managed objects removed from the files')
+    .addOption(select)
+    .addOption(concurrencyOption)
     .action(async (options: PlanOptions, command: Command) => {
       const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
@@ -46,8 +47,7 @@ export function register(program: Command): void {
       if (!['text', 'markdown', 'json'].includes(format)) {
         throw new MbSyncError('CONFIG_INVALID', `unknown --format ${format}`, { hint: 'use text, markdown or json' });
       }
-      const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
-      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) throw new MbSyncError('CONFIG_INVALID', `--concurrency wants a whole number from 1 to 64 (got "${options.concurrency}")`);
+      const { concurrency } = options;
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(options.baseline === undefined ? {} : { baselineConfigPath: options.baseline }), onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });

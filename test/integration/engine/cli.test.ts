@@ -127,6 +127,16 @@ describe('the mb-sync command line against the fake Metabase', () => {
     expect(applied.stderr).not.toContain('\u001b');
   });
 
+  it('a bad --concurrency is refused before anything is sent, by plan and apply alike', async () => {
+    fake.resetLog();
+    for (const command of ['plan', 'apply']) {
+      const result = await cli([command, '--concurrency', '0']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('--concurrency wants a whole number from 1 to 64 (got "0")');
+    }
+    expect(fake.requests).toEqual([]);
+  });
+
   it('a reader that goes away (| head) is not an error', async () => {
     const { stdout, stderr } = await run('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" --help | head -1`]);
     expect(stdout).toMatch(/^Usage: mb-sync/);

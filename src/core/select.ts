@@ -44,8 +44,10 @@ export function selectedAddresses(selectors: readonly Selector[], candidates: Re
     if (hits.length === 0) unmatched.push(selector);
     for (const hit of hits) queue.push(`${hit.kind}:${hit.key}`);
   }
-  const byKind = new Map<string, string[]>();
-  for (const c of candidates) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.key]);
+  const ids = new Set(candidates.map((c) => `${c.kind}:${c.key}`));
+  const keysOf = (kind: string) => candidates.filter((c) => c.kind === kind).map((c) => c.key);
+  const permissions = keysOf('collection-permissions');
+  const databases = keysOf('database');
   const add = (id: string) => {
     if (!keep.has(id)) queue.push(id);
   };
@@ -56,16 +58,16 @@ export function selectedAddresses(selectors: readonly Selector[], candidates: Re
     const at = id.indexOf(':');
     const kind = id.slice(0, at);
     const key = id.slice(at + 1);
-    if (kind === 'collection') for (const p of byKind.get('collection-permissions') ?? []) if (p.endsWith(`/${key}`)) add(`collection-permissions:${p}`);
+    if (kind === 'collection') for (const p of permissions) if (p.endsWith(`/${key}`)) add(`collection-permissions:${p}`);
     for (const ref of refsOf(kind, key)) {
       const refAt = ref.indexOf(':');
       const refKind = ref.slice(0, refAt);
       const name = ref.slice(refAt + 1);
-      if (refKind === 'table' || refKind === 'field') for (const db of byKind.get('database') ?? []) add(`database:${db}`);
+      if (refKind === 'table' || refKind === 'field') for (const db of databases) add(`database:${db}`);
       else if (refKind === 'dashcard') {
         add(`dashboard:${name.split('/')[0]}`);
         add(`card:${(name.split('/')[1] ?? '').split('#')[0]}`);
-      } else if (byKind.get(refKind)?.includes(name)) add(`${refKind}:${name}`);
+      } else if (ids.has(ref)) add(ref);
     }
   }
   // A second copy mb-sync made of a kept object (two runs at once, `card:key~id`) goes with it.
@@ -84,8 +86,6 @@ export function keepSelected(stages: Stage[], orphans: Action[], keep: ReadonlyS
 
 /** `collectRefs` over a body, as the RefsOf a selection needs. */
 export function refsOfBodies(bodies: ReadonlyMap<string, ReadonlyArray<{ key: string; body: unknown }>>): RefsOf {
-  return (kind, key) => {
-    const object = bodies.get(kind)?.find((o) => o.key === key);
-    return object === undefined ? [] : collectRefs(object.body);
-  };
+  const byId = new Map([...bodies].flatMap(([kind, objects]) => objects.map((o) => [`${kind}:${o.key}`, o.body] as const)));
+  return (kind, key) => (byId.has(`${kind}:${key}`) ? collectRefs(byId.get(`${kind}:${key}`)) : []);
 }

@@ -1,6 +1,7 @@
 import { compileCard } from '../core/card-body.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
+import { makePlan, type PlanInput, type PlanningState } from './make-plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
 import type { Origin, Project, ProjectCard } from '../core/project.ts';
@@ -183,13 +184,31 @@ async function compile(sandbox: Sandbox, sql: string): Promise<void> {
   await sandbox.exec(`PREPARE mb_sync_check AS ${sql}\n;DEALLOCATE mb_sync_check`);
 }
 
-/** Refuses a plan that would send native SQL that does not compile (see checkNativeSql). */
+/** Refuses a plan that would send native SQL that does not compile (see prepareNativeSqlCheck). */
 export async function assertChangedSqlCompiles(project: Project, plan: Plan, started?: NativeSqlCheck): Promise<void> {
   const changed = plan.stages.filter((s) => s.kind === 'card').flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => a.key);
   const check = started ?? (await prepareNativeSqlCheck(project));
   try {
     const issues = await check.run(changed);
     if (issues.length > 0) throw new ConfigError(issues);
+  } finally {
+    // A check given by the caller is closed by the caller.
+    if (started === undefined) await check.close();
+  }
+}
+
+/**
+ * The plan as `plan` and `apply` make it: the native SQL check prepared first (with `bootSql`,
+ * embedded Postgres boots while the plan reads Metabase), `verify` run on the plan (a saved plan
+ * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
+ */
+export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
+  const check = await prepareNativeSqlCheck(input.project, { boot: Boolean(options.bootSql) });
+  try {
+    const state = await makePlan(input);
+    options.verify?.(state.plan);
+    await assertChangedSqlCompiles(input.project, state.plan, check);
+    return state;
   } finally {
     await check.close();
   }

@@ -32,10 +32,10 @@ export function register(program: Command): void {
     .addOption(concurrencyOption)
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
       const { applyPlan } = await import('../../engine/apply-plan.ts');
-      const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
+      const { parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
-      const { assertChangedSqlCompiles, prepareNativeSqlCheck } = await import('../../engine/validate-offline.ts');
+      const { makeCheckedPlan } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const { concurrency } = options;
@@ -46,11 +46,9 @@ export function register(program: Command): void {
       // otherwise, as they would for plan (and then the target check below refuses a mismatch).
       const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
-      // An apply is run to change things: embedded Postgres boots while the plan reads Metabase, when
-      // some native SQL is not known to compile (plan boots it only when needed).
-      const sqlCheck = await prepareNativeSqlCheck(target.project, { boot: true });
-      // A plan that fails stops the boot too (the sandbox would keep the process waiting).
-      const state = await makePlan({
+      // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
+      // reads Metabase (plan boots it only when needed).
+      const state = await makeCheckedPlan({
         project: target.project,
         api: target.api,
         server: target.server,
@@ -59,20 +57,8 @@ export function register(program: Command): void {
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
         select: saved ? (saved.selection?.selectors ?? []) : options.select,
-      }).catch(async (error: unknown) => {
-        await sqlCheck.close();
-        throw error;
-      });
+      }, { bootSql: true, ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
       const { plan } = state;
-      if (saved) {
-        try {
-          assertPlanStillValid(saved, plan, planFile as string);
-        } catch (error) {
-          await sqlCheck.close();
-          throw error;
-        }
-      }
-      await assertChangedSqlCompiles(target.project, plan, sqlCheck);
 
       const style = global.color && process.stderr.isTTY ? colors : plain;
       const say = (text: string) => process.stderr.write(redactText(text));

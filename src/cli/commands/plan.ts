@@ -35,10 +35,10 @@ export function register(program: Command): void {
     .addOption(select)
     .addOption(concurrencyOption)
     .action(async (options: PlanOptions, command: Command) => {
-      const { makePlan, parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
+      const { parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
-      const { assertChangedSqlCompiles, prepareNativeSqlCheck } = await import('../../engine/validate-offline.ts');
+      const { makeCheckedPlan } = await import('../../engine/validate-offline.ts');
       const global = globalOptions(command);
       if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json') {
         throw new MbSyncError('CONFIG_INVALID', `--json and --format ${options.format} ask for two different outputs`, { hint: 'keep one of them' });
@@ -51,11 +51,9 @@ export function register(program: Command): void {
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(options.baseline === undefined ? {} : { baselineConfigPath: options.baseline }), onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
-      // Postgres boots only if the plan changes native SQL not known to compile: a no-op plan (the
-      // daily drift check on a fresh clone) pays nothing. `apply` boots it early instead.
-      const sqlCheck = await prepareNativeSqlCheck(target.project);
-      // A plan that fails stops the boot too (the sandbox would keep the process waiting).
-      const { plan } = await makePlan({
+      // Postgres for the SQL check boots only if the plan changes native SQL not known to compile: a
+      // no-op plan (the daily drift check on a fresh clone) pays nothing.
+      const { plan } = await makeCheckedPlan({
         project: target.project,
         api: target.api,
         server: target.server,
@@ -65,11 +63,7 @@ export function register(program: Command): void {
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
         ...(target.baseline === undefined ? {} : { baseline: target.baseline }),
-      }).catch(async (error: unknown) => {
-        await sqlCheck.close();
-        throw error;
       });
-      await assertChangedSqlCompiles(target.project, plan, sqlCheck);
       const json = `${JSON.stringify(plan, null, 2)}\n`;
       if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
       if (format === 'json') process.stdout.write(redactText(json));

@@ -52,3 +52,13 @@ export function lineDiff(before: string, after: string, context = 0): string[] {
   }
   return out;
 }
+
+/** Refs by name when there are few of a kind, counted when there are many: `12 cards, collection:phoenix`. */
+export function summariseRefs(refs: readonly string[]): string {
+  const byKind = new Map<string, string[]>();
+  for (const ref of refs) {
+    const kind = ref.slice(0, ref.indexOf(':'));
+    byKind.set(kind, [...(byKind.get(kind) ?? []), ref]);
+  }
+  return [...byKind].map(([kind, list]) => (list.length <= 3 ? list.join(', ') : `${list.length} ${kind}s`)).join(', ');
+}

@@ -1,6 +1,6 @@
 import type { Action, FieldChange, Plan } from '../../core/plan.ts';
 import { isRef } from '../../core/refs.ts';
-import { formatValue, lineDiff } from './format-value.ts';
+import { formatValue, lineDiff, summariseRefs } from './format-value.ts';
 import { describeField, elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
 
 /** Under GitHub's 65,536 characters for a comment, with room for the marker the workflow adds. */
@@ -111,7 +111,7 @@ function updateBlock(action: Action): Block {
   }
   if (rows.length > 0) out.push('| field | before | after |', '|---|---|---|', ...rows, '');
   out.push(...rest);
-  if (action.knownAfterApply?.length) out.push(`Known after apply: ${action.knownAfterApply.map((r) => `\`${r}\``).join(', ')}`, '');
+  if (action.knownAfterApply?.length) out.push(`Known after apply: ${summariseRefs(action.knownAfterApply)}`, '');
   if (action.note) out.push(text(action.note), '');
   out.push('</details>', '');
   return { full: out.join('\n'), short: `${ICON.update} <code>${action.address}</code>: ${action.changes.length} changes (details cut)\n`, objects: 1 };

@@ -1,5 +1,5 @@
 import type { Action, FieldChange, Plan } from '../../core/plan.ts';
-import { formatValue, lineDiff } from './format-value.ts';
+import { formatValue, lineDiff, summariseRefs } from './format-value.ts';
 import { describeField, elementSummary, groupChanges, isLongText, type ElementGroup } from './group-changes.ts';
 
 export interface Style {
@@ -76,14 +76,4 @@ function renderChange(change: FieldChange, indent: string): string[] {
     return [`${indent}${path}:`, ...lineDiff(String(before ?? ''), String(after ?? ''), 2).map((line) => `${indent}  ${line}`)];
   }
   return [`${indent}${path}: ${formatValue(before)} → ${formatValue(after)}`];
-}
-
-/** Refs by name when there are few of a kind, counted when there are many: `12 cards, collection:phoenix`. */
-export function summariseRefs(refs: readonly string[]): string {
-  const byKind = new Map<string, string[]>();
-  for (const ref of refs) {
-    const kind = ref.slice(0, ref.indexOf(':'));
-    byKind.set(kind, [...(byKind.get(kind) ?? []), ref]);
-  }
-  return [...byKind].map(([kind, list]) => (list.length <= 3 ? list.join(', ') : `${list.length} ${kind}s`)).join(', ');
 }

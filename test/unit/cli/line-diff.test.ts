@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineDiff } from '../../../src/cli/render/format-value.ts';
+import { lineDiff, summariseRefs } from '../../../src/cli/render/format-value.ts';
 
 describe('lineDiff', () => {
   const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].join('\n');
@@ -12,5 +12,12 @@ describe('lineDiff', () => {
   it('shows a long single line whole, as one removed and one added line', () => {
     const sql = `SELECT ${'x, '.repeat(60)}y FROM t`;
     expect(lineDiff(sql, sql.replace('FROM t', 'FROM u'))).toEqual([`- ${sql}`, `+ ${sql.replace('FROM t', 'FROM u')}`]);
+  });
+});
+
+describe('known-after-apply refs in the plans', () => {
+  it('names a few of a kind and counts many', () => {
+    expect(summariseRefs(['card:a', 'card:b', 'collection:phoenix'])).toBe('card:a, card:b, collection:phoenix');
+    expect(summariseRefs(['card:a', 'card:b', 'card:c', 'card:d', 'dashboard:x'])).toBe('4 cards, dashboard:x');
   });
 });

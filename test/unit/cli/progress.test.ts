@@ -48,11 +48,3 @@ describe('apply progress', () => {
     expect(out.at(-1)).toBe('\r\u001b[2K');
   });
 });
-
-describe('known-after-apply refs in the text plan', () => {
-  it('names a few of a kind and counts many', async () => {
-    const { summariseRefs } = await import('../../../src/cli/render/plan-text.ts');
-    expect(summariseRefs(['card:a', 'card:b', 'collection:phoenix'])).toBe('card:a, card:b, collection:phoenix');
-    expect(summariseRefs(['card:a', 'card:b', 'card:c', 'card:d', 'dashboard:x'])).toBe('4 cards, dashboard:x');
-  });
-});

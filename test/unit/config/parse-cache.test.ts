@@ -46,18 +46,32 @@ describe('parse cache', () => {
     expect(text).not.toContain('a-secret-password');
   });
 
-  it('misses on a changed file, and reports its errors at the right line (errors are never cached)', async () => {
+  it('misses on a changed file, whose schema errors keep their lines when read from the cache', async () => {
     const { root, configPath } = await project();
     await loadProject({ configPath, env });
     const dashboard = join(root, 'dashboards/energie.yaml');
     const text = await readFile(dashboard, 'utf8');
     await writeFile(dashboard, text.replace('display: bar', 'display: bars'));
+    // The second run reads the (valid YAML) file from the cache: the schema error keeps its line.
     for (let run = 0; run < 2; run++) {
       const error = await loadProject({ configPath, env }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       const issue = (error as ConfigError).issues.find((i) => i.path.endsWith('display'))!;
       expect(issue.line).toBe(text.split('\n').findIndex((l) => l.includes('display: bar')) + 1);
     }
+  });
+
+  it('never caches a file that does not parse: its YAML error is found again every time', async () => {
+    const { root, cacheFile, configPath } = await project();
+    await loadProject({ configPath, env });
+    const before = Object.keys((JSON.parse(await readFile(cacheFile, 'utf8')) as { entries: object }).entries).length;
+    const dashboard = join(root, 'dashboards/energie.yaml');
+    await writeFile(dashboard, `${await readFile(dashboard, 'utf8')}\nbroken: [unclosed\n`);
+    for (let run = 0; run < 2; run++) {
+      const error = await loadProject({ configPath, env }).then(() => undefined, (e: unknown) => e);
+      expect((error as ConfigError).issues.map((i) => i.message)).toEqual([expect.stringMatching(/^YAML syntax: /)]);
+    }
+    expect(Object.keys((JSON.parse(await readFile(cacheFile, 'utf8')) as { entries: object }).entries)).toHaveLength(before);
   });
 
   it('is off with MB_SYNC_NO_CACHE=1, and a corrupt cache is ignored', async () => {

@@ -17,11 +17,14 @@ export interface ResolvedTarget {
  * `plan --env staging` can never talk to the Metabase a forgotten MB_URL points at. An environment
  * may name its own key variable (`api_key_env: MB_STAGING_API_KEY`), which then wins over MB_API_KEY.
  */
-export function resolveTarget(project: Project, options: { env?: string; processEnv?: NodeJS.ProcessEnv }): ResolvedTarget {
+export function resolveTarget(project: Project, options: { env?: string; processEnv?: NodeJS.ProcessEnv; planned?: string }): ResolvedTarget {
   const processEnv = options.processEnv ?? process.env;
   const environments = project.config.environments;
   const names = Object.keys(environments);
-  const name = options.env ?? project.config.default_environment ?? (names.length === 1 ? names[0] : undefined);
+  // A saved plan's environment (`planned`) stands in for the default when neither --env nor MB_URL
+  // names a target: `apply plan.json` goes where the plan was made.
+  const planned = processEnv.MB_URL ? undefined : options.planned;
+  const name = options.env ?? planned ?? project.config.default_environment ?? (names.length === 1 ? names[0] : undefined);
   if (name === undefined) {
     throw new MbSyncError('CONFIG_INVALID', `choose an environment with --env (${names.join(', ') || 'none declared'})`, { hint: 'or set default_environment in the config' });
   }

@@ -25,6 +25,8 @@ export async function openTarget(options: {
   env?: string;
   processEnv?: NodeJS.ProcessEnv;
   concurrency?: number;
+  /** The environment of a saved plan, used when neither `env` nor MB_URL names one. */
+  plannedEnv?: string;
   /** A second project to load with the same environment: the base branch's (`plan --baseline`). */
   baselineConfigPath?: string;
   /** Told which server answered, before its version is checked (`--debug` prints it, even when refused). */
@@ -37,7 +39,7 @@ export async function openTarget(options: {
   const project = await loadProject({ configPath: options.configPath, env: processEnv });
   // Same variables (a worktree has no .env.local), so that its secrets give the same digests.
   const baseline = options.baselineConfigPath === undefined ? undefined : await loadProject({ configPath: options.baselineConfigPath, env: processEnv });
-  const target = resolveTarget(project, { env: options.env, processEnv });
+  const target = resolveTarget(project, { env: options.env, processEnv, ...(options.plannedEnv === undefined ? {} : { planned: options.plannedEnv }) });
   const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
   const server = await readServerInfo(api);
   options.onServer?.(server, { environment: target.environment, url: target.url });

@@ -42,10 +42,7 @@ export function register(program: Command): void {
       if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
       if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
-      // A saved plan names its environment: `apply plan.json` goes there unless --env or MB_URL say
-      // otherwise, as they would for plan (and then the target check below refuses a mismatch).
-      const env = global.env ?? (process.env.MB_URL ? undefined : saved?.target.environment);
-      const target = await openTarget({ ...global, onServer: debugServer(global), ...(env === undefined ? {} : { env }), ...(concurrency === undefined ? {} : { concurrency }) });
+      const target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
       const state = await makeCheckedPlan({

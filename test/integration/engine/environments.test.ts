@@ -35,6 +35,15 @@ describe('choosing the Metabase', () => {
     await expect(open({ MB_URL: local.url, MB_STAGING_API_KEY: staging.apiKey }, 'staging')).rejects.not.toThrow(/hunter2/);
   });
 
+  it('a saved plan goes to the environment it was made for, unless --env or MB_URL (from .env.local too) name another', async () => {
+    const planned = (processEnv: NodeJS.ProcessEnv, envName?: string) =>
+      openTarget({ configPath: join(root, 'metabase.config.yaml'), plannedEnv: 'staging', ...(envName ? { env: envName } : {}), processEnv: { ...env, ...processEnv } });
+    expect((await planned({ MB_STAGING_API_KEY: staging.apiKey })).environment).toBe('staging');
+    expect((await planned({ MB_API_KEY: local.apiKey }, 'local')).environment).toBe('local');
+    await writeFile(join(root, '.env.local'), `MB_URL=${local.url}\nMB_API_KEY=${local.apiKey}\n`);
+    expect((await planned({})).url).toBe(local.url);
+  });
+
   it('follows MB_URL when no --env is given, and an --env that agrees with it', async () => {
     expect((await open({ MB_URL: local.url, MB_API_KEY: local.apiKey })).url).toBe(local.url);
     expect((await open({ MB_URL: `${staging.url}/`, MB_STAGING_API_KEY: staging.apiKey }, 'staging')).url).toBe(staging.url);

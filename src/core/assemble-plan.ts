@@ -6,7 +6,9 @@ import { collectRefs, type RefIndex, parseRef } from './refs.ts';
 export interface KindState {
   kind: string;
   desired: Array<{ key: string; body: unknown }>;
-  live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; duplicateOf?: string; body: unknown }>;
+  live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; duplicateOf?: string; contains?: Array<{ kind: string; id: number | string; name: string }>; body: unknown }>;
+  /** Its archive actions run after every other stage (a container: what moves out of it moves first). */
+  archiveLast?: boolean;
 }
 
 /** The name people see in Metabase, when the normalised body has one: orphans are listed by key and name. */
@@ -28,7 +30,10 @@ export interface AssembleOptions {
 export function assemblePlan(kinds: KindState[], options: AssembleOptions): { stages: Stage[]; orphans: Action[] } {
   const stages: Stage[] = [];
   const orphans: Action[] = [];
+  const last: Stage[] = [];
+  const kept = keptContainers(kinds);
   for (const state of kinds) {
+    const archives: Action[] = [];
     const actions: Action[] = [];
     const liveByKey = new Map(state.live.map((live) => [live.key, live]));
     for (const desired of state.desired) {
@@ -55,12 +60,42 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
         actions.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
         continue;
       }
-      if (options.allowArchive) actions.push(action);
+      const holding = kept.get(`${state.kind}:${live.id}`);
+      if (holding !== undefined) orphans.push({ ...action, note: holding });
+      else if (options.allowArchive) archives.push(action);
       else orphans.push(action);
     }
+    if (state.archiveLast && archives.length > 0) last.push({ kind: state.kind, actions: archives });
+    else actions.push(...archives);
     stages.push({ kind: state.kind, actions });
   }
-  return { stages, orphans };
+  return { stages: [...stages, ...last], orphans };
+}
+
+/**
+ * Containers no longer in the files that stay even with --allow-archive, by `kind:id` → why: one
+ * holding anything that would not go to the Trash with it (an item mb-sync does not manage, or a
+ * container that itself stays). Items the files still declare move out before containers are
+ * archived, and managed items removed from the files go with it, so neither holds one back.
+ */
+function keptContainers(kinds: KindState[]): Map<string, string> {
+  const ours = new Set<string>();
+  for (const state of kinds) for (const live of state.live) if (live.managed && !live.archived) ours.add(`${state.kind}:${live.id}`);
+  const containers = kinds.flatMap((state) => state.live.filter((l) => l.contains !== undefined && l.managed && !l.archived).map((l) => ({ id: `${state.kind}:${l.id}`, contains: l.contains! })));
+  const kept = new Map<string, string>();
+  // A container that stays keeps the one it is in: repeat until nothing changes.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const container of containers) {
+      if (kept.has(container.id)) continue;
+      const staying = container.contains.filter((item) => !ours.has(`${item.kind}:${item.id}`) || kept.has(`${item.kind}:${item.id}`));
+      if (staying.length === 0) continue;
+      const names = staying.slice(0, 3).map((item) => `"${item.name}" (${item.kind})`).join(', ');
+      kept.set(container.id, `kept even with --allow-archive: it holds ${staying.length === 1 ? 'an item' : `${staying.length} items`} mb-sync must not archive: ${names}${staying.length > 3 ? ', …' : ''}`);
+      changed = true;
+    }
+  }
+  return kept;
 }
 
 /** Refs of a body that have no id yet: they get one from an earlier stage (or the sync). */

@@ -139,6 +139,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
 
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,
+    ...(handler.archiveLast ? { archiveLast: true } : {}),
     desired: (desired.get(handler.kind) ?? []).map((d) => ({ key: d.key, body: d.body })),
     live: (live.get(handler.kind) ?? []).map((object) => ({
       key: object.key,
@@ -146,6 +147,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
       managed: object.managed,
       archived: object.archived,
       ...(object.duplicateOf === undefined ? {} : { duplicateOf: object.duplicateOf }),
+      ...(object.contains === undefined ? {} : { contains: object.contains }),
       body: handler.normalize(object, refs),
     })),
   }));

@@ -1,6 +1,8 @@
 import { flatten } from '../core/collections.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
-import type { ResourceHandler } from './types.ts';
+import type { LiveObject, ReadContext, ResourceHandler } from './types.ts';
+import { readCollectionMarker, withCollectionMarker } from '../core/collection-marker.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
 import { writeCells } from './collection-permissions.ts';
@@ -13,47 +15,81 @@ interface CollectionBody {
 }
 type LiveCollection = { id: number | string; name: string; description: string | null; location?: string; archived?: boolean; personal_owner_id?: number | null };
 
+/** The items API's `model` → the handler kind that manages it; anything else is never mb-sync's. */
+const ITEM_KINDS: Record<string, string> = { card: 'card', dataset: 'card', metric: 'card', dashboard: 'dashboard', collection: 'collection' };
+
 /**
- * Collections from the config, found by their name path from the root (collections take no
- * client-chosen entity_id). One removed from the config is left alone: it may hold content that
- * is not mb-sync's, so archiving it is a person's decision.
+ * Collections from the config. Each one mb-sync writes carries its marker as the last line of its
+ * description (src/core/collection-marker.ts): found by it first, so a rename or a move made in
+ * Metabase is drift, not a new collection. A declared collection without a marker (made by an
+ * earlier version, or by a person) is adopted by name under its parent and marked on the next apply.
+ *
+ * A marked collection no longer in the files is listed; with --allow-archive it goes to the Trash
+ * after every other stage, and only when all it holds is mb-sync's and goes too: anything else
+ * inside (a person's question, a subfolder that stays) keeps it, and the plan says what.
  */
 export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> = {
   kind: 'collection',
   // A new collection's declared permissions are written with it (they name groups).
   dependsOn: ['group'],
+  archiveLast: true,
   desired: (project) =>
-    flatten(project.config.collections).map((c) => ({ key: c.key, body: { name: c.name, description: c.description ?? null, parent: c.parent === null ? null : ref('collection', c.parent) } })),
+    flatten(project.config.collections).map((c) => ({
+      key: c.key,
+      body: { name: c.name, description: withCollectionMarker(c.description, { project: project.config.project, key: c.key }), parent: c.parent === null ? null : ref('collection', c.parent) },
+    })),
   async read(ctx) {
-    const all = (await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections })).filter((c) => typeof c.id === 'number' && !c.archived && !c.personal_owner_id);
-    const byId = new Map(all.map((c) => [c.id, c]));
-    const pathOf = (c: LiveCollection): string =>
-      [...(c.location ?? '/').split('/').filter(Boolean).map((id) => byId.get(Number(id))?.name ?? `#${id}`), c.name].join(' / ');
-    const livePaths = new Map(all.map((c) => [pathOf(c), c]));
+    const project = ctx.project.config.project;
+    const ours = (c: LiveCollection) => { const m = readCollectionMarker(c.description); return m?.project === project ? m.key : undefined; };
+    const active = (await listCollections(ctx, false));
     const wanted = flatten(ctx.project.config.collections);
-    const names = new Map(wanted.map((c) => [c.key, c]));
-    const wantedPath = (key: string): string => {
-      const c = names.get(key)!;
-      return c.parent === null ? c.name : `${wantedPath(c.parent)} / ${c.name}`;
+    const out: LiveObject<LiveCollection>[] = [];
+    const claimed = new Set<number | string>();
+    const claim = (key: string, live: LiveCollection) => {
+      claimed.add(live.id);
+      ctx.refs.set('collection', key, live.id);
+      out.push({ key, id: live.id, raw: live, managed: true, archived: live.archived === true });
     };
-    return wanted.flatMap((c) => {
-      const live = livePaths.get(wantedPath(c.key));
-      if (!live) return [];
-      ctx.refs.set('collection', c.key, live.id);
-      return [{ key: c.key, id: live.id, raw: live, managed: true }];
-    });
+    let trash: LiveCollection[] | undefined;
+    // Parents come first in `wanted`: a child is looked for by name under the parent found for it.
+    for (const c of wanted) {
+      const marked = active.find((l) => ours(l) === c.key);
+      if (marked) {
+        claim(c.key, marked);
+        continue;
+      }
+      // Archived with --allow-archive and back in the files: restored, not made again (the Trash
+      // is read only when a collection has no marked match: a no-op plan does not pay for it).
+      trash ??= await listCollections(ctx, true);
+      const archived = trash.find((l) => ours(l) === c.key);
+      if (archived) {
+        claim(c.key, { ...archived, archived: true });
+        continue;
+      }
+      const parent = c.parent === null ? null : ctx.refs.id('collection', c.parent);
+      const named = parent === undefined ? undefined : active.find((l) => !claimed.has(l.id) && readCollectionMarker(l.description) === undefined && l.name === c.name && parentOf(l) === parent);
+      if (named) claim(c.key, named);
+    }
+    const gone = active.filter((l) => !claimed.has(l.id) && ours(l) !== undefined && !out.some((o) => o.key === ours(l)));
+    for (const live of gone) ctx.refs.set('collection', ours(live)!, live.id);
+    const held = await mapLimit(gone, 8, (live) => ctx.api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${live.id}/items`, { schema: Shapes.items }));
+    gone.forEach((live, i) => out.push({
+      key: ours(live)!, id: live.id, raw: live, managed: true,
+      contains: held[i]!.data.map((item) => ({ kind: ITEM_KINDS[item.model] ?? item.model, id: item.id, name: item.name ?? `#${item.id}` })),
+    }));
+    return out;
   },
   normalize(live, refs) {
-    const parentId = (live.raw.location ?? '/').split('/').filter(Boolean).at(-1);
-    return { name: live.raw.name, description: live.raw.description ?? null, parent: parentId === undefined ? null : refs.toRef('collection', Number(parentId)) };
+    const parentId = parentOf(live.raw);
+    return { name: live.raw.name, description: live.raw.description ?? null, parent: parentId === null ? null : refs.toRef('collection', parentId) };
   },
   async create(desired, ctx) {
     const body = resolveRefs(desired.body, ctx.refs);
-    // Found again by name under the same parent, as read() finds collections.
+    const project = ctx.project.config.project;
+    // A create whose answer was lost is found again by the marker it carried.
     const created = await createOnce(
       () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }, { schema: Shapes.item }),
-      async () => (await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections })).find((c) =>
-        typeof c.id === 'number' && !c.archived && c.name === body.name && ((c.location ?? '/').split('/').filter(Boolean).at(-1) ?? null) === (body.parent === null ? null : String(body.parent))) as { id: number } | undefined,
+      async () => (await listCollections(ctx, false)).find((c) => { const m = readCollectionMarker(c.description); return m?.project === project && m.key === desired.key; }) as { id: number } | undefined,
     );
     ctx.refs.set('collection', desired.key, created.id);
     await guard(desired.key, created.id, ctx);
@@ -61,10 +97,28 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
   },
   async update(desired, live, ctx) {
     const body = resolveRefs(desired.body, ctx.refs);
-    // `archived` defaults to false on master: always say what is meant.
+    // `archived` defaults to false on master: always say what is meant (false also restores one from the Trash).
     await ctx.api.put(`/api/collection/${live.id}`, { name: body.name, description: body.description, parent_id: body.parent, archived: false });
   },
+  async archive(live, ctx) {
+    // A subcollection removed with its parent went to the Trash with it a moment ago: nothing to send.
+    const now = await ctx.api.get<LiveCollection>(`/api/collection/${live.id}`, { schema: Shapes.collection });
+    if (now.archived === true) return;
+    await ctx.api.put(`/api/collection/${live.id}`, { archived: true });
+  },
 };
+
+/** Collections people share (personal ones left out), active or in the Trash. */
+async function listCollections(ctx: Pick<ReadContext, 'api'>, archived: boolean): Promise<LiveCollection[]> {
+  const rows = await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections, ...(archived ? { params: { archived: true } } : {}) });
+  return rows.filter((c) => typeof c.id === 'number' && Boolean(c.archived) === archived && !c.personal_owner_id);
+}
+
+/** The parent's id from `location` ("/3/12/"), null at the root. */
+function parentOf(c: LiveCollection): number | null {
+  const last = (c.location ?? '/').split('/').filter(Boolean).at(-1);
+  return last === undefined ? null : Number(last);
+}
 
 /**
  * A new collection inherits its parent's permissions (often "All Users: curate"): the permissions

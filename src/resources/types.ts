@@ -28,6 +28,18 @@ export interface LiveObject<R = unknown> {
   duplicateOf?: string;
   /** What read() learned that normalize() needs, kept per run on the object itself. */
   facts?: unknown;
+  /**
+   * What a container holds (a collection's items, by kind and id): archiving it would take them to
+   * the Trash too, so it is archived only when all of them are mb-sync's and go with it.
+   */
+  contains?: Contained[];
+}
+
+/** An item inside a container; `kind` is a handler's kind when mb-sync has one for it ('card', 'dashboard', 'collection'). */
+export interface Contained {
+  kind: string;
+  id: number | string;
+  name: string;
 }
 
 export interface ReadContext {
@@ -90,6 +102,11 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   update(desired: DesiredObject<B>, live: LiveObject<R>, ctx: ApplyContext): Promise<void>;
   /** Moves a managed object to the Trash (only with --allow-archive). */
   archive?(live: LiveObject<R>, ctx: ApplyContext): Promise<void>;
+  /**
+   * Archived after every other stage, not in this kind's own: archiving a container takes what it
+   * holds along, so what the same apply moves out of it must have moved first.
+   */
+  archiveLast?: boolean;
   /** Runs after this kind's stage even when nothing changed (e.g. the database waits for its sync). */
   afterStage?(ctx: ApplyContext): Promise<void>;
 }

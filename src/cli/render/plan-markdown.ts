@@ -36,7 +36,9 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     ...table('Create', list.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a)]),
     ...list.filter((a) => a.op === 'update').map(updateBlock),
     ...table('Archive', list.filter((a) => a.op === 'archive'), ['kind', 'key', 'name', 'note'], (a) => [a.kind, code(a.key), text(a.name ?? ''), text(a.note ?? '')]),
-    ...table('Managed objects no longer in the files (archived only with `--allow-archive`)', orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')]),
+    ...(orphans.some((a) => a.note !== undefined)
+      ? table('Managed objects no longer in the files (archived only with `--allow-archive`)', orphans, ['kind', 'key', 'name', 'note'], (a) => [a.kind, code(a.key), text(a.name ?? ''), text(a.note ?? '')])
+      : table('Managed objects no longer in the files (archived only with `--allow-archive`)', orphans, ['kind', 'key', 'name'], (a) => [a.kind, code(a.key), text(a.name ?? '')])),
   ];
   // With a baseline (plan --baseline), this change's own objects come first, drift made in
   // Metabase apart: reviewers see what the pull request does, and what apply would also undo.

@@ -104,8 +104,15 @@ const DRIFT: DriftRow[] = [
   },
   {
     address: 'collection.alerting',
+    // The description was only mb-sync's marker line (src/core/collection-marker.ts); the person's
+    // edit took it off, and apply writes it back.
     change: () => { collectionNamed('Alertes').description = 'edited in the UI'; },
-    shows: [{ path: 'description', before: 'edited in the UI', after: null }],
+    shows: [{ path: 'description', before: 'edited in the UI', after: 'Managed by mb-sync (phoenix/alerting): edit it in git.' }],
+  },
+  {
+    address: 'collection.archive-me',
+    change: () => { const c = collectionNamed('Ancien'); c.name = 'Renamed in the UI'; c.location = '/'; },
+    shows: [{ path: 'name', before: 'Renamed in the UI', after: 'Ancien' }, { path: 'parent', before: null, after: { $ref: 'collection:phoenix' } }],
   },
   {
     address: 'collection-permissions.product/phoenix',
@@ -205,6 +212,12 @@ const REMOVAL: RemovalRow[] = [
     archived: () => dashboardNamed('Phoenix – Onglets').archived === true && cardNamed('Packs vendus').archived === true,
   },
   {
+    name: 'collection',
+    remove: (f) => config(f, (t) => t.replace(EXTRA_COLLECTION, '')),
+    orphans: ['collection.archive-me'],
+    archived: () => collectionNamed('Ancien').archived === true,
+  },
+  {
     name: 'alert',
     remove: (f) => config(f, (t) => t.replace(/alerts:[\s\S]*$/, '')),
     orphans: ['alert.zero-surge'],
@@ -235,7 +248,7 @@ describe('removal: listed, kept without --allow-archive, archived with it', () =
   });
 });
 
-// Kinds with no Trash (and collections, which have no marker): removing them from the files never
+// Kinds with no Trash: removing them from the files never
 // changes anything in Metabase. They are not listed and stay as they are, flag or not. The
 // database cannot be removed at all: the config requires it.
 const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Record<string, string>; still(): boolean }> = [
@@ -243,13 +256,6 @@ const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Recor
     name: 'table and field metadata',
     remove: (f) => config(f, (t) => t.replace(/ {2}tables:\n[\s\S]*?values: list \}\n/, '')),
     still: () => byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(fake.state.fields.values(), 'module').semantic_type === 'type/Category',
-  },
-  {
-    // Collections carry no marker (found by name), so one removed from the files cannot be told
-    // from one a person made: not listed, never archived (README, "Removing things from the files").
-    name: 'collection',
-    remove: (f) => config(f, (t) => t.replace(EXTRA_COLLECTION, '')),
-    still: () => collectionNamed('Ancien').archived !== true,
   },
   {
     name: 'group',

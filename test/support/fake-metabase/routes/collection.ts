@@ -77,7 +77,8 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       Object.assign(c, pick(req.body, ['name', 'description', 'authority_level']));
       if ('parent_id' in req.body) c.location = locationOf(req.body.parent_id as number | null);
       // On master `archived` has a default of false: a PUT without it un-archives.
-      c.archived = req.body.archived === true;
+      const archived = req.body.archived === true;
+      if (archived !== Boolean(c.archived)) cascadeArchive(state, c, archived);
       return ok(withParent(c));
     }],
     ['GET', /^\/api\/collection\/(\d+|root)\/items$/, (req) => {
@@ -121,4 +122,23 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       return ok([row]);
     }],
   ];
+}
+
+/**
+ * Like archive-or-unarchive-collection! (models/collection.clj): archiving a collection takes its
+ * subcollections, cards and dashboards to the Trash with it (`archived_directly` false), and
+ * un-archiving it brings back exactly those, not what was trashed on its own before.
+ */
+function cascadeArchive(state: FakeState, collection: Row, archived: boolean): void {
+  const prefix = `${collection.location as string}${collection.id}/`;
+  const inside = [...state.collections.values()].filter((x) => (x.location as string).startsWith(prefix));
+  const ids = new Set([collection.id, ...inside.map((x) => x.id)]);
+  collection.archived = archived;
+  collection.archived_directly = archived ? true : null;
+  const carried = (row: Row) => (archived ? row.archived !== true : row.archived === true && row.archived_directly === false);
+  for (const row of [...inside, ...[...state.cards.values(), ...state.dashboards.values()].filter((x) => ids.has(x.collection_id as number))]) {
+    if (!carried(row)) continue;
+    row.archived = archived;
+    row.archived_directly = archived ? false : null;
+  }
 }

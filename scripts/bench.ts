@@ -45,6 +45,13 @@ const catalog = {
 
 async function writeProject(root: string): Promise<void> {
   await mkdir(join(root, 'dashboards'), { recursive: true });
+  // The project's own view (what `db apply` would create): plan checks the tables its cards read
+  // against it, and native SQL compiles against it in embedded Postgres.
+  await mkdir(join(root, 'sql', 'analytics'), { recursive: true });
+  await writeFile(join(root, 'sql', 'analytics', 'views.sql'), `CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE OR REPLACE VIEW analytics.vw_daily_energy_ledger AS
+  SELECT current_date AS event_date, 'module'::text AS module, 0::bigint AS total_spent, 0::bigint AS total_credits;
+`);
   await writeFile(join(root, 'metabase.config.yaml'), stringify({
     project: 'bench',
     environments: { bench: { url: 'http://127.0.0.1:1' } },

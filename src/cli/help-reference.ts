@@ -24,7 +24,7 @@ const POSTGRES_ENV: Array<[string, string]> = [
   ['PGPASSWORD, PGSSLMODE, …', 'read by the pg driver for what the URL leaves out'],
   YAML_VARIABLES,
 ];
-const ROLE_PASSWORD: [string, string] = ['<readonly_password_env>', 'the read-only role\'s password (postgres.readonly_password_env, default PHOENIX_ANALYTICS_RO_PASSWORD)'];
+const ROLE_PASSWORD: [string, string] = ['<readonly_password_env>', 'the read-only role\'s password (postgres.readonly_password_env; by default the variable database.password names)'];
 const NO_COLOR: [string, string] = ['NO_COLOR', 'plain output, as --no-color'];
 const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches in node_modules/.cache/mb-sync (parsed YAML, compiled SQL)'];
 

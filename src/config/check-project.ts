@@ -30,7 +30,7 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
 
   if (new Set(collections).size !== collections.length) at(configFile, ['collections'], 'collection keys must be unique');
   // Metabase must connect as the role `db apply` makes read-only, or the proof means nothing.
-  if (cfg.database.user !== cfg.postgres.readonly_role) {
+  if (cfg.postgres.readonly_role !== undefined && cfg.database.user !== cfg.postgres.readonly_role) {
     at(configFile, ['database', 'user'], `Metabase connects as "${cfg.database.user}", but the read-only role db apply manages is postgres.readonly_role "${cfg.postgres.readonly_role}": make them the same`);
   }
   cfg.permissions.forEach((p, i) => {

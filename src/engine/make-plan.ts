@@ -156,7 +156,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   // tables and columns exist (a no-op plan of thousands of cards pays nothing for it).
   const writing = new Set(assembled.stages.flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => `${a.kind}:${a.key}`));
   const toWrite = new Map([...desired].map(([kind, objects]) => [kind, objects.filter((o) => writing.has(`${kind}:${o.key}`))]));
-  assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres.schema))));
+  assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres))));
   assertModelColumns(project, refs);
   const { stages, orphans, selection }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection'] } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
 

@@ -28,7 +28,7 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
   const issues: ConfigIssue[] = [];
   const at = (origin: Origin, path: string, message: string) =>
     issues.push({ file: origin.file, path: [origin.path, path].filter(Boolean).join('.'), ...(origin.line === undefined ? {} : { line: origin.line }), message });
-  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres.schema) });
+  const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres) });
   try {
     const columns = await sandbox.columns();
     const tables = new Set(columns.map((c) => `${c.schema}.${c.table}`));
@@ -113,7 +113,7 @@ export interface NativeSqlCheck {
  * send. Without it, Postgres boots only if `run` needs it.
  */
 export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean } = {}): Promise<NativeSqlCheck> {
-  const layout = sqlLayout(project.root, project.config.postgres.schema);
+  const layout = sqlLayout(project.root, project.config.postgres);
   // SQL that compiled against these very view definitions before (the plan, then its apply) is not
   // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
   const cache = await openCacheFile<true>(project.root, 'sql', '1');

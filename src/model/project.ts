@@ -83,15 +83,18 @@ export const PostgresConfig = z
   .object({
     url: z.string().optional().describe('admin connection; DATABASE_URL overrides it'),
     schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier, e.g. analytics').default('analytics')
-      .describe('the schema of the views: db apply runs sql/<schema>/*.sql, validate compiles cards against them'),
-    readonly_role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier (letters, digits, _), e.g. phoenix_analytics_ro').default('phoenix_analytics_ro'),
-    readonly_password_env: NonBlank.default('PHOENIX_ANALYTICS_RO_PASSWORD'),
-    timezone: NonBlank.default('Europe/Paris'),
+      .describe('the schema of the views: db apply runs <sql_dir>/<schema>/*.sql, validate compiles cards against them'),
+    sql_dir: NonBlank.default('sql').describe('the folder of the project\'s SQL, relative to this file: <schema>/ views, roles/ the read-only role, app/ the app tables, checks/'),
+    readonly_role: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain lower-case identifier (letters, digits, _), e.g. phoenix_analytics_ro').optional()
+      .describe('the role db apply makes read-only; by default database.user, the role Metabase connects as'),
+    readonly_password_env: NonBlank.optional()
+      .describe('the variable holding its password; by default the one database.password names (${VAR})'),
+    timezone: NonBlank.default('UTC'),
     retention_months: z.number().int().positive().default(12),
-    retention_table: z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name').default('AnalyticsEvent')
+    retention_table: z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name').optional()
       .describe('the event table `db purge` trims'),
-    retention_column: z.string().regex(/^[A-Za-z_][\w]*$/, 'a column name').default('createdAt').describe('its timestamp column'),
-    readable_tables: z.array(z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name')).default(['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'])
+    retention_column: z.string().regex(/^[A-Za-z_][\w]*$/, 'a column name').optional().describe('its timestamp column'),
+    readable_tables: z.array(z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name')).default([])
       .describe('app tables the read-only role may read besides the analytics views; everything else it holds is revoked'),
   })
   .strict();
@@ -102,7 +105,7 @@ export const ProjectConfig = z
     project: Key.describe('namespace of this project: part of every derived identity, never change it'),
     default_environment: Key.optional(),
     environments: z.record(Key, Environment),
-    postgres: PostgresConfig.default({ schema: 'analytics', readonly_role: 'phoenix_analytics_ro', readonly_password_env: 'PHOENIX_ANALYTICS_RO_PASSWORD', timezone: 'Europe/Paris', retention_months: 12, retention_table: 'AnalyticsEvent', retention_column: 'createdAt', readable_tables: ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'] }),
+    postgres: PostgresConfig.prefault({}),
     database: DatabaseConfig,
     collections: z.array(Collection).default([]),
     groups: z.array(z.object({ key: Key, name: NonBlank }).strict()).default([]),

@@ -3,18 +3,18 @@ import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { lineAt, type PgError, type SqlRunner } from './runner.ts';
 import { diffSnapshots, takeSnapshot } from './snapshot.ts';
-import { BUNDLED_SQL, definesTimezoneFunction, roleFile, viewFiles, type SqlFile, type SqlLayout } from './sql-files.ts';
+import { definesTimezoneFunction, roleFile, viewFiles, type SqlFile, type SqlLayout } from './sql-files.ts';
 
 export interface AnalyticsOptions {
   role: string;
   password: string;
   timezone: string;
   /** App tables the role may read besides the views (`schema.table` or `table` in public). */
-  readableTables?: string[];
+  readableTables: string[];
   /** `db plan`: do everything in the transaction, report it, and roll it back. */
   dryRun?: boolean;
-  /** The project's sql/ folder and views schema; the bundled Phoenix SQL when not given. */
-  sql?: SqlLayout;
+  /** The project's SQL folder and views schema (postgres.sql_dir, postgres.schema). */
+  sql: SqlLayout;
 }
 
 export interface ApplyReport {
@@ -26,8 +26,6 @@ export interface ApplyReport {
   password: 'set' | 'unchanged';
   applied: boolean;
 }
-
-export const DEFAULT_READABLE_TABLES = ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
 
 /**
  * The views and the read-only role in one transaction: everything or nothing. Views are replaced in
@@ -41,13 +39,13 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     throw new MbSyncError('CONFIG_INVALID', `postgres.readonly_role "${options.role}" must be a plain lower-case identifier`);
   }
   registerSecret(options.password);
-  const layout = options.sql ?? BUNDLED_SQL;
+  const layout = options.sql;
   const schema = layout.schema;
   const views = await viewFiles(layout);
   const { file: role, writtenAs } = await roleFile(layout, options.role);
   // The role file is written for one name (its own) and deployed under the configured one.
   role.text = role.text.replaceAll(writtenAs, options.role);
-  const readable = options.readableTables ?? DEFAULT_READABLE_TABLES;
+  const readable = options.readableTables;
 
   await db.exec('BEGIN');
   try {

@@ -14,9 +14,9 @@ export interface PostgresSettings {
   timezone: string;
   retentionMonths: number;
   readableTables: string[];
-  /** The table `db purge` trims and its timestamp column. */
-  retention: { table: string; column: string };
-  /** The project's sql/ folder (next to the config) and the schema of its views. */
+  /** The table `db purge` trims and its timestamp column, when the config names them. */
+  retention?: { table: string; column: string };
+  /** The project's SQL folder (postgres.sql_dir, next to the config) and the schema of its views. */
   sql: SqlLayout;
 }
 
@@ -26,14 +26,16 @@ export interface PostgresSettings {
  */
 export async function readPostgresSettings(configPath: string, env: NodeJS.ProcessEnv, options: { required?: boolean } = {}): Promise<PostgresSettings> {
   let section: unknown = {};
+  let database: { user?: unknown; password?: unknown } = {};
   try {
-    const document = parse(await readFile(configPath, 'utf8')) as { postgres?: unknown } | null;
+    const document = parse(await readFile(configPath, 'utf8')) as { postgres?: unknown; database?: typeof database } | null;
     section = document?.postgres ?? {};
+    database = document?.database ?? {};
   } catch (error) {
-    // Without a config the defaults serve (a folder with only DATABASE_URL); a --config that is not there is a mistake.
+    // The role, its password and the SQL folder are the project's: there is nothing to run without its config.
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     if (!missing) throw new ConfigError([{ file: configPath, path: '', message: `cannot read: ${(error as Error).message}` }]);
-    if (options.required) throw new ConfigError([{ file: configPath, path: '', message: 'file not found (given with --config)' }]);
+    throw new ConfigError([{ file: configPath, path: '', message: options.required ? 'file not found (given with --config)' : 'file not found: db commands read the project\'s postgres: section (the read-only role, the SQL folder) from it; run them in the project folder or pass --config' }]);
   }
   const interpolated = interpolate(section, { ...env, DATABASE_URL: env.DATABASE_URL ?? '' });
   const parsed = PostgresConfig.safeParse(interpolated.value);
@@ -44,15 +46,23 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
   if (!url) {
     throw new MbSyncError('ENV_MISSING', 'no admin connection to the app database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
   }
+  // The role and its password default to what Metabase connects with: database.user, and the
+  // variable database.password names. Nothing of any one project is assumed.
+  const role = parsed.data.readonly_role ?? (typeof database.user === 'string' && /^[a-z_][a-z0-9_]*$/.test(database.user) ? database.user : undefined);
+  if (role === undefined) throw new ConfigError([{ file: configPath, path: 'postgres.readonly_role', message: 'required: the role db apply makes read-only (database.user is not a plain lower-case identifier to default to)' }]);
+  const passwordEnv = parsed.data.readonly_password_env ?? (typeof database.password === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(database.password.trim())?.[1] : undefined);
+  if (passwordEnv === undefined) throw new ConfigError([{ file: configPath, path: 'postgres.readonly_password_env', message: 'required: the variable that holds the read-only role\'s password (database.password does not name one as ${VAR})' }]);
+  const { retention_table: table, retention_column: column } = parsed.data;
+  if ((table === undefined) !== (column === undefined)) throw new ConfigError([{ file: configPath, path: table === undefined ? 'postgres.retention_table' : 'postgres.retention_column', message: 'retention_table and retention_column go together: the event table db purge trims and its timestamp column' }]);
   return {
     url,
-    role: parsed.data.readonly_role,
-    passwordEnv: parsed.data.readonly_password_env,
+    role,
+    passwordEnv,
     timezone: parsed.data.timezone,
     retentionMonths: parsed.data.retention_months,
     readableTables: parsed.data.readable_tables,
-    retention: { table: parsed.data.retention_table, column: parsed.data.retention_column },
-    sql: sqlLayout(dirname(resolve(configPath)), parsed.data.schema),
+    ...(table !== undefined && column !== undefined ? { retention: { table, column } } : {}),
+    sql: sqlLayout(dirname(resolve(configPath)), parsed.data),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { SqlRunner } from './runner.ts';
-import { readChecks, SQL_DIR } from './sql-files.ts';
+import { readChecks } from './sql-files.ts';
 
 export interface CheckResult {
   check: string;
@@ -10,8 +10,8 @@ export interface CheckResult {
   description: string;
 }
 
-/** The data-quality checks (sql/checks): each counts offending rows against its threshold. */
-export async function runChecks(db: SqlRunner, sqlDir = SQL_DIR): Promise<CheckResult[]> {
+/** The data-quality checks (<sql_dir>/checks): each counts offending rows against its threshold. */
+export async function runChecks(db: SqlRunner, sqlDir: string): Promise<CheckResult[]> {
   const checks = await readChecks(sqlDir);
   const results: CheckResult[] = [];
   for (const check of checks) {

@@ -1,6 +1,6 @@
 import { openPglite } from './pglite-runner.ts';
 import type { SqlRunner } from './runner.ts';
-import { appFiles, BUNDLED_SQL, definesTimezoneFunction, viewFiles, type SqlLayout } from './sql-files.ts';
+import { appFiles, definesTimezoneFunction, viewFiles, type SqlLayout } from './sql-files.ts';
 import { runFile } from './apply-analytics.ts';
 
 export interface AnalyticsSandbox extends SqlRunner {
@@ -12,14 +12,14 @@ export interface AnalyticsSandbox extends SqlRunner {
  * `sql/<schema>`): `validate` compiles every native card against it, tests run dashboard SQL on
  * fixture data in it. No server needed.
  */
-export async function openAnalyticsSandbox(options: { timezone?: string; seed?: SqlRunnerSeed; sql?: SqlLayout } = {}): Promise<AnalyticsSandbox> {
-  const layout = options.sql ?? BUNDLED_SQL;
+export async function openAnalyticsSandbox(options: { timezone?: string; seed?: SqlRunnerSeed; sql: SqlLayout }): Promise<AnalyticsSandbox> {
+  const layout = options.sql;
   const { schema } = layout;
   const db = await openPglite();
   for (const file of await appFiles(layout)) await runFile(db, file);
   const views = await viewFiles(layout);
   for (const file of views) await runFile(db, file);
-  if (options.timezone && options.timezone !== 'Europe/Paris' && definesTimezoneFunction(views, schema)) {
+  if (options.timezone && definesTimezoneFunction(views, schema)) {
     await db.query("SELECT set_config('mb_sync.tz', $1, false)", [options.timezone]);
     await db.exec(`CREATE OR REPLACE FUNCTION "${schema}".analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT current_setting('mb_sync.tz') $$`);
   }

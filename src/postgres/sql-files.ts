@@ -1,11 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { MbSyncError } from '../core/errors.ts';
-
-/** The sql/ folder shipped with mb-sync: Phoenix's, used by projects that have none of their own. */
-export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
 /**
  * Where a project's SQL is and which schema its views live in:
@@ -19,12 +14,9 @@ export interface SqlLayout {
   schema: string;
 }
 
-export const BUNDLED_SQL: SqlLayout = { dir: SQL_DIR, schema: 'analytics' };
-
-/** The project's sql/ (next to its config) when it has one, else the bundled Phoenix SQL. */
-export function sqlLayout(projectRoot: string, schema: string): SqlLayout {
-  const dir = join(projectRoot, 'sql');
-  return existsSync(dir) ? { dir, schema } : { ...BUNDLED_SQL, schema };
+/** The project's SQL folder: postgres.sql_dir (default `sql`) next to its config. */
+export function sqlLayout(projectRoot: string, postgres: { sql_dir: string; schema: string }): SqlLayout {
+  return { dir: resolve(projectRoot, postgres.sql_dir), schema: postgres.schema };
 }
 
 export interface SqlFile {
@@ -33,7 +25,7 @@ export interface SqlFile {
   text: string;
 }
 
-export async function readSqlFile(path: string, dir = SQL_DIR): Promise<SqlFile> {
+export async function readSqlFile(path: string, dir: string): Promise<SqlFile> {
   const absolute = join(dir, path);
   return { name: relative(join(dir, '..'), absolute), text: await readFile(absolute, 'utf8') };
 }
@@ -44,14 +36,14 @@ async function sqlFilesIn(dir: string, folder: string): Promise<SqlFile[]> {
 }
 
 /** The views files, `sql/<schema>/*.sql` in name order. */
-export async function viewFiles(layout: SqlLayout = BUNDLED_SQL): Promise<SqlFile[]> {
+export async function viewFiles(layout: SqlLayout): Promise<SqlFile[]> {
   const files = await sqlFilesIn(layout.dir, layout.schema);
-  if (files.length === 0) throw new MbSyncError('CONFIG_INVALID', `no views to apply: ${join(relative(process.cwd(), layout.dir) || '.', layout.schema)}/*.sql is empty or missing`, { hint: 'postgres.schema names the folder of sql/ that holds the views' });
+  if (files.length === 0) throw new MbSyncError('CONFIG_INVALID', `no views to apply: ${join(relative(process.cwd(), layout.dir) || '.', layout.schema)}/*.sql is empty or missing`, { hint: 'postgres.schema names the folder of postgres.sql_dir (default sql/) that holds the views' });
   return files;
 }
 
 /** The app tables, `sql/app/*.sql` in name order: the offline sandbox runs them before the views. */
-export async function appFiles(layout: SqlLayout = BUNDLED_SQL): Promise<SqlFile[]> {
+export async function appFiles(layout: SqlLayout): Promise<SqlFile[]> {
   return sqlFilesIn(layout.dir, 'app');
 }
 
@@ -75,7 +67,7 @@ export interface CheckDefinition extends SqlFile {
 }
 
 /** Data-quality checks: one file per check, with `-- name:`, `-- threshold:`, `-- severity:` headers. */
-export async function readChecks(dir = SQL_DIR): Promise<CheckDefinition[]> {
+export async function readChecks(dir: string): Promise<CheckDefinition[]> {
   const files = (await readdir(join(dir, 'checks')).catch(() => [] as string[])).filter((f) => f.endsWith('.sql')).sort();
   return Promise.all(files.map(async (file) => {
     const sql = await readSqlFile(`checks/${file}`, dir);
@@ -86,7 +78,7 @@ export async function readChecks(dir = SQL_DIR): Promise<CheckDefinition[]> {
 }
 
 /** Views the project's SQL defines (`sql/<schema>/*.sql`): tables Metabase will know after its sync. */
-export async function definedViews(layout: SqlLayout = BUNDLED_SQL): Promise<string[]> {
+export async function definedViews(layout: SqlLayout): Promise<string[]> {
   const texts = (await sqlFilesIn(layout.dir, layout.schema)).map((f) => f.text);
   return texts.flatMap((text) => [...text.matchAll(/CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.]+)/gi)].map((m) => m[1]!.toLowerCase()));
 }

@@ -13,9 +13,9 @@ const PRIVILEGE_DENIED = '42501';
  * forbidden read is refused, the analytics schema is visible. Each probe runs in a transaction that
  * is rolled back, so nothing changes even if a write were (wrongly) allowed.
  */
-export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role'; readableTables?: string[]; schema?: string }): Promise<VerifyItem[]> {
-  const readable = options.readableTables ?? ['AnalyticsEvent', 'EnergyWallet', 'EnergyTransaction'];
-  const schema = options.schema ?? 'analytics';
+export async function verifyReadOnly(db: SqlRunner, options: { role: string; asRole: 'connected' | 'set-role'; readableTables: string[]; schema: string }): Promise<VerifyItem[]> {
+  const readable = options.readableTables;
+  const schema = options.schema;
   const items: VerifyItem[] = [];
   const probe = async (item: string, sql: string, expect: 'ok' | 'denied') => {
     await db.exec('BEGIN');

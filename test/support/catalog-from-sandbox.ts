@@ -1,6 +1,7 @@
 import { openAnalyticsSandbox } from '../../src/postgres/sandbox.ts';
 import type { SqlLayout } from '../../src/postgres/sql-files.ts';
 import type { FakeCatalog } from './fake-metabase/index.ts';
+import { PHOENIX_SQL } from './phoenix.ts';
 
 /** Metabase base types for the Postgres types the views use (what the postgres driver's sync reports). */
 const BASE_TYPES: Record<string, string> = {
@@ -28,7 +29,8 @@ const BASE_TYPES: Record<string, string> = {
  * embedded Postgres, so end-to-end tests run against the same columns as production.
  */
 export async function catalogFromSandbox(options: { host: string; dbname: string; password: string; schemas?: string[]; sql?: SqlLayout }): Promise<FakeCatalog> {
-  const sandbox = await openAnalyticsSandbox(options.sql ? { sql: options.sql } : {});
+  // Phoenix's SQL (the project at the top of this repository) unless another project's is given.
+  const sandbox = await openAnalyticsSandbox({ sql: options.sql ?? PHOENIX_SQL });
   try {
     const schemas = options.schemas ?? ['analytics'];
     const columns = (await sandbox.columns()).filter((c) => schemas.includes(c.schema));

@@ -26,7 +26,7 @@ async function withConnection<T>(url: string, options: { user?: string; password
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('the Postgres side: read-only role, views (sql/<postgres.schema>), checks, retention');
+  const db = program.command('db').description('the Postgres side: read-only role, views (<postgres.sql_dir>/<postgres.schema>), checks, retention');
 
   const applyOrPlan = (dryRun: boolean) => async (options: { json?: boolean }, command: Command) => {
     const settings = await settingsFor(command);
@@ -89,16 +89,18 @@ export function register(program: Command): void {
     });
 
   db.command('purge')
-    .description('retention: delete event rows (postgres.retention_table, default AnalyticsEvent) older than N months (dry run unless --execute)')
+    .description('retention: delete event rows (postgres.retention_table, by postgres.retention_column) older than N months (dry run unless --execute)')
     .option('--older-than-months <n>', 'age limit in months (default: postgres.retention_months, 12)')
     .option('--execute', 'really delete (default: only count)')
     .action(async (options: { olderThanMonths?: string; execute?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const months = options.olderThanMonths === undefined ? settings.retentionMonths : Number(options.olderThanMonths);
+      const retention = settings.retention;
+      if (retention === undefined) throw new MbSyncError('CONFIG_INVALID', 'db purge needs postgres.retention_table and postgres.retention_column: the event table it trims and its timestamp column', { hint: 'e.g. retention_table: AnalyticsEvent, retention_column: createdAt' });
       const { purgeAnalyticsEvents } = await import('../../postgres/purge.ts');
-      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role, ...settings.retention }));
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role, ...retention }));
       say(report.executed
-        ? `✓ deleted ${report.rows} ${settings.retention.table} row(s) older than ${months} months\n`
-        : `${report.rows} ${settings.retention.table} row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
+        ? `✓ deleted ${report.rows} ${retention.table} row(s) older than ${months} months\n`
+        : `${report.rows} ${retention.table} row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);
     });
 }

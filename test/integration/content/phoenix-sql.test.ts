@@ -7,6 +7,7 @@ import { runFile } from '../../../src/postgres/apply-analytics.ts';
 import { openAnalyticsSandbox, type AnalyticsSandbox } from '../../../src/postgres/sandbox.ts';
 import { readSqlFile } from '../../../src/postgres/sql-files.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 let project: Project;
@@ -22,7 +23,7 @@ describe('every native card of the Phoenix dashboards on the fixture data', () =
   beforeAll(async () => {
     t = await openTestDatabase({ fixture: true });
     db = t.db;
-    await runFile(db, await readSqlFile('analytics/dashboard_views.sql'));
+    await runFile(db, await readSqlFile('analytics/dashboard_views.sql', PHOENIX_SQL.dir));
   });
   afterAll(async () => t?.close());
 
@@ -55,7 +56,7 @@ describe('the alert cards return rows exactly when their condition holds', () =>
     return (await db.query(sampleSql(card.sql!, card.params ?? {})[0]!)).rows;
   };
   beforeAll(async () => {
-    db = await openAnalyticsSandbox();
+    db = await openAnalyticsSandbox({ sql: PHOENIX_SQL });
     await db.exec(`
       INSERT INTO "User" ("id", "email") SELECT 'a' || g, 'a' || g || '@example.com' FROM generate_series(1, 40) g;
       INSERT INTO "EnergyWallet" ("id", "userId") SELECT 'w' || g, 'a' || g FROM generate_series(1, 40) g;`);

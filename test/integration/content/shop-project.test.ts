@@ -18,7 +18,7 @@ const env = { SHOP_REPORTING_RO_PASSWORD: 'shop-ro-password-for-tests' };
 describe('the shop example project', () => {
   let fake: FakeMetabase;
   beforeAll(async () => {
-    const catalog = await catalogFromSandbox({ host: 'localhost', dbname: 'shop', password: env.SHOP_REPORTING_RO_PASSWORD, schemas: ['reporting'], sql: sqlLayout(SHOP, 'reporting') });
+    const catalog = await catalogFromSandbox({ host: 'localhost', dbname: 'shop', password: env.SHOP_REPORTING_RO_PASSWORD, schemas: ['reporting'], sql: sqlLayout(SHOP, { sql_dir: 'sql', schema: 'reporting' }) });
     fake = await startFakeMetabase({ catalog, syncPolls: 1 });
   });
   afterAll(async () => fake?.close());

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadProject } from '../../../src/config/load-project.ts';
@@ -10,14 +10,20 @@ import { createMetabaseClient, readServerInfo } from '../../../src/metabase/clie
 import type { MetabaseApi, ServerInfo } from '../../../src/metabase/types.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import type { FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
 
-/** A project written to a temp dir from inline YAML texts, loaded like the CLI loads it. */
+/**
+ * A project written to a temp dir from inline YAML texts, loaded like the CLI loads it. Its cards
+ * read the Phoenix views: unless the files bring a `sql/` of their own, the temp project's `sql`
+ * is a link to the Phoenix project's (the repository's), as a checkout of Phoenix would have it.
+ */
 export async function writeProject(files: Record<string, string>): Promise<{ root: string; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'mb-sync-e2e-'));
   for (const [name, text] of Object.entries(files)) {
     await mkdir(dirname(join(root, name)), { recursive: true });
     await writeFile(join(root, name), text);
   }
+  if (!Object.keys(files).some((name) => name.startsWith('sql/'))) await symlink(PHOENIX_SQL.dir, join(root, 'sql'), 'dir');
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
@@ -6,6 +6,7 @@ import type { Project } from '../../../src/core/project.ts';
 import { prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
 import { files, env } from './fixture-project.ts';
 import { writeProject } from './harness.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
 import type * as Sandbox from '../../../src/postgres/sandbox.ts';
 
 // Counts the embedded Postgres instances the check opens (each costs most of a second).
@@ -30,7 +31,8 @@ beforeEach(async () => {
   project = await writeProject(files);
   // A project as a user has it: with node_modules/ (the cache's home) and its own sql/.
   await mkdir(join(project.root, 'node_modules'));
-  await cp(join(import.meta.dirname, '../../../sql'), join(project.root, 'sql'), { recursive: true });
+  await rm(join(project.root, 'sql'));
+  await cp(PHOENIX_SQL.dir, join(project.root, 'sql'), { recursive: true });
   opened.count = 0;
 });
 afterEach(async () => project.cleanup());

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
+import { PHOENIX_ROOT } from '../../support/phoenix.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
@@ -13,9 +14,9 @@ const server = realServerUrl();
 let t: TestDatabase;
 let cwd: string;
 
-async function cli(args: string[], env: Record<string, string>) {
+async function cli(args: string[], env: Record<string, string>, folder = cwd) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: folder, env: { PATH: process.env.PATH ?? '', ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -34,23 +35,23 @@ describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
-  it('applies, verifies as the role and checks data quality from a folder with no config', async () => {
+  it('applies, verifies as the role and checks data quality, all as the project\'s config says', async () => {
     const env = { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD };
-    const planned = await cli(['db', 'plan'], env);
+    const planned = await cli(['db', 'plan'], env, PHOENIX_ROOT);
     expect(planned.code).toBe(0);
     expect(planned.stderr).toContain('+ view analytics.vw_pack_funnel');
     expect(planned.stderr).toContain('nothing was changed');
-    const applied = await cli(['db', 'apply'], env);
+    const applied = await cli(['db', 'apply'], env, PHOENIX_ROOT);
     expect(applied.stderr).toContain('11 views in schema analytics');
     expect(applied.stderr).toMatch(/✓ \d+ change\(s\) applied/);
     expect(applied.code).toBe(0);
     // Nothing changed since: the plan is empty and the apply changes nothing, password included.
-    expect((await cli(['db', 'plan'], env)).stderr).toContain('✓ No changes');
-    expect((await cli(['db', 'apply'], env)).stderr).toContain('✓ No changes');
-    const verified = await cli(['db', 'verify', '--json'], env);
+    expect((await cli(['db', 'plan'], env, PHOENIX_ROOT)).stderr).toContain('✓ No changes');
+    expect((await cli(['db', 'apply'], env, PHOENIX_ROOT)).stderr).toContain('✓ No changes');
+    const verified = await cli(['db', 'verify', '--json'], env, PHOENIX_ROOT);
     expect(verified.code).toBe(0);
     expect((JSON.parse(verified.stdout) as Array<{ ok: boolean }>).every((i) => i.ok)).toBe(true);
-    const checked = await cli(['db', 'check', '--json'], env);
+    const checked = await cli(['db', 'check', '--json'], env, PHOENIX_ROOT);
     expect(checked.code).toBe(1);
     expect((JSON.parse(checked.stdout) as Array<{ check: string; status: string }>).find((c) => c.check === 'users_without_wallet')?.status).toBe('fail');
     expect(checked.stderr).toContain('data-quality check(s) failed');
@@ -61,10 +62,14 @@ describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
     const noConfig = await cli(['--config', 'missing.yaml', 'db', 'plan'], { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD });
     expect(noConfig.code).toBe(1);
     expect(noConfig.stderr).toContain('missing.yaml');
-    const missing = await cli(['db', 'apply'], { DATABASE_URL: t.url! });
+    // A folder without a project: nothing of any project (Phoenix's SQL, its role) is assumed.
+    const elsewhere = await cli(['db', 'plan'], { DATABASE_URL: t.url!, PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/metabase\.config\.yaml: \(root\): file not found: db commands read the project's postgres: section/);
+    const missing = await cli(['db', 'apply'], { DATABASE_URL: t.url! }, PHOENIX_ROOT);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('PHOENIX_ANALYTICS_RO_PASSWORD is not set');
-    const unreachable = await cli(['db', 'apply'], { DATABASE_URL: 'postgres://admin:hunter22@127.0.0.1:1/phoenix', PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD });
+    const unreachable = await cli(['db', 'apply'], { DATABASE_URL: 'postgres://admin:hunter22@127.0.0.1:1/phoenix', PHOENIX_ANALYTICS_RO_PASSWORD: PASSWORD }, PHOENIX_ROOT);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach admin@127.0.0.1:1/phoenix: connection refused');
     expect(unreachable.stderr).not.toContain('hunter22');

@@ -4,13 +4,14 @@ import { generatePhoenixData, insertPhoenixData } from '../../../src/postgres/ge
 import { runChecks } from '../../../src/postgres/run-checks.ts';
 import { readSqlFile } from '../../../src/postgres/sql-files.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
 
 const now = new Date('2026-11-24T12:00:00Z');
 let t: TestDatabase;
 
 beforeAll(async () => {
   t = await openTestDatabase();
-  await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql'));
+  await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql', PHOENIX_SQL.dir));
 });
 afterAll(async () => t?.close());
 
@@ -32,7 +33,7 @@ describe('the synthetic data generator', () => {
     }
     const types = (await t.db.query<{ type: string }>('SELECT DISTINCT "type" FROM "AnalyticsEvent" ORDER BY 1')).rows.map((r) => r.type);
     expect(types).toEqual(expect.arrayContaining(['AUBE_VIEWED', 'AUBE_COMPLETED', 'REFLECTION_CREATED', 'RITUAL_COMPLETED', 'ENERGY_PACK_VIEWED', 'ENERGY_PACK_CLICKED', 'PACK_PURCHASED', 'ENERGY_BONUS_STREAK', 'ENERGY_SPENT', 'BADGE_EARNED']));
-    const checks = Object.fromEntries((await runChecks(t.db)).map((c) => [c.check, c.rows]));
+    const checks = Object.fromEntries((await runChecks(t.db, PHOENIX_SQL.dir)).map((c) => [c.check, c.rows]));
     // Realistic but sound: costs positive, every streak bonus credited; a few legacy rows lack source.
     expect(checks).toMatchObject({ cost_positive: 0, debit_amount_positive: 0, streak_bonus_matched: 0 });
     expect(checks.spend_without_source).toBeGreaterThan(0);

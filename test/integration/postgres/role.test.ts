@@ -5,6 +5,7 @@ import { connectPostgres } from '../../../src/postgres/connect.ts';
 import { purgeAnalyticsEvents } from '../../../src/postgres/purge.ts';
 import { verifyReadOnly } from '../../../src/postgres/verify.ts';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
+import { PHOENIX, PHOENIX_RETENTION, PHOENIX_SQL } from '../../support/phoenix.ts';
 
 // A role per run: roles are cluster-wide on a real server and test files run in parallel.
 const role = `mbsync_ro_${randomBytes(4).toString('hex')}`;
@@ -13,7 +14,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await openTestDatabase({ fixture: true });
-  await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+  await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
 });
 afterAll(async () => {
   await t?.close();
@@ -28,7 +29,7 @@ describe('the read-only role', () => {
   it('answers every view and refuses every write and every forbidden read, as the role itself', async () => {
     const asRole = t.url ? await connectPostgres(t.url, { user: role, password }) : t.db;
     try {
-      const items = await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role' });
+      const items = await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role', readableTables: PHOENIX.readableTables, schema: PHOENIX_SQL.schema });
       expect(items.filter((i) => !i.ok)).toEqual([]);
       expect(items.map((i) => i.item)).toEqual(expect.arrayContaining(['SELECT analytics.vw_pack_funnel', 'INSERT INTO "AnalyticsEvent"', 'SELECT "User" (not granted)', 'SELECT "WorkerRun" (not granted)', 'UPDATE "EnergyWallet"', 'CREATE TABLE in public']));
       expect(items.filter((i) => i.item.startsWith('SELECT analytics.'))).toHaveLength(11);
@@ -50,7 +51,7 @@ describe('the read-only role', () => {
 
   it('is idempotent, and a privilege granted by hand does not survive the next apply', async () => {
     await t.db.exec(`GRANT SELECT ON "User" TO ${role}`);
-    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(report.roleCreated).toBe(false);
     expect(report.views).toHaveLength(11);
     const { rows } = await t.db.query<{ ok: boolean }>(`SELECT has_table_privilege('${role}', '"User"', 'SELECT') AS ok`);
@@ -58,27 +59,27 @@ describe('the read-only role', () => {
   });
 
   it('applies nothing when a file fails: the transaction rolls back', async () => {
-    await expect(applyAnalytics(t.db, { role, password, timezone: 'Mars/Olympus_Mons' })).rejects.toThrow(/not a timezone PostgreSQL knows/);
+    await expect(applyAnalytics(t.db, { role, password, timezone: 'Mars/Olympus_Mons', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL })).rejects.toThrow(/not a timezone PostgreSQL knows/);
     const { rows } = await t.db.query<{ tz: string }>('SELECT analytics.analytics_timezone() AS tz');
     expect(rows[0]!.tz).toBe('Europe/Paris');
   });
 
   it('uses the configured timezone for days', async () => {
-    await applyAnalytics(t.db, { role, password, timezone: 'America/New_York' });
+    await applyAnalytics(t.db, { role, password, timezone: 'America/New_York', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     // 2026-03-10T23:30Z is 19:30 on the 10th in New York (UTC-4 after 8 March), not the 11th as in Paris.
     const { rows } = await t.db.query<{ d: unknown }>("SELECT event_date::text AS d FROM analytics.vw_energy_spend_events WHERE event_id = 'e8'");
     expect(rows[0]!.d).toBe('2026-03-10');
-    await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
   });
 
   it('purges old events only when asked, never as the read-only role', async () => {
     await t.db.exec(`INSERT INTO "AnalyticsEvent" ("id", "type", "createdAt") VALUES ('old1', 'CHAT_MESSAGE', now() - interval '13 months')`);
-    const dry = await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role });
+    const dry = await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role, ...PHOENIX_RETENTION });
     expect(dry).toMatchObject({ rows: 1, executed: false });
-    const done = await purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: role });
+    const done = await purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: role, ...PHOENIX_RETENTION });
     expect(done).toMatchObject({ rows: 1, executed: true });
-    expect((await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role })).rows).toBe(0);
-    await expect(purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: 'postgres' })).rejects.toThrow(/refusing to purge as the read-only role/);
+    expect((await purgeAnalyticsEvents(t.db, { months: 12, execute: false, readonlyRole: role, ...PHOENIX_RETENTION })).rows).toBe(0);
+    await expect(purgeAnalyticsEvents(t.db, { months: 12, execute: true, readonlyRole: 'postgres', ...PHOENIX_RETENTION })).rejects.toThrow(/refusing to purge as the read-only role/);
   });
 });
 
@@ -96,7 +97,7 @@ describe('db apply never drops what it does not own', () => {
   it('keeps a view and a materialized view people built on an analytics view', async () => {
     await t.db.exec('CREATE VIEW public.my_funnel AS SELECT pack_id, views FROM analytics.vw_pack_funnel');
     await t.db.exec('CREATE MATERIALIZED VIEW public.my_health AS SELECT user_id, balance FROM analytics.vw_user_energy_health');
-    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(report.views).toHaveLength(11);
     const { rows } = await t.db.query<{ name: string }>("SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname IN ('my_funnel', 'my_health') ORDER BY 1");
     expect(rows.map((r) => r.name)).toEqual(['my_funnel', 'my_health']);
@@ -108,10 +109,10 @@ describe('db apply never drops what it does not own', () => {
     await t.db.exec('DROP VIEW analytics.vw_pack_funnel');
     await t.db.exec('CREATE VIEW analytics.vw_pack_funnel AS SELECT current_date AS event_date, 1::text AS pack_id, 0::bigint AS views, 0::bigint AS clicks, 0::bigint AS purchases, 0::numeric AS revenue, 1 AS legacy_column');
     await t.db.exec('CREATE VIEW public.my_legacy AS SELECT legacy_column FROM analytics.vw_pack_funnel');
-    await expect(applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' })).rejects.toThrow(/the columns of analytics\.vw_pack_funnel change .* these objects depend on it: public\.my_legacy/);
+    await expect(applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL })).rejects.toThrow(/the columns of analytics\.vw_pack_funnel change .* these objects depend on it: public\.my_legacy/);
     expect((await t.db.query("SELECT 1 FROM pg_class WHERE relname = 'my_legacy'")).rows).toHaveLength(1);
     await t.db.exec('DROP VIEW public.my_legacy');
-    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(report.changes).toContain('~ view analytics.vw_pack_funnel (definition changed)');
     const columns = (await t.db.query<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name = 'vw_pack_funnel'")).rows.map((r) => r.name);
     expect(columns).not.toContain('legacy_column');
@@ -134,11 +135,11 @@ describe('the read-only role ends with exactly the privileges the config names',
       'no role memberships (no inherited rights)', ...(real ? ['no CREATE on the database'] : []), 'no write on any table, by any grant', 'reads only the views and the named tables',
     ]));
 
-    const planned = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', dryRun: true });
+    const planned = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL, dryRun: true });
     expect(planned.applied).toBe(false);
     expect((await verifyAsRole()).filter((i) => !i.ok).length).toBeGreaterThan(0);
 
-    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    const report = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(report.changes).toEqual(planned.changes);
     expect(report.changes).toEqual(expect.arrayContaining([
       'membership in (revoked) pg_write_all_data',
@@ -151,10 +152,10 @@ describe('the read-only role ends with exactly the privileges the config names',
   });
 
   it('changes nothing, and says so, when nothing changed: the password is not set again', async () => {
-    const again = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris' });
+    const again = await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(again.changes).toEqual([]);
     expect(again.password).toBe('unchanged');
-    const rotated = await applyAnalytics(t.db, { role, password: `${password}-next`, timezone: 'Europe/Paris', dryRun: true });
+    const rotated = await applyAnalytics(t.db, { role, password: `${password}-next`, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL, dryRun: true });
     expect(rotated.changes).toEqual([`~ role ${role}: password rotated`]);
   });
 });
@@ -166,7 +167,7 @@ async function currentDatabase(): Promise<string> {
 async function verifyAsRole() {
   const asRole = t.url ? await connectPostgres(t.url, { user: role, password }) : t.db;
   try {
-    return await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role' });
+    return await verifyReadOnly(asRole, { role, asRole: t.url ? 'connected' : 'set-role', readableTables: PHOENIX.readableTables, schema: PHOENIX_SQL.schema });
   } finally {
     if (asRole !== t.db) await asRole.close();
   }

@@ -61,7 +61,7 @@ describe('the shop project\'s views and role', () => {
   afterAll(async () => close?.());
 
   it('applies the views and the role under the configured name, then verifies as the role', async () => {
-    const options = { role, password: PASSWORD, timezone: 'UTC', readableTables: ['shop.orders'], sql: sqlLayout(SHOP, 'reporting') };
+    const options = { role, password: PASSWORD, timezone: 'UTC', readableTables: ['shop.orders'], sql: sqlLayout(SHOP, { sql_dir: 'sql', schema: 'reporting' }) };
     const report = await applyAnalytics(db, options);
     expect(report.views.sort()).toEqual(['customer_summary', 'daily_sales']);
     expect(report.changes).toEqual(expect.arrayContaining(['+ view reporting.daily_sales']));

@@ -3,6 +3,7 @@ import { readSqlFile } from '../../../src/postgres/sql-files.ts';
 import { runFile } from '../../../src/postgres/apply-analytics.ts';
 import { runChecks } from '../../../src/postgres/run-checks.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/database.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
 
 // Expected figures are worked out by hand from test/fixtures/phoenix/fixture.sql (see its comments).
 let t: TestDatabase;
@@ -12,7 +13,7 @@ const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : 
 
 beforeAll(async () => {
   t = await openTestDatabase({ fixture: true });
-  await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql'));
+  await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql', PHOENIX_SQL.dir));
 });
 afterAll(async () => t?.close());
 
@@ -97,7 +98,7 @@ describe('analytics views on the fixture data', () => {
   });
 
   it('data-quality checks count the offending rows against their thresholds', async () => {
-    const results = Object.fromEntries((await runChecks(t.db)).map((r) => [r.check, [r.rows, r.status]]));
+    const results = Object.fromEntries((await runChecks(t.db, PHOENIX_SQL.dir)).map((r) => [r.check, [r.rows, r.status]]));
     expect(results).toEqual({
       cost_positive: [1, 'fail'],
       debit_amount_positive: [1, 'fail'],
@@ -108,7 +109,7 @@ describe('analytics views on the fixture data', () => {
   });
 
   it('is idempotent: the views file runs again cleanly', async () => {
-    await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql'));
+    await runFile(t.db, await readSqlFile('analytics/dashboard_views.sql', PHOENIX_SQL.dir));
     expect((await rows('SELECT count(*)::int AS n FROM analytics.vw_pack_funnel'))[0]!.n).toBe(2);
   });
 });

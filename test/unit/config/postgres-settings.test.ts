@@ -1,0 +1,45 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readPostgresSettings } from '../../../src/postgres/postgres-config.ts';
+
+// What `mb-sync db …` reads of a project: everything comes from its config, nothing of Phoenix is
+// assumed (the role, its password variable, the tables it may read, the SQL folder, retention).
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function settingsOf(config: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'mb-sync-pg-'));
+  dirs.push(dir);
+  await writeFile(join(dir, 'metabase.config.yaml'), config);
+  return { dir, settings: () => readPostgresSettings(join(dir, 'metabase.config.yaml'), { DATABASE_URL: 'postgres://admin@db/app' }) };
+}
+const DATABASE = 'database:\n  user: crm_reader\n  password: ${CRM_READER_PASSWORD}\n';
+
+describe('the postgres: section', () => {
+  it('takes the role and its password variable from the connection Metabase uses, when not given', async () => {
+    const { dir, settings } = await settingsOf(`${DATABASE}postgres:\n  schema: marts\n`);
+    expect(await settings()).toEqual({
+      url: 'postgres://admin@db/app',
+      role: 'crm_reader',
+      passwordEnv: 'CRM_READER_PASSWORD',
+      timezone: 'UTC',
+      retentionMonths: 12,
+      readableTables: [],
+      sql: { dir: join(dir, 'sql'), schema: 'marts' },
+    });
+  });
+
+  it('reads the SQL folder, the readable tables and the retention table as written', async () => {
+    const { dir, settings } = await settingsOf(`${DATABASE}postgres:\n  sql_dir: warehouse/sql\n  readonly_role: crm_ro\n  readonly_password_env: CRM_RO_PASSWORD\n  readable_tables: [crm.accounts]\n  retention_table: crm.events\n  retention_column: at\n`);
+    expect(await settings()).toMatchObject({ role: 'crm_ro', passwordEnv: 'CRM_RO_PASSWORD', readableTables: ['crm.accounts'], retention: { table: 'crm.events', column: 'at' }, sql: { dir: join(dir, 'warehouse/sql'), schema: 'analytics' } });
+  });
+
+  it('says what is missing instead of guessing', async () => {
+    await expect((await settingsOf('database:\n  user: Mixed-Case\n  password: literal\n')).settings()).rejects.toThrow(/postgres\.readonly_role: required/);
+    await expect((await settingsOf('database:\n  user: crm_reader\n  password: literal\n')).settings()).rejects.toThrow(/postgres\.readonly_password_env: required/);
+    await expect((await settingsOf(`${DATABASE}postgres:\n  retention_table: events\n`)).settings()).rejects.toThrow(/postgres\.retention_column: retention_table and retention_column go together/);
+  });
+});

@@ -130,8 +130,26 @@ export function parseSelectorsOrThrow(texts: readonly string[], kinds: readonly 
 
 export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const { project, handlers } = input;
-  const { refs, live } = await readLive(handlers, { api: input.api, project, server: input.server });
-  const initial = new Map(handlers.map((h) => [h.kind, h.desired(project)]));
+  // The reads are mostly waiting on the network: what the files ask for is compiled, and each kind
+  // read is normalised, in those waits (each step a turn of its own, after the requests that can go
+  // out have gone), instead of after the last answer.
+  const normalized = new Map<string, unknown[]>();
+  const normalizing: Array<Promise<void>> = [];
+  const reading = readLive(handlers, { api: input.api, project, server: input.server }, (handler, objects, refs) => {
+    const step = inSlices(objects, (object) => handler.normalize(object, refs)).then((bodies) => void normalized.set(handler.kind, bodies));
+    step.catch(() => {}); // awaited below; a failure while the reads go on must not go unhandled
+    normalizing.push(step);
+  });
+  const compiling = (async () => {
+    const out = new Map<string, DesiredObject[]>();
+    for (const h of handlers) {
+      await h.warm?.(project);
+      out.set(h.kind, await inSlices(h.desired(project), (object) => object));
+    }
+    return out;
+  })();
+  const [{ refs, live }, initial] = await Promise.all([reading, compiling]);
+  await Promise.all(normalizing);
   const readContext = { api: input.api, project, server: input.server, refs, live };
   const desired = new Map(
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
@@ -141,14 +159,14 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     kind: handler.kind,
     ...(handler.archiveLast ? { archiveLast: true } : {}),
     desired: (desired.get(handler.kind) ?? []).map((d) => ({ key: d.key, body: d.body })),
-    live: (live.get(handler.kind) ?? []).map((object) => ({
+    live: (live.get(handler.kind) ?? []).map((object, index) => ({
       key: object.key,
       id: object.id,
       managed: object.managed,
       archived: object.archived,
       ...(object.duplicateOf === undefined ? {} : { duplicateOf: object.duplicateOf }),
       ...(object.contains === undefined ? {} : { contains: object.contains }),
-      body: handler.normalize(object, refs),
+      body: normalized.get(handler.kind)![index],
     })),
   }));
   const assembled = assemblePlan(kinds, { allowArchive: input.allowArchive, refs });
@@ -164,7 +182,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     const baselineContext = { ...readContext, project: input.baseline };
     const baselineBodies = new Map<string, unknown>();
     for (const h of handlers) {
-      const objects = h.desired(input.baseline);
+      const objects = [...h.desired(input.baseline)];
       for (const o of h.prepare ? await h.prepare(objects, baselineContext) : objects) baselineBodies.set(`${h.kind}:${o.key}`, o.body);
     }
     const byId = (pick: (k: KindState) => Array<{ key: string; body: unknown }>) => new Map(kinds.flatMap((k) => pick(k).map((o) => [`${k.kind}:${o.key}`, o.body] as const)));
@@ -190,3 +208,24 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   if (input.seal !== false) plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }
+
+/**
+ * `items.map(step)`, a few milliseconds at a time: between two slices the event loop handles the
+ * answers that came in and sends the requests they let go, so a long computation never holds up
+ * the reads it runs next to.
+ */
+async function inSlices<T, U>(items: Iterable<T>, step: (item: T) => U, sliceMs = 4): Promise<U[]> {
+  const out: U[] = [];
+  await nextTurn();
+  let started = performance.now();
+  for (const item of items) {
+    out.push(step(item));
+    if (performance.now() - started > sliceMs) {
+      await nextTurn();
+      started = performance.now();
+    }
+  }
+  return out;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -8,6 +8,8 @@ import type { LiveObject, ReadContext, ResourceHandler } from '../resources/type
 export async function readLive(
   handlers: ResourceHandler[],
   base: Omit<ReadContext, 'refs' | 'live'>,
+  /** Called with each kind as soon as it is read (its refs registered), before later waves finish. */
+  onKind?: (handler: ResourceHandler, objects: LiveObject[], refs: RefIndex) => void,
 ): Promise<{ refs: RefIndex; live: Map<string, LiveObject[]> }> {
   const refs = new RefIndex();
   const live = new Map<string, LiveObject[]>();
@@ -18,7 +20,11 @@ export async function readLive(
     if (ready.length === 0) {
       throw new Error(`resource kinds wait on each other: ${remaining.map((h) => h.kind).join(', ')}`);
     }
-    const results = await Promise.all(ready.map(async (handler) => [handler.kind, await handler.read(ctx)] as const));
+    const results = await Promise.all(ready.map(async (handler) => {
+      const objects = await handler.read(ctx);
+      onKind?.(handler, objects, refs);
+      return [handler.kind, objects] as const;
+    }));
     for (const [kind, objects] of results) live.set(kind, objects);
     remaining = remaining.filter((h) => !ready.includes(h));
   }

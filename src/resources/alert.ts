@@ -76,7 +76,7 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
     }
     // Adoption: an alert of the files with no recorded notification takes an identical unrecorded one.
     const found = new Set(out.map((o) => o.key));
-    const desired = this.desired(ctx.project);
+    const desired = [...this.desired(ctx.project)];
     for (const alert of desired.filter((d) => !found.has(d.key))) {
       const cardId = ctx.refs.id('card', ctx.project.config.alerts.find((a) => a.key === alert.key)!.card);
       const candidates = lists.find((l) => l.cardId === cardId)?.list.filter((n) => n.active && !recordedIds.has(n.id)).sort((a, b) => a.id - b.id) ?? [];

@@ -36,11 +36,12 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
   dependsOn: ['database', 'table-metadata', 'collection'],
   readAfter: ['database', 'collection'],
-  desired: (project) =>
-    [...project.cards.values()].map((entry) => {
+  *desired(project) {
+    for (const entry of project.cards.values()) {
       const compiled = compileCard(project.config.project, project.config.database.key, entry);
-      return { key: entry.card.key, body: { ...compiled.compare, identity: 'recorded' as const }, wire: compiled.wire, sources: compiled.sources, origin: entry.origin };
-    }),
+      yield { key: entry.card.key, body: { ...compiled.compare, identity: 'recorded' as const }, wire: compiled.wire, sources: compiled.sources, origin: entry.origin };
+    }
+  },
   async read(ctx) {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));

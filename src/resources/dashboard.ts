@@ -17,7 +17,9 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   kind: 'dashboard',
   dependsOn: ['collection', 'card'],
   readAfter: ['collection', 'card'],
-  desired: (project) => project.dashboards.map((entry) => ({ key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin })),
+  *desired(project) {
+    for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin };
+  },
   async read(ctx) {
     const project = ctx.project.config.project;
     const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);

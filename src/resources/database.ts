@@ -67,6 +67,8 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   kind: 'database',
   dependsOn: [],
   desired: (project) => [{ key: project.config.database.key, body: desiredBody(project) }],
+  // The password's digest (scrypt, ~50 ms of CPU by design) is worked out on libuv's thread pool.
+  warm: (project) => warmSecretDigest(project.config.database.password, `${project.config.project}/${project.config.database.key}`),
   async read(ctx) {
     const { key, name, password } = ctx.project.config.database;
     // The password's digest (scrypt, costly by design) is worked out while the reads are in flight.

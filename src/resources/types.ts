@@ -86,8 +86,16 @@ export interface ResourceHandler<B = unknown, R = unknown> {
    * position of a handler in a list.
    */
   dependsOn: string[];
-  /** Pure: what the files ask for. */
-  desired(project: Project): DesiredObject<B>[];
+  /**
+   * Pure: what the files ask for. May be a generator: the plan takes its objects a few
+   * milliseconds at a time, between the answers of the reads it runs meanwhile.
+   */
+  desired(project: Project): Iterable<DesiredObject<B>>;
+  /**
+   * Optional: costly work desired() relies on that can run off the main thread (a password's
+   * scrypt digest); the plan starts it first and calls desired() once it is done.
+   */
+  warm?(project: Project): Promise<void>;
   /**
    * Optional: completes desired objects with what only the live side knows, after every read
    * (e.g. a group's members, for a subscription that pulses can only address user by user).
@@ -95,7 +103,11 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   prepare?(desired: DesiredObject<B>[], ctx: ReadContext): Promise<DesiredObject<B>[]>;
   /** Bulk read of the live objects of this kind; registers their ids in ctx.refs. */
   read(ctx: ReadContext): Promise<LiveObject<R>[]>;
-  /** A live object in the desired() form: server-owned fields dropped, defaults filled, ids → refs. */
+  /**
+   * A live object in the desired() form: server-owned fields dropped, defaults filled, ids → refs.
+   * Called as soon as this kind is read, so it may turn into refs only the ids of its own kind and
+   * of the kinds its `readAfter` waits for (directly or not).
+   */
   normalize(live: LiveObject<R>, refs: RefIndex): B;
   /** Creates the object; registers its id in ctx.refs and returns it. */
   create(desired: DesiredObject<B>, ctx: ApplyContext): Promise<number | string>;

@@ -41,7 +41,7 @@ afterAll(async () => cleanup());
 // what the YAML compiles to, or `plan` after `apply` would never be empty.
 describe.each(['0.58', '0.63'])('normalisation of recorded %s payloads', (version) => {
   const recorded = async (name: string) => JSON.parse(await readFile(join(FIXTURES, version, `${name}.json`), 'utf8')) as Record<string, unknown>;
-  const desired = <B>(handler: { desired(p: Project): Array<{ key: string; body: B }> }, key: string) => handler.desired(project).find((d) => d.key === key)!.body;
+  const desired = <B>(handler: { desired(p: Project): Iterable<{ key: string; body: B }> }, key: string) => [...handler.desired(project)].find((d) => d.key === key)!.body;
 
   it('a query-builder card (aggregation, breakout, order by an aggregation)', async () => {
     const raw = await recorded('card-structured');

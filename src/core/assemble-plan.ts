@@ -55,21 +55,40 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
       if (!live.managed || live.archived || wanted.has(live.key)) continue;
       const name = nameOf(live.body);
       const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, ...(name === undefined ? {} : { name }), id: live.id, op: 'archive', changes: [] };
-      if (live.duplicateOf !== undefined) {
-        // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
-        actions.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
-        continue;
-      }
       const holding = kept.get(`${state.kind}:${live.id}`);
       if (holding !== undefined) orphans.push({ ...action, note: holding });
+      // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
+      else if (live.duplicateOf !== undefined) archives.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
       else if (options.allowArchive) archives.push(action);
       else orphans.push(action);
     }
-    if (state.archiveLast && archives.length > 0) last.push({ kind: state.kind, actions: archives });
+    if (state.archiveLast && archives.length > 0) last.push({ kind: state.kind, actions: outermost(state, archives) });
     else actions.push(...archives);
     stages.push({ kind: state.kind, actions });
   }
   return { stages: [...stages, ...last], orphans };
+}
+
+/**
+ * Of containers archived together, only the outermost are sent: one inside another goes to the
+ * Trash with it (and comes back with it when it is restored), which two separate archives would
+ * not give. The outer one's note names what goes along.
+ */
+function outermost(state: KindState, archives: Action[]): Action[] {
+  const archived = new Set(archives.map((a) => a.id));
+  const inside = new Map<number | string, Action[]>();
+  for (const outer of state.live) {
+    if (!archived.has(outer.id)) continue;
+    const children = archives.filter((a) => outer.contains?.some((item) => item.kind === state.kind && item.id === a.id));
+    if (children.length > 0) inside.set(outer.id, children);
+  }
+  const nested = new Set([...inside.values()].flat().map((a) => a.id));
+  return archives.filter((a) => !nested.has(a.id)).map((a) => {
+    const children = inside.get(a.id!);
+    if (children === undefined) return a;
+    const along = `with ${children.map((c) => c.address).join(', ')} inside`;
+    return { ...a, note: a.note === undefined ? along : `${a.note}; ${along}` };
+  });
 }
 
 /**

@@ -138,7 +138,8 @@ function dependencyOf(action: Action, blocked: ReadonlyMap<string, string>): str
 
 async function runAction(handler: ResourceHandler, action: Action, ctx: ApplyContext, state: PlanningState): Promise<number | string | undefined> {
   const desired = state.desired.get(action.kind)?.find((d) => d.key === action.key);
-  const live = state.live.get(action.kind)?.find((l) => l.key === action.key);
+  // By id when the plan has one: two live objects may share a key (a duplicate made by two runs at once).
+  const live = state.live.get(action.kind)?.find((l) => (action.id !== undefined ? l.id === action.id : l.key === action.key));
   switch (action.op) {
     case 'create':
       if (!desired) throw new Error(`${action.address}: nothing desired`);

@@ -50,6 +50,7 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
   await db.exec('BEGIN');
   try {
     await checkTimezone(db, options.timezone);
+    await refuseAdminRole(db, options.role);
     const before = await takeSnapshot(db, options.role, schema);
     const managed = new Set(views.flatMap(viewsOf));
     for (const file of views) await replaceViews(db, file, managed);
@@ -71,6 +72,18 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * The role is revoked everything and given a new password: never the admin connection's own role,
+ * nor a superuser (the role defaults to database.user, which someone may have pointed at either).
+ */
+async function refuseAdminRole(db: SqlRunner, role: string): Promise<void> {
+  const { rows } = await db.query<{ me: string; superuser: boolean | null }>('SELECT current_user AS me, (SELECT rolsuper FROM pg_roles WHERE rolname = $1) AS superuser', [role]);
+  const why = rows[0]?.me === role ? 'the role of the admin connection itself' : rows[0]?.superuser ? 'a superuser' : undefined;
+  if (why !== undefined) {
+    throw new MbSyncError('CONFIG_INVALID', `refusing to make ${role} read-only: it is ${why}`, { hint: 'give Metabase a role of its own (postgres.readonly_role and database.user), e.g. app_analytics_ro' });
   }
 }
 

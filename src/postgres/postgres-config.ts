@@ -9,8 +9,11 @@ import { sqlLayout, type SqlLayout } from './sql-files.ts';
 
 export interface PostgresSettings {
   url: string;
-  role: string;
-  passwordEnv: string;
+  /** The read-only role and its password variable, when the config says or implies them (see requireRole). */
+  role?: string;
+  passwordEnv?: string;
+  /** Why role or passwordEnv is missing. */
+  roleIssues?: Array<{ file: string; path: string; message: string }>;
   timezone: string;
   retentionMonths: number;
   readableTables: string[];
@@ -47,17 +50,22 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
     throw new MbSyncError('ENV_MISSING', 'no admin connection to the app database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
   }
   // The role and its password default to what Metabase connects with: database.user, and the
-  // variable database.password names. Nothing of any one project is assumed.
-  const role = parsed.data.readonly_role ?? (typeof database.user === 'string' && /^[a-z_][a-z0-9_]*$/.test(database.user) ? database.user : undefined);
-  if (role === undefined) throw new ConfigError([{ file: configPath, path: 'postgres.readonly_role', message: 'required: the role db apply makes read-only (database.user is not a plain lower-case identifier to default to)' }]);
-  const passwordEnv = parsed.data.readonly_password_env ?? (typeof database.password === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(database.password.trim())?.[1] : undefined);
-  if (passwordEnv === undefined) throw new ConfigError([{ file: configPath, path: 'postgres.readonly_password_env', message: 'required: the variable that holds the read-only role\'s password (database.password does not name one as ${VAR})' }]);
+  // variable database.password names. Nothing of any one project is assumed. Only the commands
+  // that act as or on the role need them (db check and purge do not).
+  const user = typeof database.user === 'string' ? interpolate(database.user, env).value : undefined;
+  const role = parsed.data.readonly_role ?? (typeof user === 'string' && /^[a-z_][a-z0-9_]*$/.test(user) ? user : undefined);
+  const passwordEnv = parsed.data.readonly_password_env ?? (typeof database.password === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(database.password.trim())?.[1] : undefined);
+  const roleIssues = [
+    ...(role === undefined ? [{ file: configPath, path: 'postgres.readonly_role', message: 'required: the role db apply makes read-only (database.user is not a plain lower-case identifier to default to)' }] : []),
+    ...(passwordEnv === undefined ? [{ file: configPath, path: 'postgres.readonly_password_env', message: 'required: the variable that holds the read-only role\'s password (database.password does not name one as ${VAR})' }] : []),
+  ];
   const { retention_table: table, retention_column: column } = parsed.data;
   if ((table === undefined) !== (column === undefined)) throw new ConfigError([{ file: configPath, path: table === undefined ? 'postgres.retention_table' : 'postgres.retention_column', message: 'retention_table and retention_column go together: the event table db purge trims and its timestamp column' }]);
   return {
     url,
     role,
     passwordEnv,
+    ...(roleIssues.length > 0 ? { roleIssues } : {}),
     timezone: parsed.data.timezone,
     retentionMonths: parsed.data.retention_months,
     readableTables: parsed.data.readable_tables,
@@ -66,10 +74,17 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
   };
 }
 
+/** The read-only role and its password variable, or the config error saying which is missing. */
+export function requireRole(settings: PostgresSettings): { role: string; passwordEnv: string } {
+  if (settings.role === undefined || settings.passwordEnv === undefined) throw new ConfigError(settings.roleIssues ?? []);
+  return { role: settings.role, passwordEnv: settings.passwordEnv };
+}
+
 export function readonlyPassword(settings: PostgresSettings, env: NodeJS.ProcessEnv): string {
-  const password = env[settings.passwordEnv];
+  const { role, passwordEnv } = requireRole(settings);
+  const password = env[passwordEnv];
   if (!password) {
-    throw new MbSyncError('ENV_MISSING', `${settings.passwordEnv} is not set: it is the password of the read-only role ${settings.role}`, { hint: `export ${settings.passwordEnv}='…' (the same value Metabase's connection uses)` });
+    throw new MbSyncError('ENV_MISSING', `${passwordEnv} is not set: it is the password of the read-only role ${role}`, { hint: `export ${passwordEnv}='…' (the same value Metabase's connection uses)` });
   }
   registerSecret(password);
   return password;

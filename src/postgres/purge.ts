@@ -12,7 +12,7 @@ export interface PurgeReport {
  * Retention of the event table the config names (postgres.retention_table by retention_column;
  * Phoenix: "AnalyticsEvent" by "createdAt", brief §6): counts by default, deletes only with `execute`.
  */
-export async function purgeAnalyticsEvents(db: SqlRunner, options: { months: number; execute: boolean; readonlyRole: string; table: string; column: string }): Promise<PurgeReport> {
+export async function purgeAnalyticsEvents(db: SqlRunner, options: { months: number; execute: boolean; readonlyRole?: string; table: string; column: string }): Promise<PurgeReport> {
   if (!Number.isInteger(options.months) || options.months < 1) throw new MbSyncError('CONFIG_INVALID', '--older-than-months must be a whole number of months, at least 1');
   const who = (await db.query<{ user: string }>('SELECT current_user AS user')).rows[0]!.user;
   if (who === options.readonlyRole) throw new MbSyncError('POSTGRES', `refusing to purge as the read-only role ${who}: use the admin connection (DATABASE_URL)`);

@@ -70,13 +70,20 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
       const named = parent === undefined ? undefined : active.find((l) => !claimed.has(l.id) && readCollectionMarker(l.description) === undefined && l.name === c.name && parentOf(l) === parent);
       if (named) claim(c.key, named);
     }
-    const gone = active.filter((l) => !claimed.has(l.id) && ours(l) !== undefined && !out.some((o) => o.key === ours(l)));
-    for (const live of gone) ctx.refs.set('collection', ours(live)!, live.id);
-    const held = await mapLimit(gone, 8, (live) => ctx.api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${live.id}/items`, { schema: Shapes.items }));
-    gone.forEach((live, i) => out.push({
-      key: ours(live)!, id: live.id, raw: live, managed: true,
-      contains: held[i]!.data.map((item) => ({ kind: ITEM_KINDS[item.model] ?? item.model, id: item.id, name: item.name ?? `#${item.id}` })),
-    }));
+    // Marked collections that are not the one claimed for their key: removed from the files, or a
+    // second copy made by two runs at once (archived as a duplicate, unless something holds it).
+    const gone = active.filter((l) => !claimed.has(l.id) && ours(l) !== undefined);
+    for (const live of gone) if (!out.some((o) => o.key === ours(live))) ctx.refs.set('collection', ours(live)!, live.id);
+    const held = await mapLimit(gone, 8, (live) => itemsOf(ctx, live.id));
+    gone.forEach((live, i) => {
+      const key = ours(live)!;
+      const first = !out.some((o) => o.key === key);
+      out.push({
+        key: first ? key : `${key}~${live.id}`, id: live.id, raw: live, managed: true,
+        ...(first ? {} : { duplicateOf: key }),
+        contains: held[i]!.map((item) => ({ kind: ITEM_KINDS[item.model] ?? item.model, id: item.id, name: item.name ?? `#${item.id}` })),
+      });
+    });
     return out;
   },
   normalize(live, refs) {
@@ -101,12 +108,28 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     await ctx.api.put(`/api/collection/${live.id}`, { name: body.name, description: body.description, parent_id: body.parent, archived: false });
   },
   async archive(live, ctx) {
-    // A subcollection removed with its parent went to the Trash with it a moment ago: nothing to send.
-    const now = await ctx.api.get<LiveCollection>(`/api/collection/${live.id}`, { schema: Shapes.collection });
-    if (now.archived === true) return;
+    // Looked at again just before: archiving takes everything inside to the Trash, so anything
+    // there now that is not a subcollection mb-sync is removing (a move out that failed, an item
+    // added since the plan) keeps the collection where it is.
+    const project = ctx.project.config.project;
+    const removing = (id: number) => (ctx.live.get('collection') ?? []).some((l) => l.id === id && readCollectionMarker(l.raw && (l.raw as LiveCollection).description)?.project === project && !flatten(ctx.project.config.collections).some((c) => c.key === l.key));
+    const staying: string[] = [];
+    const look = async (id: number | string): Promise<void> => {
+      for (const item of await itemsOf(ctx, id)) {
+        if (item.model === 'collection' && removing(item.id)) await look(item.id);
+        else staying.push(`"${item.name ?? `#${item.id}`}" (${ITEM_KINDS[item.model] ?? item.model})`);
+      }
+    };
+    await look(live.id);
+    if (staying.length > 0) throw new Error(`kept: it still holds ${staying.slice(0, 3).join(', ')}${staying.length > 3 ? ', …' : ''}, which archiving it would take to the Trash`);
     await ctx.api.put(`/api/collection/${live.id}`, { archived: true });
   },
 };
+
+/** What a collection holds now (active items only: the Trash keeps its own). */
+async function itemsOf(ctx: Pick<ReadContext, 'api'>, id: number | string): Promise<Array<{ id: number; model: string; name?: string }>> {
+  return (await ctx.api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${id}/items`, { schema: Shapes.items })).data;
+}
 
 /** Collections people share (personal ones left out), active or in the Trash. */
 async function listCollections(ctx: Pick<ReadContext, 'api'>, archived: boolean): Promise<LiveCollection[]> {

@@ -3,6 +3,7 @@ import { MbSyncError } from '../../core/errors.ts';
 import { redactText } from '../../core/secrets.ts';
 import type { SqlRunner } from '../../postgres/runner.ts';
 import { globalOptions } from './global-options.ts';
+import { join, relative } from 'node:path';
 
 const say = (text: string) => process.stderr.write(redactText(text));
 const json = (value: unknown) => process.stdout.write(redactText(`${JSON.stringify(value, null, 2)}\n`));
@@ -31,14 +32,15 @@ export function register(program: Command): void {
   const applyOrPlan = (dryRun: boolean) => async (options: { json?: boolean }, command: Command) => {
     const settings = await settingsFor(command);
     const password = await passwordFor(settings);
+    const { role, passwordEnv } = (await import('../../postgres/postgres-config.ts')).requireRole(settings);
     const { applyAnalytics } = await import('../../postgres/apply-analytics.ts');
     const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) =>
-      applyAnalytics(conn, { role: settings.role, password, timezone: settings.timezone, readableTables: settings.readableTables, sql: settings.sql, dryRun }));
+      applyAnalytics(conn, { role, password, timezone: settings.timezone, readableTables: settings.readableTables, sql: settings.sql, dryRun }));
     if (options.json) {
       json(report);
       return;
     }
-    say(`${report.views.length} views in schema ${settings.sql.schema} (timezone ${report.timezone}); role ${settings.role}, password from ${settings.passwordEnv}\n`);
+    say(`${report.views.length} views in schema ${settings.sql.schema} (timezone ${report.timezone}); role ${role}, password from ${passwordEnv}\n`);
     if (report.changes.length === 0) {
       say('✓ No changes: the views and the role are as the files say.\n');
       return;
@@ -63,8 +65,9 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const password = await passwordFor(settings);
+      const { role } = (await import('../../postgres/postgres-config.ts')).requireRole(settings);
       const { verifyReadOnly } = await import('../../postgres/verify.ts');
-      const items = await withConnection(settings.url, { user: settings.role, password, label: `read-only role ${settings.role}` }, (conn) => verifyReadOnly(conn, { role: settings.role, asRole: 'connected', readableTables: settings.readableTables, schema: settings.sql.schema }));
+      const items = await withConnection(settings.url, { user: role, password, label: `read-only role ${role}` }, (conn) => verifyReadOnly(conn, { role, asRole: 'connected', readableTables: settings.readableTables, schema: settings.sql.schema }));
       if (options.json) json(items);
       else for (const i of items) say(`${i.ok ? '✓' : '✗'} ${i.item}: ${i.detail}\n`);
       const failed = items.filter((i) => !i.ok);
@@ -72,13 +75,14 @@ export function register(program: Command): void {
     });
 
   db.command('check')
-    .description('run the data-quality checks (sql/checks); exit 1 when one fails')
+    .description('run the data-quality checks (<sql_dir>/checks); exit 1 when one fails')
     .option('--json', 'print the results as JSON on stdout (for CI)')
     .action(async (options: { json?: boolean }, command: Command) => {
       const settings = await settingsFor(command);
       const { runChecks } = await import('../../postgres/run-checks.ts');
       const results = await withConnection(settings.url, { label: 'admin connection' }, (conn) => runChecks(conn, settings.sql.dir));
       if (options.json) json(results);
+      else if (results.length === 0) say(`No data-quality checks: ${relative(process.cwd(), join(settings.sql.dir, 'checks')) || '.'}/*.sql holds none.\n`);
       else {
         const width = Math.max(...results.map((r) => r.check.length), 5);
         say(`${'check'.padEnd(width)}  ${'rows'.padStart(6)}  ${'threshold'.padStart(9)}  status\n`);
@@ -98,7 +102,7 @@ export function register(program: Command): void {
       const retention = settings.retention;
       if (retention === undefined) throw new MbSyncError('CONFIG_INVALID', 'db purge needs postgres.retention_table and postgres.retention_column: the event table it trims and its timestamp column', { hint: 'e.g. retention_table: AnalyticsEvent, retention_column: createdAt' });
       const { purgeAnalyticsEvents } = await import('../../postgres/purge.ts');
-      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), readonlyRole: settings.role, ...retention }));
+      const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) => purgeAnalyticsEvents(conn, { months, execute: Boolean(options.execute), ...(settings.role === undefined ? {} : { readonlyRole: settings.role }), ...retention }));
       say(report.executed
         ? `✓ deleted ${report.rows} ${retention.table} row(s) older than ${months} months\n`
         : `${report.rows} ${retention.table} row(s) older than ${months} months${report.oldest ? ` (oldest ${report.oldest})` : ''}; nothing deleted${options.execute ? '' : ' (dry run: add --execute)'}\n`);

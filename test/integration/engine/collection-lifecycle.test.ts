@@ -93,8 +93,9 @@ describe('collections: marked, listed when removed, archived only when nothing o
     expect(collection('Ancien').archived).toBe(false);
 
     const archiving = await plan(removed, true);
-    // Collections go last, after every other stage.
-    expect(archiving.stages.at(-1)).toMatchObject({ kind: 'collection', actions: [{ op: 'archive' }, { op: 'archive' }] });
+    // Collections go last, after every other stage; the subcollection goes to the Trash with its
+    // parent (one archive), so that restoring the parent brings it back too.
+    expect(archiving.stages.at(-1)).toEqual({ kind: 'collection', actions: [expect.objectContaining({ op: 'archive', address: 'collection.old', note: 'with collection.old-child inside' })] });
     await apply(removed, true);
     expect([collection('Ancien').archived, collection('Ancien détail').archived, card('Vieille requête').archived]).toEqual([true, true, true]);
     expect(ops(await plan(removed, true))).toEqual([]);
@@ -113,7 +114,7 @@ describe('collections: marked, listed when removed, archived only when nothing o
     await apply(await project(base));
     const moved = await project(withoutOld({ ...base, 'metabase.config.yaml': base['metabase.config.yaml']!.replace('collection: old-child', 'collection: phoenix') }));
     const p = await plan(moved, true);
-    expect(ops(p)).toEqual(['update card.old-report', 'archive collection.old', 'archive collection.old-child']);
+    expect(ops(p)).toEqual(['update card.old-report', 'archive collection.old']);
     await apply(moved, true);
     expect(card('Vieille requête')).toMatchObject({ archived: false, collection_id: collection('Phoenix').id });
     expect(collection('Ancien').archived).toBe(true);
@@ -139,9 +140,38 @@ describe('collections: marked, listed when removed, archived only when nothing o
 
     // Once the person has moved their question out, the next apply archives both.
     mine.collection_id = collection('Phoenix').id;
-    expect(ops(await plan(removed, true))).toEqual(['archive collection.old', 'archive collection.old-child']);
+    expect(ops(await plan(removed, true))).toEqual(['archive collection.old']);
     await apply(removed, true);
     expect([collection('Ancien').archived, collection('Ancien détail').archived, mine.archived]).toEqual([true, true, false]);
+  });
+
+  it('archives nothing when a card it planned to move out could not be moved', async () => {
+    await apply(await project(base));
+    const moved = await project(withoutOld({ ...base, 'metabase.config.yaml': base['metabase.config.yaml']!.replace('collection: old-child', 'collection: phoenix') }));
+    const report = card('Vieille requête');
+    fake.injectFault({ method: 'PUT', path: `/api/card/${report.id}` }, { status: 500, times: 10 });
+    const { result } = await (await openSession(fake, moved, env)).apply({ allowArchive: true });
+    expect(result.failed.map((f) => f.address).sort()).toEqual(['card.old-report', 'collection.old']);
+    expect(result.failed.find((f) => f.address === 'collection.old')!.error).toContain('kept: it still holds "Vieille requête" (card)');
+    expect([collection('Ancien').archived, report.archived]).toEqual([false, false]);
+  });
+
+  it('archives a second marked copy (two runs at once) by its id, and keeps the copy holding someone\'s question', async () => {
+    await apply(await project(base));
+    const phoenix = collection('Phoenix').id;
+    const copyId = nextId();
+    fake.state.collections.set(copyId, { id: copyId, entity_id: `copy${String(copyId).padStart(17, '0')}`, name: 'Ancien', description: collection('Ancien').description, location: `/${phoenix}/`, archived: false, type: null });
+    const original = [...fake.state.collections.values()].find((c) => c.name === 'Ancien' && c.id !== copyId)!;
+    // Still declared: the copy is a duplicate, archived whatever the flag (it is empty).
+    const p = await plan(await project(base));
+    expect(p.stages.flatMap((s) => s.actions).filter((a) => a.op === 'archive').map((a) => [a.address, a.id])).toEqual([[`collection.old~${copyId}`, copyId]]);
+    // Someone saves a question in the copy first: then it stays, and the plan says why.
+    personalCard('Dans la copie', copyId);
+    const held = await plan(await project(base), true);
+    expect(ops(held)).toEqual([]);
+    expect(held.orphans.map((o) => [o.address, o.note])).toEqual([[`collection.old~${copyId}`, 'kept even with --allow-archive: it holds an item mb-sync must not archive: "Dans la copie" (card)']]);
+    await apply(await project(withoutOldCard(withoutOld(base))), true);
+    expect([original.archived, fake.state.collections.get(copyId)!.archived]).toEqual([true, false]);
   });
 
   it('never lists a collection a person made, nor another project\'s, even with the same name and place', async () => {

@@ -60,6 +60,9 @@ describe('the read-only role', () => {
 
   it('applies nothing when a file fails: the transaction rolls back', async () => {
     await expect(applyAnalytics(t.db, { role, password, timezone: 'Mars/Olympus_Mons', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL })).rejects.toThrow(/not a timezone PostgreSQL knows/);
+    // The role defaults to database.user: pointed at the admin role by mistake, it is refused, not stripped.
+    const admin = (await t.db.query<{ me: string }>('SELECT current_user AS me')).rows[0]!.me;
+    await expect(applyAnalytics(t.db, { role: admin, password, timezone: 'UTC', readableTables: [], sql: PHOENIX_SQL })).rejects.toThrow(/refusing to make \w+ read-only: it is the role of the admin connection itself/);
     const { rows } = await t.db.query<{ tz: string }>('SELECT analytics.analytics_timezone() AS tz');
     expect(rows[0]!.tz).toBe('Europe/Paris');
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readPostgresSettings } from '../../../src/postgres/postgres-config.ts';
+import { readonlyPassword, readPostgresSettings, requireRole } from '../../../src/postgres/postgres-config.ts';
 
 // What `mb-sync db …` reads of a project: everything comes from its config, nothing of Phoenix is
 // assumed (the role, its password variable, the tables it may read, the SQL folder, retention).
@@ -37,9 +37,20 @@ describe('the postgres: section', () => {
     expect(await settings()).toMatchObject({ role: 'crm_ro', passwordEnv: 'CRM_RO_PASSWORD', readableTables: ['crm.accounts'], retention: { table: 'crm.events', column: 'at' }, sql: { dir: join(dir, 'warehouse/sql'), schema: 'analytics' } });
   });
 
-  it('says what is missing instead of guessing', async () => {
-    await expect((await settingsOf('database:\n  user: Mixed-Case\n  password: literal\n')).settings()).rejects.toThrow(/postgres\.readonly_role: required/);
-    await expect((await settingsOf('database:\n  user: crm_reader\n  password: literal\n')).settings()).rejects.toThrow(/postgres\.readonly_password_env: required/);
+  it('reads database.user through its variable, and a password variable with a default', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mb-sync-pg-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'metabase.config.yaml'), 'database:\n  user: ${RO_USER}\n  password: ${RO_PASSWORD:-dev}\n');
+    expect(await readPostgresSettings(join(dir, 'metabase.config.yaml'), { DATABASE_URL: 'postgres://a@b/c', RO_USER: 'crm_reader' })).toMatchObject({ role: 'crm_reader', passwordEnv: 'RO_PASSWORD' });
+  });
+
+  it('says what is missing instead of guessing, when a command needs the role (db check and purge do not)', async () => {
+    const mixed = await (await settingsOf('database:\n  user: Mixed-Case\n  password: literal\n')).settings();
+    expect(mixed.role).toBeUndefined();
+    expect(() => requireRole(mixed)).toThrow(/postgres\.readonly_role: required/);
+    expect(() => readonlyPassword(mixed, {})).toThrow(/postgres\.readonly_role: required/);
+    const literal = await (await settingsOf('database:\n  user: crm_reader\n  password: literal\n')).settings();
+    expect(() => requireRole(literal)).toThrow(/postgres\.readonly_password_env: required/);
     await expect((await settingsOf(`${DATABASE}postgres:\n  retention_table: events\n`)).settings()).rejects.toThrow(/postgres\.retention_column: retention_table and retention_column go together/);
   });
 });

@@ -29,7 +29,9 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
   return [
     ['GET', /^\/api\/collection$/, (req) => {
       const archived = req.query.get('archived') === 'true';
-      const rows = [...state.collections.values()].filter((c) => Boolean(c.archived) === archived).map(withParent);
+      // Sorted by name, as select-collections orders them (not by id: callers must not rely on it).
+      const rows = [...state.collections.values()].filter((c) => Boolean(c.archived) === archived).map(withParent)
+        .sort((a, b) => String((a as Row).name).toLowerCase().localeCompare(String((b as Row).name).toLowerCase()));
       return ok(archived ? rows : [{ id: 'root', name: 'Our analytics', can_write: true, effective_location: null, parent_id: null }, ...rows]);
     }],
     ['POST', /^\/api\/collection$/, (req) => {
@@ -74,10 +76,21 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
         nonBlank(req.body, 'name', errors);
         if (Object.keys(errors).length) throw invalid(errors);
       }
-      Object.assign(c, pick(req.body, ['name', 'description', 'authority_level']));
-      if ('parent_id' in req.body) c.location = locationOf(req.body.parent_id as number | null);
       // On master `archived` has a default of false: a PUT without it un-archives.
       const archived = req.body.archived === true;
+      const parentId = 'parent_id' in req.body ? (req.body.parent_id as number | null) : null;
+      if (!archived && c.archived === true && parentId !== null && state.collections.get(parentId)?.archived === true) {
+        // unarchive-collection!: a collection cannot come back into a parent that is in the Trash.
+        throw new HttpError({ status: 400, json: { message: 'You cannot unarchive a collection into an archived parent.' } });
+      }
+      Object.assign(c, pick(req.body, ['name', 'description', 'authority_level']));
+      if ('parent_id' in req.body) {
+        // move-collection!: the collection's descendants move with it (their location is rewritten).
+        const before = `${c.location as string}${c.id}/`;
+        c.location = locationOf(parentId);
+        const after = `${c.location}${c.id}/`;
+        for (const d of state.collections.values()) if ((d.location as string).startsWith(before)) d.location = after + (d.location as string).slice(before.length);
+      }
       if (archived !== Boolean(c.archived)) cascadeArchive(state, c, archived);
       return ok(withParent(c));
     }],

@@ -8,7 +8,14 @@ import type { Origin, Project, ProjectCard } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
-import { appFiles, sqlLayout, viewFiles } from '../postgres/sql-files.ts';
+import { openSandboxThread } from '../postgres/sandbox-thread.ts';
+import type { SqlRunner } from '../postgres/runner.ts';
+import { appFiles, sqlLayout, viewFiles, type SqlLayout } from '../postgres/sql-files.ts';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { interpolate } from '../config/interpolate.ts';
+import { PostgresConfig } from '../model/project.ts';
 import { createHash } from 'node:crypto';
 import { openCacheFile } from '../config/cache-file.ts';
 
@@ -112,15 +119,12 @@ export interface NativeSqlCheck {
  * (seconds, much of it while the plan waits on Metabase); `run` then compiles what the plan would
  * send. Without it, Postgres boots only if `run` needs it.
  */
-export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean } = {}): Promise<NativeSqlCheck> {
+export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean; early?: SqlRunner } = {}): Promise<NativeSqlCheck> {
   const layout = sqlLayout(project.root, project.config.postgres);
   // SQL that compiled against these very view definitions before (the plan, then its apply) is not
   // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
   const cache = await openCacheFile<true>(project.root, 'sql', '1');
-  const inputs = createHash('sha256');
-  for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
-  inputs.update(`${project.config.postgres.timezone}\u0000${layout.schema}`);
-  const base = inputs.digest('hex');
+  const base = await viewsDigest(layout, project.config.postgres.timezone);
   const pending = new Map<string, { samples: string[]; key: string }>();
   for (const entry of project.cards.values()) {
     if (entry.card.sql === undefined) continue;
@@ -128,30 +132,78 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
     const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
     if (!cache?.get(key)) pending.set(entry.card.key, { samples, key });
   }
-  let sandbox = pending.size === 0 || !options.boot ? undefined : openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
-  // Not awaited yet: a failure to boot is reported by run(), and only if it needs the sandbox.
-  sandbox?.catch(() => {});
+  // In a thread of its own (sandbox-thread.ts): its boot runs next to the plan, on another core.
+  const boot = () => options.early ?? openSandboxThread({ timezone: project.config.postgres.timezone, sql: layout });
+  let sandbox = pending.size === 0 || !options.boot ? undefined : boot();
+  // One started before the project was read, and not needed after all, stops at once.
+  if (sandbox === undefined) await options.early?.close();
+  const results = new Map<string, Promise<ConfigIssue | undefined>>();
+  const compileOne = (cardKey: string) => {
+    let result = results.get(cardKey);
+    if (result === undefined) {
+      const todo = pending.get(cardKey)!;
+      sandbox ??= boot();
+      result = compileCardSql(sandbox, project.cards.get(cardKey)!, todo.samples, project.config.postgres.schema);
+      // What compiles is remembered as soon as it is known, asked for by this plan or not.
+      result.then((refused) => {
+        if (refused !== undefined) return;
+        cache?.set(todo.key, true);
+        cache?.set(`views:${base}`, true);
+      }, () => {});
+      results.set(cardKey, result);
+    }
+    return result;
+  };
+  // Booted ahead (apply): every card not known to compile is sent to the thread now, compiled
+  // while the plan reads Metabase; run() then only collects the answers for what the plan changes.
+  if (sandbox !== undefined) for (const cardKey of pending.keys()) compileOne(cardKey);
   return {
     async run(cardKeys) {
       const issues: ConfigIssue[] = [];
       for (const cardKey of cardKeys) {
         const todo = pending.get(cardKey);
         if (todo === undefined) continue;
-        const entry = project.cards.get(cardKey)!;
-        sandbox ??= openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: layout });
-        const refused = await compileCardSql(await sandbox, entry, todo.samples, project.config.postgres.schema);
+        const refused = await compileOne(cardKey);
         if (refused) issues.push(refused);
-        const compiled = refused === undefined;
-        if (compiled) cache?.set(todo.key, true);
       }
       await cache?.save();
       return issues;
     },
     async close() {
-      const db = await sandbox?.catch(() => undefined);
-      await db?.close();
+      // Compiled ahead since run(): kept too. What is still compiling is not waited for.
+      await cache?.save();
+      await sandbox?.close();
     },
   };
+}
+
+/** What compiled SQL depends on besides itself: the app tables, the views, the timezone. */
+async function viewsDigest(layout: SqlLayout, timezone: string): Promise<string> {
+  const inputs = createHash('sha256');
+  for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
+  inputs.update(`${timezone}\u0000${layout.schema}`);
+  return inputs.digest('hex');
+}
+
+/**
+ * For `apply`, before the files are read: in a checkout that never compiled SQL against these views
+ * (a fresh clone, as CI has; views just changed), embedded Postgres starts booting in its thread at
+ * once, while the files are parsed and Metabase is read. Anything unclear (no config, no views, a
+ * config the load will refuse) starts nothing: the usual path then decides, and reports.
+ */
+export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<SqlRunner | undefined> {
+  try {
+    const root = dirname(resolve(configPath));
+    const document = parseYaml(await readFile(configPath, 'utf8')) as { postgres?: unknown } | null;
+    const postgres = PostgresConfig.safeParse(interpolate(document?.postgres ?? {}, env).value);
+    if (!postgres.success) return undefined;
+    const layout = sqlLayout(root, postgres.data);
+    const cache = await openCacheFile<true>(root, 'sql', '1', env);
+    if (cache?.get(`views:${await viewsDigest(layout, postgres.data.timezone)}`)) return undefined;
+    return openSandboxThread({ timezone: postgres.data.timezone, sql: layout });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A native card's SQL (each sample of its variables) against the views: the problem, or nothing. */
@@ -202,8 +254,8 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
  * embedded Postgres boots while the plan reads Metabase), `verify` run on the plan (a saved plan
  * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
  */
-export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
-  const check = await prepareNativeSqlCheck(input.project, { boot: Boolean(options.bootSql) });
+export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: SqlRunner; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
+  const check = await prepareNativeSqlCheck(input.project, { boot: Boolean(options.bootSql), ...(options.early ? { early: options.early } : {}) });
   try {
     const state = await makePlan(input);
     options.verify?.(state.plan);

@@ -42,6 +42,8 @@ export function register(program: Command): void {
       if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
       if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
+      const { bootSqlCheckEarly } = await import('../../engine/validate-offline.ts');
+      const early = await bootSqlCheckEarly(global.configPath, process.env);
       const target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
@@ -54,7 +56,7 @@ export function register(program: Command): void {
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
         select: saved ? (saved.selection?.selectors ?? []) : options.select,
-      }, { bootSql: true, ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
+      }, { bootSql: true, ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
       const { plan } = state;
 
       const style = global.color && process.stderr.isTTY ? colors : plain;

@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import type { Project } from '../../../src/core/project.ts';
-import { prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
+import { bootSqlCheckEarly, prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
 import { files, env } from './fixture-project.ts';
 import { writeProject } from './harness.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';
-import type * as Sandbox from '../../../src/postgres/sandbox.ts';
+import type * as SandboxThread from '../../../src/postgres/sandbox-thread.ts';
 
-// Counts the embedded Postgres instances the check opens (each costs most of a second).
+// Counts the embedded Postgres instances the check opens (each costs seconds, in its own thread).
 const opened = vi.hoisted(() => ({ count: 0 }));
-vi.mock('../../../src/postgres/sandbox.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof Sandbox>();
-  return { ...original, openAnalyticsSandbox: (...args: Parameters<typeof original.openAnalyticsSandbox>) => ((opened.count += 1), original.openAnalyticsSandbox(...args)) };
+vi.mock('../../../src/postgres/sandbox-thread.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof SandboxThread>();
+  return { ...original, openSandboxThread: (...args: Parameters<typeof original.openSandboxThread>) => ((opened.count += 1), original.openSandboxThread(...args)) };
 });
 
 /** The check as plan uses it: prepared (no boot), run for the changed cards, closed. */
@@ -56,6 +56,27 @@ describe('the native SQL check before plan and apply', () => {
     const eager = await prepareNativeSqlCheck(loaded, { boot: true });
     await eager.close();
     expect(opened.count).toBe(1);
+  });
+
+  it('apply boots embedded Postgres before reading the files only in a checkout that never compiled against these views', async () => {
+    const configPath = join(project.root, 'metabase.config.yaml');
+    const early = await bootSqlCheckEarly(configPath, env);
+    expect(early).toBeDefined();
+    expect(opened.count).toBe(1);
+    const loaded = await loadProject({ configPath, env });
+    const check = await prepareNativeSqlCheck(loaded, { boot: true, early: early! });
+    expect(await check.run(['funnel', 'zero-surge'])).toEqual([]);
+    await check.close();
+    // The early one did the work; the next apply of this checkout starts nothing ahead.
+    expect(opened.count).toBe(1);
+    expect(await bootSqlCheckEarly(configPath, env)).toBeUndefined();
+    // A bad SQL is refused through the early sandbox like through any other.
+    await writeFile(join(project.root, 'sql/analytics/dashboard_views.sql'), (await readFile(join(project.root, 'sql/analytics/dashboard_views.sql'), 'utf8')).replace(/\bpurchases\b/g, 'buys'));
+    const again = await bootSqlCheckEarly(configPath, env);
+    expect(again).toBeDefined();
+    const refusing = await prepareNativeSqlCheck(loaded, { boot: true, early: again! });
+    expect((await refusing.run(['funnel'])).map((i) => i.message)).toEqual([expect.stringContaining('column "purchases" does not exist')]);
+    await refusing.close();
   });
 
   it('compiles again when the views change, and never caches a failure', async () => {

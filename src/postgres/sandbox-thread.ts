@@ -1,0 +1,68 @@
+import { Worker } from 'node:worker_threads';
+import type { SqlRunner } from './runner.ts';
+import type { SqlLayout } from './sql-files.ts';
+
+type Statement = { op: 'query'; sql: string; params?: unknown[] } | { op: 'exec'; sql: string };
+export type SandboxRequest = Statement & { id: number };
+export type SandboxReply = { id: number; ok: true; rows?: unknown[] } | { id: number; ok: false; message: string };
+
+/**
+ * The analytics sandbox (sandbox.ts) in a worker thread. Booting embedded Postgres is seconds of
+ * CPU; in a thread of its own it runs next to what the main thread does meanwhile (reading and
+ * validating the files, reading Metabase) instead of after it. Returned at once: statements wait
+ * for the boot, and a failed boot is the error of the first one. The thread holds the process open
+ * only while a statement is waiting.
+ */
+export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }): SqlRunner {
+  const source = import.meta.url.endsWith('.ts');
+  // Run from src/ (tests, development) the worker is TypeScript: a small module registers tsx first.
+  const worker = new Worker(new URL(source ? './sandbox-worker-source.mjs' : './sandbox-worker.js', import.meta.url), { workerData: options });
+  worker.unref();
+  const waiting = new Map<number, { resolve(reply: SandboxReply): void; reject(error: Error): void }>();
+  let next = 1;
+  let failure: Error | undefined;
+  worker.on('message', (reply: SandboxReply) => {
+    waiting.get(reply.id)?.resolve(reply);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  });
+  const ask = (request: Statement): Promise<SandboxReply> => {
+    if (failure) return Promise.reject(failure);
+    const id = next++;
+    worker.ref();
+    return new Promise<SandboxReply>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+  const answer = async (request: Statement): Promise<unknown[]> => {
+    const reply = await ask(request);
+    if (!reply.ok) throw new Error(reply.message);
+    return reply.rows ?? [];
+  };
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await answer({ op: 'query', sql, ...(params === undefined ? {} : { params }) })) as T[] }),
+    exec: async (sql: string) => {
+      await answer({ op: 'exec', sql });
+    },
+    close: async () => {
+      // Ended, not asked to close: embedded Postgres lives in the thread's memory, and statements
+      // still running (compiled ahead and no longer needed) are dropped with it.
+      failure ??= new Error('the SQL check was closed');
+      for (const w of waiting.values()) w.reject(failure);
+      waiting.clear();
+      // Held open until it has stopped (an unreferenced worker would let the process end mid-await),
+      // and never waited for more than two seconds.
+      worker.ref();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([worker.terminate(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+      worker.unref();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { openSandboxThread } from '../../../src/postgres/sandbox-thread.ts';
+import { PHOENIX_SQL } from '../../support/phoenix.ts';
+
+// The SQL check's embedded Postgres, in a worker thread (src/postgres/sandbox-thread.ts).
+describe('the sandbox in its own thread', () => {
+  it('answers statements once booted, with PostgreSQL\'s own error for a bad one', async () => {
+    const db = openSandboxThread({ sql: PHOENIX_SQL, timezone: 'UTC' });
+    try {
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM information_schema.views WHERE table_schema = $1', ['analytics'])).rows).toEqual([{ n: 11 }]);
+      await expect(db.exec('PREPARE x AS SELECT nope FROM analytics.vw_pack_funnel')).rejects.toThrow('column "nope" does not exist');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('closes at once with statements still waiting, which fail instead of holding the process', async () => {
+    const db = openSandboxThread({ sql: PHOENIX_SQL, timezone: 'UTC' });
+    const waiting = Array.from({ length: 50 }, (_, i) => db.exec(`PREPARE p${i} AS SELECT 1`).then(() => 'answered', (error: Error) => error.message));
+    await db.close();
+    expect(new Set(await Promise.all(waiting))).toEqual(new Set(['the SQL check was closed']));
+    await expect(db.query('SELECT 1')).rejects.toThrow('the SQL check was closed');
+  });
+
+  it('reports a boot that fails (no views) as the error of the first statement', async () => {
+    const db = openSandboxThread({ sql: { dir: '/nonexistent', schema: 'analytics' } });
+    await expect(db.query('SELECT 1')).rejects.toThrow(/no views to apply/);
+    await db.close();
+  });
+});

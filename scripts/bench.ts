@@ -77,8 +77,45 @@ CREATE OR REPLACE VIEW analytics.vw_daily_energy_ledger AS
   }
 }
 
+/**
+ * The same requests sent again by a bare client in another process (scripts/bench-replay.mjs):
+ * what the fake itself needs to answer them at this concurrency, so the floor counts the server's
+ * own time too (it validates every body against Metabase's schemas, as the real one does).
+ */
+async function replay(fake: FakeMetabase, requests: Array<{ method: string; path: string; query?: string; body?: unknown }>, concurrency: number): Promise<number> {
+  // The replayed writes land in the fake: its state is put back as it was afterwards.
+  const saved = structuredClone(fake.state);
+  const file = join(tmpdir(), `mb-sync-replay-${process.pid}.json`);
+  await writeFile(file, JSON.stringify({ url: fake.url, key: fake.apiKey, concurrency, requests: requests.map((r) => ({ method: r.method, path: r.path + (r.query ?? ''), body: JSON.stringify(r.body) })) }));
+  const out = await new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-replay.mjs'), file]);
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('close', () => resolve(text));
+  });
+  await rm(file, { force: true });
+  restore(fake.state as unknown as Record<string, unknown>, saved as unknown as Record<string, unknown>);
+  fake.resetLog();
+  return Number(out.trim());
+}
+
+/** Puts every collection of the fake's state back to `saved`, in place (the routes hold these objects). */
+function restore(state: Record<string, unknown>, saved: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(saved)) {
+    const live = state[key];
+    if (live instanceof Map) {
+      live.clear();
+      for (const [k, v] of value as Map<unknown, unknown>) live.set(k, v);
+    } else if (Array.isArray(live)) live.splice(0, live.length, ...(value as unknown[]));
+    else if (typeof live === 'object' && live !== null) {
+      for (const k of Object.keys(live)) delete (live as Record<string, unknown>)[k];
+      Object.assign(live, value);
+    }
+  }
+}
+
 /** One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by the fake. */
-async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number): Promise<Record<string, unknown>> {
+async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number, serverFloor?: number): Promise<Record<string, unknown>> {
   fake.resetLog();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
@@ -96,6 +133,7 @@ async function measure(label: string, args: string[], cwd: string, fake: FakeMet
     writes: fake.writes(),
     seconds: Number(timing?.[1] ?? NaN),
     floor: Number(floorSeconds.toFixed(2)),
+    ...(serverFloor === undefined ? {} : { 'server floor': Number(serverFloor.toFixed(2)) }),
     'peak MB': Math.round(Number(timing?.[2] ?? 0) / 1024),
   };
   console.log(JSON.stringify(row));
@@ -142,11 +180,18 @@ async function main(): Promise<void> {
     const startup = await measure('start-up (--help)', ['--help'], root, fake, 0);
     const start = startup.seconds as number;
     const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0);
-    // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency.
+    const firstWrites = fake.requests.filter((r) => r.method !== 'GET');
+    // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency
+    // (latency only), and the same plus what the server needs to answer them (replayed).
     const firstFloor = start + rounds(first.writes as number);
-    console.log(`#   first apply floor: start-up + ${first.writes as number} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s`);
-    await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
-    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
+    const firstServer = start + (await replay(fake, firstWrites, concurrency));
+    console.log(`#   first apply floor: start-up + ${first.writes as number} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s (latency only); ${firstServer.toFixed(2)} s with the server's time (the writes replayed by a bare client)`);
+    const readFloor = start + rounds(dashboardCount) + 3 * (latencyMs / 1000);
+    const plan = await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, readFloor);
+    // The reads of a no-op plan replayed at once (their order ignored) plus the three list round trips they wait on.
+    const readServer = start + (await replay(fake, fake.requests, concurrency)) + 3 * (latencyMs / 1000);
+    console.log(`#   no-op plan floor: ${readFloor.toFixed(2)} s (latency only); ${readServer.toFixed(2)} s with the server's time; ${plan.requests as number} requests`);
+    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, readFloor, readServer);
     const ok = apply.writes === 0;
     console.log(ok ? '# no-op: zero writes' : '# NOT A NO-OP: see the rows above');
     for (const extra of values.unmanaged.split(',').filter(Boolean).map(Number)) {

@@ -150,7 +150,7 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   const timeoutMs = ctx.project.config.database.sync.timeout_seconds * 1000;
   // A small schema syncs in a second or two: poll soon, then less often (up to every 2 s).
   const interval = ctx.pollIntervalMs ?? 2000;
-  let wait = Math.min(250, interval);
+  let wait = Math.min(100, interval);
   const deadline = Date.now() + timeoutMs;
   const started = Date.now();
   // Starting a sync twice is harmless: safe to retry.

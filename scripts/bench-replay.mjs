@@ -1,0 +1,16 @@
+// The server-bound floor for `npm run bench`: the requests a run sent, sent again by a bare client
+// (fetch, bodies ready, no dependencies between them) in a process of its own, N at a time. What
+// this takes is what the fake server itself needs to answer them, at that concurrency.
+import { readFileSync } from 'node:fs';
+
+const { url, key, concurrency, requests } = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const started = performance.now();
+let next = 0;
+await Promise.all(Array.from({ length: concurrency }, async () => {
+  while (next < requests.length) {
+    const r = requests[next++];
+    const response = await fetch(url + r.path, { method: r.method, headers: { 'content-type': 'application/json', 'x-api-key': key }, ...(r.method === 'GET' ? {} : { body: r.body }) });
+    await response.arrayBuffer();
+  }
+}));
+process.stdout.write(`${((performance.now() - started) / 1000).toFixed(3)}\n`);

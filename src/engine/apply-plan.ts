@@ -12,7 +12,7 @@ import { MetabaseHttpError, specificErrorLeaves } from '../metabase/errors.ts';
 export interface ApplyOptions {
   state: PlanningState;
   handlers: ResourceHandler[];
-  context: Omit<ApplyContext, 'refs' | 'live' | 'wantedRefs' | 'emit' | 'settled' | 'run'>;
+  context: Omit<ApplyContext, 'refs' | 'live' | 'after' | 'wantedRefs' | 'emit' | 'settled' | 'run'>;
   emit: (event: ApplyEvent) => void;
   /** Writes in flight at once within a stage. */
   concurrency?: number;
@@ -47,7 +47,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const wantedRefs = new Set<string>();
   const planned = new Set(state.plan.stages.flatMap((s) => s.actions.map((a) => `${a.kind}:${a.key}`)));
   for (const [kind, objects] of state.desired) for (const object of objects) if (planned.has(`${kind}:${object.key}`)) collectRefs(object.body, wantedRefs);
-  const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, wantedRefs, emit, settled: new Set(), run: new Map() };
+  // Everything is read by now: a handler waiting for a kind goes on at once.
+  const ctx: ApplyContext = { ...options.context, refs: state.refs, live: state.live, after: () => Promise.resolve(), wantedRefs, emit, settled: new Set(), run: new Map() };
   const result: ApplyResult = { applied: [], failed: [], notRun: [] };
   /** `kind:key` of every object that failed or was not run → why, for what depends on it. */
   const blocked = new Map<string, string>();

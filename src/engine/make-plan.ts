@@ -150,7 +150,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   })();
   const [{ refs, live }, initial] = await Promise.all([reading, compiling]);
   await Promise.all(normalizing);
-  const readContext = { api: input.api, project, server: input.server, refs, live };
+  const readContext = { api: input.api, project, server: input.server, refs, live, after: () => Promise.resolve() };
   const desired = new Map(
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );

@@ -2,31 +2,47 @@ import { RefIndex } from '../core/refs.ts';
 import type { LiveObject, ReadContext, ResourceHandler } from '../resources/types.ts';
 
 /**
- * Reads every kind in bulk. Kinds are read in waves: a kind waits only for the kinds named in its
- * `readAfter` (their ids fill the shared RefIndex); kinds of one wave are read concurrently.
+ * Reads every kind in bulk. A kind starts as soon as the kinds named in its `readAfter` are read
+ * (their ids fill the shared RefIndex); kinds that wait on nothing in common are read concurrently,
+ * and a handler may start its requests early and wait for another kind only where it needs it
+ * (`ctx.after(kind)`).
  */
 export async function readLive(
   handlers: ResourceHandler[],
-  base: Omit<ReadContext, 'refs' | 'live'>,
-  /** Called with each kind as soon as it is read (its refs registered), before later waves finish. */
+  base: Omit<ReadContext, 'refs' | 'live' | 'after'>,
+  /** Called with each kind as soon as it is read (its refs registered), before later kinds finish. */
   onKind?: (handler: ResourceHandler, objects: LiveObject[], refs: RefIndex) => void,
 ): Promise<{ refs: RefIndex; live: Map<string, LiveObject[]> }> {
   const refs = new RefIndex();
   const live = new Map<string, LiveObject[]>();
-  const ctx: ReadContext = { ...base, refs, live };
-  let remaining = [...handlers];
-  while (remaining.length > 0) {
-    const ready = remaining.filter((h) => (h.readAfter ?? []).every((kind) => live.has(kind) || !handlers.some((x) => x.kind === kind)));
-    if (ready.length === 0) {
-      throw new Error(`resource kinds wait on each other: ${remaining.map((h) => h.kind).join(', ')}`);
-    }
-    const results = await Promise.all(ready.map(async (handler) => {
-      const objects = await handler.read(ctx);
-      onKind?.(handler, objects, refs);
-      return [handler.kind, objects] as const;
-    }));
-    for (const [kind, objects] of results) live.set(kind, objects);
-    remaining = remaining.filter((h) => !ready.includes(h));
+  const known = new Set(handlers.map((h) => h.kind));
+  const done = new Map<string, { promise: Promise<void>; resolve(): void }>();
+  for (const h of handlers) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    done.set(h.kind, { promise, resolve });
   }
+  const after = (kind: string): Promise<void> => done.get(kind)?.promise ?? Promise.resolve();
+  const ctx: ReadContext = { ...base, refs, live, after };
+  const waits = (h: ResourceHandler) => (h.readAfter ?? []).filter((kind) => known.has(kind));
+  // A kind that waits on itself, directly or not, would never start: said before anything is read.
+  const visiting = new Set<string>();
+  const settled = new Set<string>();
+  const visit = (kind: string) => {
+    if (settled.has(kind)) return;
+    if (visiting.has(kind)) throw new Error(`resource kinds wait on each other: ${[...visiting].join(', ')}`);
+    visiting.add(kind);
+    for (const next of waits(handlers.find((h) => h.kind === kind)!)) visit(next);
+    visiting.delete(kind);
+    settled.add(kind);
+  };
+  for (const h of handlers) visit(h.kind);
+  await Promise.all(handlers.map(async (handler) => {
+    await Promise.all(waits(handler).map(after));
+    const objects = await handler.read(ctx);
+    live.set(handler.kind, objects);
+    onKind?.(handler, objects, refs);
+    done.get(handler.kind)!.resolve();
+  }));
   return { refs, live };
 }

@@ -16,7 +16,9 @@ type LiveDashboard = Record<string, unknown> & { id: number; name: string; colle
 export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   kind: 'dashboard',
   dependsOn: ['collection', 'card'],
-  readAfter: ['collection', 'card'],
+  // The dashboards are fetched as soon as the collections are known; the cards (whose ids their
+  // dashcards are registered under) are waited for only before matching, not before the requests.
+  readAfter: ['collection'],
   *desired(project) {
     for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin };
   },
@@ -32,6 +34,7 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
     // Active before archived, so a marker found in both places resolves to the live one.
     const dashboards = (await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))
       .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
+    await ctx.after('card');
     const out: LiveObject<LiveDashboard>[] = [];
     const claimed = new Set<number>();
     for (const { dashboard } of ctx.project.dashboards) {

@@ -50,6 +50,11 @@ export interface ReadContext {
   refs: RefIndex;
   /** Objects read by earlier kinds, by kind. */
   live: ReadonlyMap<string, LiveObject[]>;
+  /**
+   * Resolves once `kind` is read (its ids registered, its objects in `live`): a read may send its
+   * requests first and wait for another kind only where it needs it (outside a read: at once).
+   */
+  after(kind: string): Promise<void>;
 }
 
 export interface ApplyContext extends ReadContext {
@@ -106,7 +111,7 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   /**
    * A live object in the desired() form: server-owned fields dropped, defaults filled, ids → refs.
    * Called as soon as this kind is read, so it may turn into refs only the ids of its own kind and
-   * of the kinds its `readAfter` waits for (directly or not).
+   * of the kinds its read waits for (`readAfter` or `ctx.after`, directly or not).
    */
   normalize(live: LiveObject<R>, refs: RefIndex): B;
   /** Creates the object; registers its id in ctx.refs and returns it. */

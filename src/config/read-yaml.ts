@@ -28,7 +28,7 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
   const cached = cache?.get(decoded.text);
   if (cached) return { yaml: yamlFile(display, cached.data, cached.lines), issues: [] };
   // The parser is loaded only when a file has to be parsed (a run whose files are all cached skips it).
-  const parsed = parseYaml(await import('yaml'), decoded.text, display);
+  const parsed = parseYaml(yamlModule(await import('yaml')), decoded.text, display);
   if (parsed.yaml) cache?.set(decoded.text, { data: parsed.yaml.data, lines: parsed.yaml.lines });
   return parsed;
 }
@@ -64,6 +64,14 @@ export function decodeUtf8(bytes: Buffer): { text: string } | { problem: string;
 }
 
 type YamlModule = typeof Yaml;
+
+/**
+ * The library's exports, however it was loaded: Node gives a CommonJS module's names to `import()`,
+ * the bundle in dist/ (scripts/build.mjs) gives them as its default export only.
+ */
+function yamlModule(loaded: YamlModule | { default: YamlModule }): YamlModule {
+  return 'LineCounter' in loaded ? loaded : loaded.default;
+}
 
 export function parseYaml(yaml: YamlModule, text: string, display: string): { yaml?: YamlFile; issues: ConfigIssue[] } {
   const lineCounter = new yaml.LineCounter();

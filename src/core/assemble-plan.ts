@@ -1,5 +1,5 @@
 import { diffValues } from './diff.ts';
-import type { Action, Stage } from './plan.ts';
+import type { Action, FieldChange, Stage } from './plan.ts';
 import { collectRefs, type RefIndex, parseRef } from './refs.ts';
 
 /** One kind, as the engine read it: desired objects and live ones already normalised. */
@@ -9,6 +9,8 @@ export interface KindState {
   live: Array<{ key: string; id: number | string; managed: boolean; archived?: boolean; duplicateOf?: string; contains?: Array<{ kind: string; id: number | string; name: string }>; body: unknown }>;
   /** Its archive actions run after every other stage (a container: what moves out of it moves first). */
   archiveLast?: boolean;
+  /** `diffValues(live, desired)` by key, when worked out already (the plan does it while it reads). */
+  changes?: ReadonlyMap<string, FieldChange[]>;
 }
 
 /** The name people see in Metabase, when the normalised body has one: orphans are listed by key and name. */
@@ -39,7 +41,7 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
     for (const desired of state.desired) {
       const address = `${state.kind}.${desired.key}`;
       const live = liveByKey.get(desired.key);
-      const changes = live === undefined ? [] : diffValues(live.body, desired.body);
+      const changes = live === undefined ? [] : [...(state.changes?.get(desired.key) ?? diffValues(live.body, desired.body))];
       if (live?.archived) changes.unshift({ path: 'archived', before: true, after: false });
       if (live !== undefined && changes.length === 0) {
         // Nothing to do: the plan (and the file `plan --out` writes) keeps no copy of the body.

@@ -1,7 +1,8 @@
 import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
+import { diffValues } from '../core/diff.ts';
 import { annotateCauses } from '../core/cause.ts';
 import { fingerprint, planDigest } from '../core/fingerprint.ts';
-import { PLAN_FORMAT_VERSION, summarize, type Action, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
+import { PLAN_FORMAT_VERSION, summarize, type Action, type FieldChange, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
 import { keepSelected, parseSelectors, refsOfBodies, SelectError, selectedAddresses, type Selector } from '../core/select.ts';
 import type { Project } from '../core/project.ts';
 import type { RefIndex } from '../core/refs.ts';
@@ -135,8 +136,19 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   // out have gone), instead of after the last answer.
   const normalized = new Map<string, unknown[]>();
   const normalizing: Array<Promise<void>> = [];
+  const compiledKind = new Map(handlers.map((h) => [h.kind, deferred<DesiredObject[]>()]));
+  // A kind whose desired objects need nothing more (no prepare) is diffed as soon as it is both
+  // compiled and read, while later kinds are still being fetched: by kind, then key.
+  const diffs = new Map<string, Map<string, FieldChange[]>>();
   const reading = readLive(handlers, { api: input.api, project, server: input.server }, (handler, objects, refs) => {
-    const step = inSlices(objects, (object) => handler.normalize(object, refs)).then((bodies) => void normalized.set(handler.kind, bodies));
+    const step = inSlices(objects, (object) => handler.normalize(object, refs)).then(async (bodies) => {
+      normalized.set(handler.kind, bodies);
+      if (handler.prepare) return;
+      const wanted = await compiledKind.get(handler.kind)!.promise;
+      const liveBodies = new Map(objects.map((object, i) => [object.key, bodies[i]]));
+      const changes = await inSlices(wanted.filter((d) => liveBodies.has(d.key)), (d) => [d.key, diffValues(liveBodies.get(d.key), d.body)] as const);
+      diffs.set(handler.kind, new Map(changes));
+    });
     step.catch(() => {}); // awaited below; a failure while the reads go on must not go unhandled
     normalizing.push(step);
   });
@@ -145,9 +157,11 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     for (const h of handlers) {
       await h.warm?.(project);
       out.set(h.kind, await inSlices(h.desired(project), (object) => object));
+      compiledKind.get(h.kind)!.resolve(out.get(h.kind)!);
     }
     return out;
   })();
+  compiling.catch((error: Error) => { for (const d of compiledKind.values()) d.reject(error); });
   const [{ refs, live }, initial] = await Promise.all([reading, compiling]);
   await Promise.all(normalizing);
   const readContext = { api: input.api, project, server: input.server, refs, live, after: () => Promise.resolve() };
@@ -158,6 +172,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const kinds: KindState[] = handlers.map((handler) => ({
     kind: handler.kind,
     ...(handler.archiveLast ? { archiveLast: true } : {}),
+    ...(diffs.has(handler.kind) ? { changes: diffs.get(handler.kind)! } : {}),
     desired: (desired.get(handler.kind) ?? []).map((d) => ({ key: d.key, body: d.body })),
     live: (live.get(handler.kind) ?? []).map((object, index) => ({
       key: object.key,
@@ -229,3 +244,11 @@ async function inSlices<T, U>(items: Iterable<T>, step: (item: T) => U, sliceMs 
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => {}); // a compile failure is reported by `compiling`
+  return { promise, resolve, reject };
+}

@@ -2,6 +2,7 @@
 // (fetch, bodies ready, no dependencies between them) in a process of its own, N at a time. What
 // this takes is what the fake server itself needs to answer them, at that concurrency.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 const { url, key, concurrency, requests } = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const started = performance.now();
@@ -9,7 +10,7 @@ let next = 0;
 await Promise.all(Array.from({ length: concurrency }, async () => {
   while (next < requests.length) {
     const r = requests[next++];
-    const response = await fetch(url + r.path, { method: r.method, headers: { 'content-type': 'application/json', 'x-api-key': key }, ...(r.method === 'GET' ? {} : { body: r.body }) });
+    const response = await globalThis.fetch(url + r.path, { method: r.method, headers: { 'content-type': 'application/json', 'x-api-key': key }, ...(r.method === 'GET' ? {} : { body: r.body }) });
     await response.arrayBuffer();
   }
 }));

@@ -7,8 +7,12 @@
 // the depth of src/cli/, so paths made from import.meta.url (package.json, the SQL check's worker,
 // dist/cli/sandbox-worker.js) are the same from the bundle as from the sources.
 import { build } from 'esbuild';
+import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 
+// Each build has an id of its own: caches of what its code computed (the files it validated) are
+// kept under it, so a new build never reads what an older one's schemas produced.
+const id = randomUUID();
 await rm('dist', { recursive: true, force: true });
 await build({
   entryPoints: { main: 'src/cli/main.ts', 'sandbox-worker': 'src/postgres/sandbox-worker.ts' },
@@ -19,8 +23,9 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['@electric-sql/pglite', 'pg'],
+  define: { __MB_SYNC_BUILD__: JSON.stringify(id) },
   // The CommonJS libraries inlined (axios and what it uses) call require(): give them one.
   banner: { js: "import { createRequire as __mbSyncRequire } from 'node:module'; const require = __mbSyncRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-await writeFile('dist/.built', new Date().toISOString());
+await writeFile('dist/.built', `${new Date().toISOString()} ${id}\n`);

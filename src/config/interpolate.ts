@@ -7,6 +7,8 @@ export interface Interpolated {
   missing: Array<{ path: Array<string | number>; variable: string }>;
   /** Values that came from variables whose name looks secret (PASSWORD, KEY, TOKEN, SECRET). */
   secrets: string[];
+  /** True when nothing was replaced: the value is the input as it was. */
+  untouched: boolean;
 }
 
 const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -15,6 +17,7 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$/i;
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder = ''): Interpolated {
   const missing: Interpolated['missing'] = [];
   const secrets: string[] = [];
+  let untouched = true;
   // The path of a value is built only when a variable is missing (a parent chain until then):
   // walking every node of a large project with its path spelled out costs more than the rest.
   type Chain = { parent: Chain; key: string | number } | undefined;
@@ -23,6 +26,7 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder 
     if (typeof v === 'string') {
       if (!v.includes('$')) return v;
       return v.replace(PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
+        untouched = false;
         if (match === '$${') return '${';
         const found = env[name as string];
         if (found !== undefined && found !== '') {
@@ -47,5 +51,6 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder 
     }
     return v;
   };
-  return { value: walk(value, undefined), missing, secrets };
+  const out = walk(value, undefined);
+  return { value: out, missing, secrets, untouched };
 }

@@ -10,6 +10,11 @@ import { interpolate } from './interpolate.ts';
 import { formatPath, readYaml, type YamlFile } from './read-yaml.ts';
 import { checkProject } from './check-project.ts';
 import { openParseCache } from './parse-cache.ts';
+import { openCacheFile } from './cache-file.ts';
+
+/** Set by scripts/build.mjs to the build's id; undefined when running from the sources. */
+declare const __MB_SYNC_BUILD__: string | undefined;
+const BUILD_ID = typeof __MB_SYNC_BUILD__ === 'string' ? __MB_SYNC_BUILD__ : undefined;
 
 /**
  * Reads metabase.config.yaml, dashboards/*.yaml and models/*.yaml, interpolates `${VAR}`, validates
@@ -21,6 +26,12 @@ export async function loadProject(options: {
   /** `validate`: unset variables read as placeholders and are passed to onMissingEnv instead of failing. */
   allowMissingEnv?: boolean;
   onMissingEnv?: (missing: MissingVariable[]) => void;
+  /**
+   * What identifies the schemas the files are validated with: a file validated before, unchanged
+   * and with no variable in it, is taken from the cache as it came out. The build's id by default
+   * (scripts/build.mjs); running from the sources there is none, and every file is validated.
+   */
+  schemaVersion?: string;
 }): Promise<Project> {
   const env = options.env ?? process.env;
   const configAbsolute = resolve(options.configPath);
@@ -28,9 +39,11 @@ export async function loadProject(options: {
   const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
   const issues: ConfigIssue[] = [];
   const cache = await openParseCache(root, env);
+  const schemaVersion = options.schemaVersion ?? BUILD_ID;
+  const validated = cache && schemaVersion !== undefined ? await openCacheFile<unknown>(root, 'validated', schemaVersion, env) : undefined;
   const missing: MissingVariable[] = [];
 
-  const parse = async <S extends z.ZodType>(absolute: string, schema: S): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
+  const parse = async <S extends z.ZodType>(absolute: string, schema: S, name: string): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
     const read = await readYaml(absolute, display(absolute), cache);
     issues.push(...read.issues);
     if (!read.yaml) return {};
@@ -46,7 +59,12 @@ export async function loadProject(options: {
       if (known) known.usedAt.push(usedAt);
       else missing.push({ variable: miss.variable, usedAt: [usedAt] });
     }
+    // The schemas' output for a text with no variable depends on that text alone.
+    const key = interpolated.untouched && yaml.digest !== undefined ? `${name}:${yaml.digest}` : undefined;
+    const known = key === undefined ? undefined : validated?.get(key);
+    if (known !== undefined) return { value: known as z.infer<S>, yaml };
     const result = schema.safeParse(interpolated.value);
+    if (result.success && key !== undefined) validated?.set(key, result.data);
     if (!result.success) {
       const missingPaths = new Set(interpolated.missing.map((m) => formatPath(m.path)));
       for (const issue of result.error.issues.flatMap((i) => explainUnion(i))) {
@@ -59,12 +77,13 @@ export async function loadProject(options: {
     return { value: result.data as z.infer<S>, yaml };
   };
 
-  const config = await parse(configAbsolute, ProjectConfig);
+  const config = await parse(configAbsolute, ProjectConfig, 'config');
   const dashboardFiles = await listYaml(join(root, 'dashboards'));
   const modelFiles = await listYaml(join(root, 'models'));
-  const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard)) })));
-  const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile)) })));
+  const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard, 'dashboard')) })));
+  const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile, 'model')) })));
   await cache?.save();
+  await validated?.save();
 
   if (!config.value) {
     // The schema refused only the empty values of unset variables: an environment error.

@@ -12,6 +12,8 @@ import { openCacheFile } from './cache-file.ts';
 export interface ParseCache {
   get(text: string): CachedParse | undefined;
   set(text: string, entry: CachedParse): void;
+  /** The key a text is cached under (a sha256 of it). */
+  digest(text: string): string;
   save(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function openParseCache(root: string, env: NodeJS.ProcessEnv = proc
       return entry;
     },
     set: (text, entry) => file.set(keyOf(text), entry),
+    digest: keyOf,
     save: () => file.save(),
   };
 }

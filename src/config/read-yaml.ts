@@ -10,6 +10,8 @@ export interface YamlFile {
   data: unknown;
   /** The line of every path in the file (`cards[3].filters.period`; the root is `''`). */
   lines: Readonly<Record<string, number>>;
+  /** A hash of the text, when a cache asked for one (what the text was parsed and validated from). */
+  digest?: string;
   lineOf(path: ReadonlyArray<PropertyKey>): number | undefined;
 }
 
@@ -26,10 +28,12 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
   if ('problem' in decoded) return { issues: [{ file: display, path: '', ...(decoded.line === undefined ? {} : { line: decoded.line }), message: decoded.problem }] };
   // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
   const cached = cache?.get(decoded.text);
-  if (cached) return { yaml: yamlFile(display, cached.data, cached.lines), issues: [] };
+  const digest = cache?.digest(decoded.text);
+  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), ...(digest === undefined ? {} : { digest }) }, issues: [] };
   // The parser is loaded only when a file has to be parsed (a run whose files are all cached skips it).
   const parsed = parseYaml(yamlModule(await import('yaml')), decoded.text, display);
   if (parsed.yaml) cache?.set(decoded.text, { data: parsed.yaml.data, lines: parsed.yaml.lines });
+  if (parsed.yaml && digest !== undefined) parsed.yaml.digest = digest;
   return parsed;
 }
 

@@ -50,6 +50,9 @@ export interface LoggedRequest {
   query: string;
   body: unknown;
   status: number;
+  /** When the request arrived and when it was answered (ms since the epoch): the bench's timelines. */
+  received?: number;
+  answered?: number;
 }
 
 export interface FakeMetabase {
@@ -111,6 +114,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
   let latencyMs = options.latencyMs ?? 0;
 
   const server: Server = createServer(async (req, res) => {
+    const received = Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/%3f/g, '%3F');
@@ -137,7 +141,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
       if (error instanceof HttpError) reply = error.reply;
       else reply = { status: 500, json: { message: (error as Error).message, via: [{ message: (error as Error).message }] } };
     }
-    requests.push({ method, path, query: url.search, body, status: reply.status });
+    requests.push({ method, path, query: url.search, body, status: reply.status, received, answered: Date.now() });
     if (fault?.fault.dropConnection) {
       res.socket?.destroy();
       return;

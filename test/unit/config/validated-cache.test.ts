@@ -1,0 +1,57 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProject } from '../../../src/config/load-project.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
+import { files } from '../../integration/engine/fixture-project.ts';
+import { writeProject } from '../../integration/engine/harness.ts';
+import { PHOENIX_ROOT } from '../../support/phoenix.ts';
+
+// A file validated before, unchanged and with no variable in it, is taken as the schemas gave it
+// (node_modules/.cache/mb-sync/validated.json, under the build's id): the project must come out
+// exactly as when every file is validated.
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+const env = { PHOENIX_RO_PASSWORD: 'x', PHOENIX_ANALYTICS_RO_PASSWORD: 'y' };
+const plain = (p: Awaited<ReturnType<typeof loadProject>>) => JSON.stringify({ config: p.config, cards: [...p.cards], dashboards: p.dashboards.map((d) => d.dashboard) });
+
+async function projectWithCache(texts: Record<string, string>) {
+  const p = await writeProject(texts);
+  cleanups.push(p.cleanup);
+  await mkdir(join(p.root, 'node_modules'));
+  return p.root;
+}
+const cacheOf = async (root: string) => JSON.parse(await readFile(join(root, 'node_modules/.cache/mb-sync/validated.json'), 'utf8')) as { version: string; entries: Record<string, unknown> };
+
+describe('the validated-files cache', () => {
+  it('gives back the Phoenix project exactly as a full validation does, and keys files by schema, text and build', async () => {
+    const texts: Record<string, string> = {};
+    for (const name of ['metabase.config.yaml', 'dashboards/energie-live.yaml', 'dashboards/aube-rituels.yaml', 'dashboards/activation.yaml', 'dashboards/constellations.yaml']) texts[name] = await readFile(join(PHOENIX_ROOT, name), 'utf8');
+    const root = await projectWithCache(texts);
+    const configPath = join(root, 'metabase.config.yaml');
+    const fresh = await loadProject({ configPath, env });
+    const first = await loadProject({ configPath, env, schemaVersion: 'build-1' });
+    const cache = await cacheOf(root);
+    expect(cache.version).toBe('build-1');
+    // The dashboards have no variable: cached. The config has some (passwords, URLs): never.
+    expect(Object.keys(cache.entries).map((k) => k.split(':')[0]).sort()).toEqual(['dashboard', 'dashboard', 'dashboard', 'dashboard']);
+    const second = await loadProject({ configPath, env, schemaVersion: 'build-1' });
+    expect(plain(first)).toBe(plain(fresh));
+    expect(plain(second)).toBe(plain(fresh));
+    // Another build starts over.
+    await loadProject({ configPath, env, schemaVersion: 'build-2' });
+    expect((await cacheOf(root)).version).toBe('build-2');
+  });
+
+  it('never keeps a file the schemas refuse, and validates a changed file again', async () => {
+    const root = await projectWithCache(files);
+    const configPath = join(root, 'metabase.config.yaml');
+    await loadProject({ configPath, env, schemaVersion: 'b' });
+    const dashboard = join(root, 'dashboards/energie.yaml');
+    await writeFile(dashboard, (await readFile(dashboard, 'utf8')).replace('display: bar', 'display: barre'));
+    for (let run = 0; run < 2; run++) await expect(loadProject({ configPath, env, schemaVersion: 'b' })).rejects.toBeInstanceOf(ConfigError);
+    expect(Object.keys((await cacheOf(root)).entries)).toHaveLength(1);
+  });
+});

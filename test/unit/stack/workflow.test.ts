@@ -9,6 +9,15 @@ describe('the staging workflow', async () => {
   const workflow = parse(await readFile(join(import.meta.dirname, '../../../.github/workflows/metabase.yml'), 'utf8')) as { on: Record<string, unknown>; jobs: Record<string, Job> };
   const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
 
+  it('keeps embedded Postgres\'s initdb cluster between runs where the SQL check may run (plan, deploy)', () => {
+    for (const job of ['plan', 'deploy']) {
+      const steps = workflow.jobs[job]!.steps;
+      const cache = steps.findIndex((s) => s.uses?.startsWith('actions/cache'));
+      expect(steps[cache]?.with).toMatchObject({ path: '~/.cache/mb-sync' });
+      expect(cache).toBeLessThan(steps.findIndex((s) => /mb-sync (plan|apply)\b/.test(s.run ?? '')));
+    }
+  });
+
   it('plans pull requests against staging, saves the plan file as an artifact and posts its markdown', () => {
     expect(workflow.jobs.plan!.if).toContain('pull_request');
     expect(runs('plan')).toContain('mb-sync validate');

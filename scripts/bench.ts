@@ -86,7 +86,8 @@ async function replay(fake: FakeMetabase, requests: Array<{ method: string; path
   // The replayed writes land in the fake: its state is put back as it was afterwards.
   const saved = structuredClone(fake.state);
   const file = join(tmpdir(), `mb-sync-replay-${process.pid}.json`);
-  await writeFile(file, JSON.stringify({ url: fake.url, key: fake.apiKey, concurrency, requests: requests.map((r) => ({ method: r.method, path: r.path + (r.query ?? ''), body: JSON.stringify(r.body) })) }));
+  // The fake's API key and the bench's database password are in it: readable by this user only.
+  await writeFile(file, JSON.stringify({ url: fake.url, key: fake.apiKey, concurrency, requests: requests.map((r) => ({ method: r.method, path: r.path + (r.query ?? ''), body: JSON.stringify(r.body) })) }), { mode: 0o600 });
   const out = await new Promise<string>((resolve) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-replay.mjs'), file]);
     let text = '';

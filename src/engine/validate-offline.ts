@@ -1,5 +1,5 @@
 import { compileCard } from '../core/card-body.ts';
-import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { makePlan, type PlanInput, type PlanningState } from './make-plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
@@ -119,24 +119,40 @@ export interface NativeSqlCheck {
  * (seconds, much of it while the plan waits on Metabase); `run` then compiles what the plan would
  * send. Without it, Postgres boots only if `run` needs it.
  */
-export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean; early?: SqlRunner } = {}): Promise<NativeSqlCheck> {
+export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean; early?: EarlySandbox } = {}): Promise<NativeSqlCheck> {
   const layout = sqlLayout(project.root, project.config.postgres);
+  const { timezone } = project.config.postgres;
+  // One started before the project was read is used only if it was set up as the project says
+  // (.env.local, read with the project, may give another timezone or folder).
+  const early = options.early?.setup === setupOf(layout, timezone) ? options.early.runner : undefined;
+  if (options.early !== undefined && early === undefined) await options.early.runner.close();
   // SQL that compiled against these very view definitions before (the plan, then its apply) is not
   // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
   const cache = await openCacheFile<true>(project.root, 'sql', '1');
-  const base = await viewsDigest(layout, project.config.postgres.timezone);
   const pending = new Map<string, { samples: string[]; key: string }>();
-  for (const entry of project.cards.values()) {
-    if (entry.card.sql === undefined) continue;
-    const samples = sampleSql(entry.card.sql, entry.card.params ?? {});
-    const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
-    if (!cache?.get(key)) pending.set(entry.card.key, { samples, key });
+  let base: string;
+  try {
+    base = await viewsDigest(layout, timezone);
+    for (const entry of project.cards.values()) {
+      if (entry.card.sql === undefined) continue;
+      const samples = sampleSql(entry.card.sql, entry.card.params ?? {});
+      const key = createHash('sha256').update(base).update(samples.join('\u0000')).digest('base64url');
+      if (!cache?.get(key)) pending.set(entry.card.key, { samples, key });
+    }
+  } catch (error) {
+    await early?.close();
+    throw error;
+  }
+  if (pending.size === 0 && cache && !cache.get(`views:${base}`)) {
+    // Nothing to compile against these views: the next apply of this checkout starts nothing ahead.
+    cache.set(`views:${base}`, true);
+    await cache.save();
   }
   // In a thread of its own (sandbox-thread.ts): its boot runs next to the plan, on another core.
-  const boot = () => options.early ?? openSandboxThread({ timezone: project.config.postgres.timezone, sql: layout });
+  const boot = () => early ?? openSandboxThread({ timezone, sql: layout });
   let sandbox = pending.size === 0 || !options.boot ? undefined : boot();
-  // One started before the project was read, and not needed after all, stops at once.
-  if (sandbox === undefined) await options.early?.close();
+  // The early one, not needed after all, stops at once.
+  if (sandbox === undefined) await early?.close();
   const results = new Map<string, Promise<ConfigIssue | undefined>>();
   const compileOne = (cardKey: string) => {
     let result = results.get(cardKey);
@@ -191,7 +207,15 @@ async function viewsDigest(layout: SqlLayout, timezone: string): Promise<string>
  * once, while the files are parsed and Metabase is read. Anything unclear (no config, no views, a
  * config the load will refuse) starts nothing: the usual path then decides, and reports.
  */
-export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<SqlRunner | undefined> {
+export interface EarlySandbox {
+  runner: SqlRunner;
+  /** The SQL folder, views schema and timezone it was started with (see setupOf). */
+  setup: string;
+}
+
+const setupOf = (layout: SqlLayout, timezone: string) => `${layout.dir}\u0000${layout.schema}\u0000${timezone}`;
+
+export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<EarlySandbox | undefined> {
   try {
     const root = dirname(resolve(configPath));
     const document = parseYaml(await readFile(configPath, 'utf8')) as { postgres?: unknown } | null;
@@ -200,7 +224,7 @@ export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessE
     const layout = sqlLayout(root, postgres.data);
     const cache = await openCacheFile<true>(root, 'sql', '1', env);
     if (cache?.get(`views:${await viewsDigest(layout, postgres.data.timezone)}`)) return undefined;
-    return openSandboxThread({ timezone: postgres.data.timezone, sql: layout });
+    return { runner: openSandboxThread({ timezone: postgres.data.timezone, sql: layout }), setup: setupOf(layout, postgres.data.timezone) };
   } catch {
     return undefined;
   }
@@ -212,6 +236,8 @@ async function compileCardSql(sandbox: Sandbox, entry: ProjectCard, samples: str
     try {
       await compile(sandbox, sql);
     } catch (error) {
+      // Embedded Postgres itself failed (a view file that does not run): that error, said once.
+      if (error instanceof MbSyncError) throw error;
       const { origin } = entry;
       const line = origin.lines?.sql ?? origin.line;
       return { file: origin.file, path: [origin.path, 'sql'].filter(Boolean).join('.'), ...(line === undefined ? {} : { line }), message: `card.${entry.card.key}: the SQL does not compile against the ${schema} views: ${(error as Error).message}` };
@@ -254,7 +280,7 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
  * embedded Postgres boots while the plan reads Metabase), `verify` run on the plan (a saved plan
  * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
  */
-export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: SqlRunner; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
+export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
   const check = await prepareNativeSqlCheck(input.project, { boot: Boolean(options.bootSql), ...(options.early ? { early: options.early } : {}) });
   try {
     const state = await makePlan(input);

@@ -4,6 +4,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import type { SqlRunner } from './runner.ts';
 
 /**
@@ -47,7 +49,7 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
     await mkdir(join(file, '..'), { recursive: true });
     // Written aside and renamed: two runs at once never read half a file.
-    const partial = `${file}.${process.pid}.partial`;
+    const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
     await writeFile(partial, dump);
     await rename(partial, file);
   } catch {

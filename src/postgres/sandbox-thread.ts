@@ -1,10 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { SqlRunner } from './runner.ts';
 import type { SqlLayout } from './sql-files.ts';
+import { MbSyncError, type ErrorCode } from '../core/errors.ts';
 
 type Statement = { op: 'query'; sql: string; params?: unknown[] } | { op: 'exec'; sql: string };
 export type SandboxRequest = Statement & { id: number };
-export type SandboxReply = { id: number; ok: true; rows?: unknown[] } | { id: number; ok: false; message: string };
+export type SandboxReply =
+  | { id: number; ok: true; rows?: unknown[] }
+  /** `boot`: embedded Postgres did not start (not a problem of the statement); with mb-sync's error code and hint when it had them. */
+  | { id: number; ok: false; message: string; boot?: true; code?: ErrorCode; hint?: string };
 
 /**
  * The analytics sandbox (sandbox.ts) in a worker thread. Booting embedded Postgres is seconds of
@@ -26,11 +30,14 @@ export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }
     waiting.delete(reply.id);
     if (waiting.size === 0) worker.unref();
   });
-  worker.on('error', (error) => {
-    failure = error;
-    for (const w of waiting.values()) w.reject(error);
+  const stop = (error: Error) => {
+    failure ??= error;
+    for (const w of waiting.values()) w.reject(failure);
     waiting.clear();
-  });
+  };
+  worker.on('error', (error) => stop(new MbSyncError('POSTGRES', `embedded Postgres for the SQL check stopped: ${error.message}`)));
+  // Ended without an error (it should not): what waits fails instead of waiting for ever.
+  worker.on('exit', () => stop(new MbSyncError('POSTGRES', 'embedded Postgres for the SQL check ended')));
   const ask = (request: Statement): Promise<SandboxReply> => {
     if (failure) return Promise.reject(failure);
     const id = next++;
@@ -42,6 +49,8 @@ export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }
   };
   const answer = async (request: Statement): Promise<unknown[]> => {
     const reply = await ask(request);
+    // A boot failure is mb-sync's error (the view file and line, the hint), not the statement's.
+    if (!reply.ok && reply.boot) throw new MbSyncError(reply.code ?? 'POSTGRES', reply.message, reply.hint === undefined ? {} : { hint: reply.hint });
     if (!reply.ok) throw new Error(reply.message);
     return reply.rows ?? [];
   };
@@ -53,9 +62,7 @@ export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }
     close: async () => {
       // Ended, not asked to close: embedded Postgres lives in the thread's memory, and statements
       // still running (compiled ahead and no longer needed) are dropped with it.
-      failure ??= new Error('the SQL check was closed');
-      for (const w of waiting.values()) w.reject(failure);
-      waiting.clear();
+      stop(new Error('the SQL check was closed'));
       // Held open until it has stopped (an unreferenced worker would let the process end mid-await),
       // and never waited for more than two seconds.
       worker.ref();

@@ -44,7 +44,14 @@ export function register(program: Command): void {
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const { bootSqlCheckEarly } = await import('../../engine/validate-offline.ts');
       const early = await bootSqlCheckEarly(global.configPath, process.env);
-      const target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });
+      // Stopped if the files or the server are refused before the check takes it over.
+      let target: Awaited<ReturnType<typeof openTarget>>;
+      try {
+        target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });
+      } catch (error) {
+        await early?.runner.close();
+        throw error;
+      }
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
       const state = await makeCheckedPlan({

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import type { Project } from '../../../src/core/project.ts';
 import { bootSqlCheckEarly, prepareNativeSqlCheck } from '../../../src/engine/validate-offline.ts';
+import { ConfigError, MbSyncError } from '../../../src/core/errors.ts';
 import { files, env } from './fixture-project.ts';
 import { writeProject } from './harness.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';
@@ -64,7 +65,7 @@ describe('the native SQL check before plan and apply', () => {
     expect(early).toBeDefined();
     expect(opened.count).toBe(1);
     const loaded = await loadProject({ configPath, env });
-    const check = await prepareNativeSqlCheck(loaded, { boot: true, early: early! });
+    const check = await prepareNativeSqlCheck(loaded, { boot: true, early });
     expect(await check.run(['funnel', 'zero-surge'])).toEqual([]);
     await check.close();
     // The early one did the work; the next apply of this checkout starts nothing ahead.
@@ -74,9 +75,37 @@ describe('the native SQL check before plan and apply', () => {
     await writeFile(join(project.root, 'sql/analytics/dashboard_views.sql'), (await readFile(join(project.root, 'sql/analytics/dashboard_views.sql'), 'utf8')).replace(/\bpurchases\b/g, 'buys'));
     const again = await bootSqlCheckEarly(configPath, env);
     expect(again).toBeDefined();
-    const refusing = await prepareNativeSqlCheck(loaded, { boot: true, early: again! });
+    const refusing = await prepareNativeSqlCheck(loaded, { boot: true, early: again });
     expect((await refusing.run(['funnel'])).map((i) => i.message)).toEqual([expect.stringContaining('column "purchases" does not exist')]);
     await refusing.close();
+  });
+
+  it('drops an early sandbox set up otherwise than the project says, and marks a checkout with nothing to compile', async () => {
+    const configPath = join(project.root, 'metabase.config.yaml');
+    await writeFile(configPath, `${await readFile(configPath, 'utf8')}postgres:\n  timezone: \${ANALYTICS_TZ:-UTC}\n`);
+    // The early boot saw one timezone (say, from the shell); the project, loaded with .env.local, another.
+    const early = await bootSqlCheckEarly(configPath, { ...env, ANALYTICS_TZ: 'Europe/Paris' });
+    const loaded = await loadProject({ configPath, env });
+    const check = await prepareNativeSqlCheck(loaded, { boot: true, early });
+    expect(await check.run(['funnel'])).toEqual([]);
+    await check.close();
+    expect(opened.count).toBe(2);
+    // Every native card compiled now: nothing is pending, and the next apply starts nothing ahead.
+    const again = await prepareNativeSqlCheck(loaded, { boot: true });
+    await again.close();
+    expect(await bootSqlCheckEarly(configPath, env)).toBeUndefined();
+  });
+
+  it('reports a view file that does not run once, as that file\'s error, not as every card\'s', async () => {
+    const views = join(project.root, 'sql/analytics/dashboard_views.sql');
+    await writeFile(views, `${await readFile(views, 'utf8')}\nSELEC broken;\n`);
+    const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
+    const check = await prepareNativeSqlCheck(loaded, { boot: true });
+    const error = await check.run(['funnel', 'zero-surge']).then(() => undefined, (e: unknown) => e);
+    await check.close();
+    expect(error).toBeInstanceOf(MbSyncError);
+    expect(error).not.toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/dashboard_views\.sql:\d+/);
   });
 
   it('compiles again when the views change, and never caches a failure', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSandboxThread } from '../../../src/postgres/sandbox-thread.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';
+import { MbSyncError } from '../../../src/core/errors.ts';
 
 // The SQL check's embedded Postgres, in a worker thread (src/postgres/sandbox-thread.ts).
 describe('the sandbox in its own thread', () => {
@@ -24,7 +25,10 @@ describe('the sandbox in its own thread', () => {
 
   it('reports a boot that fails (no views) as the error of the first statement', async () => {
     const db = openSandboxThread({ sql: { dir: '/nonexistent', schema: 'analytics' } });
-    await expect(db.query('SELECT 1')).rejects.toThrow(/no views to apply/);
+    const error = await db.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+    // mb-sync's own error, with its code and hint, as when Postgres boots in the main thread.
+    expect(error).toBeInstanceOf(MbSyncError);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no views to apply/), hint: expect.stringContaining('postgres.schema') });
     await db.close();
   });
 });

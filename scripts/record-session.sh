@@ -8,7 +8,7 @@ npm run build >/dev/null
 envfile=$(mktemp)
 npx tsx scripts/demo-server.ts --port 3999 --latency 250 --out "$envfile" >/dev/null 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; tmux kill-session -t mb-sync-rec 2>/dev/null; rm -f "$envfile"' EXIT
+trap 'pkill -P $server 2>/dev/null; kill $server 2>/dev/null; tmux kill-session -t mb-sync-rec 2>/dev/null; rm -f "$envfile"' EXIT
 for _ in $(seq 1 60); do grep -q MB_API_KEY "$envfile" 2>/dev/null && break; sleep 1; done
 
 session=mb-sync-rec

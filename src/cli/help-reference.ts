@@ -26,19 +26,20 @@ const POSTGRES_ENV: Array<[string, string]> = [
 ];
 const ROLE_PASSWORD: [string, string] = ['<readonly_password_env>', 'the read-only role\'s password (postgres.readonly_password_env; by default the variable database.password names)'];
 const NO_COLOR: [string, string] = ['NO_COLOR', 'plain output, as --no-color'];
-const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches in node_modules/.cache/mb-sync (parsed YAML, compiled SQL)'];
+const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches (node_modules/.cache/mb-sync: parsed YAML, validated files, compiled SQL; ~/.cache/mb-sync: embedded Postgres)'];
+const CACHE_HOME: [string, string] = ['XDG_CACHE_HOME', 'where the per-machine cache goes (default ~/.cache): mb-sync/ holds embedded Postgres\'s empty cluster'];
 
 const OK: [number, string] = [0, 'success'];
 const ERROR: [number, string] = [1, 'error: invalid files, missing variable, HTTP failure… (one message says what and where)'];
 const OLD_METABASE: [number, string] = [3, 'the Metabase server is older than 0.58'];
 
 export const REFERENCE: Record<string, Reference> = {
-  validate: { env: [['${VAR} in the YAML', 'not needed: a missing one is listed, read as a placeholder'], NO_CACHE], exit: [[0, 'the project is valid'], [1, 'problems in the files (all listed)']] },
+  validate: { env: [['${VAR} in the YAML', 'not needed: a missing one is listed, read as a placeholder'], NO_CACHE, CACHE_HOME], exit: [[0, 'the project is valid'], [1, 'problems in the files (all listed)']] },
   plan: {
-    env: [...METABASE_ENV, NO_COLOR, NO_CACHE],
+    env: [...METABASE_ENV, NO_COLOR, NO_CACHE, CACHE_HOME],
     exit: [[0, 'success; with --detailed-exitcode, no changes'], ERROR, [2, 'with --detailed-exitcode: there are changes'], OLD_METABASE],
   },
-  apply: { env: [...METABASE_ENV, NO_COLOR, NO_CACHE], exit: [OK, [1, 'error, a failed change, or confirmation refused'], OLD_METABASE, [130, 'interrupted (Ctrl-C): objects in flight finished, the rest not started']] },
+  apply: { env: [...METABASE_ENV, NO_COLOR, NO_CACHE, CACHE_HOME], exit: [OK, [1, 'error, a failed change, or confirmation refused'], OLD_METABASE, [130, 'interrupted (Ctrl-C): objects in flight finished, the rest not started']] },
   pull: { env: METABASE_ENV, exit: [OK, ERROR, OLD_METABASE] },
   bootstrap: {
     env: [['MB_URL', 'default of --url'], ['MB_ADMIN_EMAIL, MB_ADMIN_PASSWORD', 'the admin to create, or to log in as']],

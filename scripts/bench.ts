@@ -5,7 +5,7 @@
  * plan and no-op apply, with the floor beside each (start-up + the round trips that cannot be
  * avoided), then a no-op plan on an instance that also holds thousands of unmanaged cards.
  *
- *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000
+ *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000 [--profile DIR]
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '8' },
     unmanaged: { type: 'string', default: '5000,20000' },
+    // V8 CPU profiles of each measured process, one folder per step (open them in Chrome's DevTools).
+    profile: { type: 'string' },
   },
 });
 const dashboardCount = Number(values.dashboards);
@@ -120,7 +122,8 @@ async function measure(label: string, args: string[], cwd: string, fake: FakeMet
   fake.resetLog();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
-    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, BIN, ...args], { cwd, env });
+    const profile = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.profile, label.replace(/\W+/g, '-'))];
+    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profile, BIN, ...args], { cwd, env });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.resume();

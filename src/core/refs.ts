@@ -15,7 +15,11 @@ export function ref(kind: RefKind, name: string): Ref {
 }
 
 export function isRef(value: unknown): value is Ref {
-  return typeof value === 'object' && value !== null && typeof (value as Ref).$ref === 'string' && Object.keys(value).length === 1;
+  if (typeof value !== 'object' || value === null || typeof (value as Ref).$ref !== 'string') return false;
+  // Exactly one own key (counted without making the list: this runs on every node of every body).
+  let keys = 0;
+  for (const key in value) if (Object.hasOwn(value, key) && ++keys > 1) return false;
+  return keys === 1;
 }
 
 export function parseRef(value: Ref): { kind: RefKind; name: string } {
@@ -98,10 +102,41 @@ export function resolveRefs<T>(value: T, index: RefIndex): Resolved<T> {
   return out;
 }
 
-/** Every ref a value mentions (to report "(known after sync)" and to order work). */
+/**
+ * Every ref a value mentions (to report "(known after sync)" and to order work). A plan asks this of
+ * the same desired bodies several times (pending refs, names, the sync's wait, apply's order): what
+ * an object holds is remembered for it. Desired bodies are never changed once made (resolveRefs
+ * makes new ones), which is what makes this safe.
+ */
 export function collectRefs(value: unknown, out: Set<string> = new Set()): Set<string> {
-  if (isRef(value)) out.add(value.$ref);
-  else if (Array.isArray(value)) value.forEach((v) => collectRefs(v, out));
-  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((v) => collectRefs(v, out));
+  for (const ref of refsIn(value)) out.add(ref);
   return out;
+}
+
+const NO_REFS: ReadonlySet<string> = new Set();
+const refsOf = new WeakMap<object, ReadonlySet<string>>();
+
+function refsIn(value: unknown): ReadonlySet<string> {
+  if (typeof value !== 'object' || value === null) return NO_REFS;
+  let found = refsOf.get(value);
+  if (found === undefined) {
+    const walked = new Set<string>();
+    walk(value, walked);
+    found = walked.size === 0 ? NO_REFS : walked;
+    refsOf.set(value, found);
+  }
+  return found;
+}
+
+function walk(value: unknown, out: Set<string>): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (isRef(value)) {
+    out.add(value.$ref);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) walk(v, out);
+    return;
+  }
+  for (const key in value) if (Object.hasOwn(value, key)) walk((value as Record<string, unknown>)[key], out);
 }

@@ -25,6 +25,8 @@ export interface CompileInput {
   query: StructuredQueryT;
   /** Where the card was written, for error messages. */
   where: string;
+  /** False when only the problems matter (the schema's check): no clause uuid is worked out. */
+  uuids?: boolean;
 }
 
 type Path = Array<string | number>;
@@ -40,7 +42,7 @@ export function compileStructuredQuery(input: CompileInput): Record<string, unkn
 
 /** Every problem the compiler would refuse `query` for (the zod schema reports them at load time). */
 export function checkStructuredQuery(query: StructuredQueryT): QueryProblem[] {
-  return buildQuery({ project: '', cardKey: '', database: '', query, where: '' }).problems;
+  return buildQuery({ project: '', cardKey: '', database: '', query, where: '', uuids: false }).problems;
 }
 
 function buildQuery(input: CompileInput): { query: Record<string, unknown>; problems: QueryProblem[] } {
@@ -127,7 +129,7 @@ function buildQuery(input: CompileInput): { query: Record<string, unknown>; prob
   const aggregationNames = (query.aggregate ?? []).map((a) => (typeof a === 'string' ? a.trim() : optionsOf(a)?.name));
   if (query.aggregate) {
     stage.aggregation = query.aggregate.map((raw, i) => {
-      const uuid = stableUuid(input.project, input.cardKey, 'aggregation', String(i));
+      const uuid = input.uuids === false ? `aggregation-${i}` : stableUuid(input.project, input.cardKey, 'aggregation', String(i));
       aggregationIds.push(uuid);
       return clause('aggregation', raw, ['aggregate', i], { 'lib/uuid': uuid });
     });
@@ -145,7 +147,7 @@ function buildQuery(input: CompileInput): { query: Record<string, unknown>; prob
   }
   if (query.fields) stage.fields = query.fields.map((f, i) => column(f, ['fields', i]));
   if (query.limit !== undefined) stage.limit = query.limit;
-  addClauseUuids(stage, (path) => stableUuid(input.project, input.cardKey, 'clause', path));
+  if (input.uuids !== false) addClauseUuids(stage, (path) => stableUuid(input.project, input.cardKey, 'clause', path));
   return { query: { 'lib/type': 'mbql/query', database: ref('database', input.database), stages: [stage] }, problems };
 }
 
@@ -169,7 +171,7 @@ function compileJoin(
   const out: Record<string, unknown> = {
     'lib/type': 'mbql/join',
     // Metabase's join schema requires lib/options: a deterministic uuid, like every clause.
-    'lib/options': { 'lib/uuid': stableUuid(input.project, input.cardKey, 'join', String(path[1])) },
+    'lib/options': { 'lib/uuid': input.uuids === false ? 'join' : stableUuid(input.project, input.cardKey, 'join', String(path[1])) },
     alias: join.alias,
     stages: [{ 'lib/type': 'mbql.stage/mbql', ...source(join.source) }],
     conditions: join.conditions.map((c, i) => condition(c, [...path, 'conditions', i])),

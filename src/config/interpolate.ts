@@ -14,6 +14,12 @@ export interface Interpolated {
 const PATTERN = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|_KEY$/i;
 
+/** The variable a value is made of alone (`${VAR}` or `${VAR:-default}`), if it is one. */
+export function soleVariable(text: string): string | undefined {
+  const match = new RegExp(`^(?:${PATTERN.source})$`).exec(text.trim());
+  return match?.[1];
+}
+
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, placeholder = ''): Interpolated {
   const missing: Interpolated['missing'] = [];
   const secrets: string[] = [];

@@ -1,5 +1,6 @@
 import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
 import { diffValues } from '../core/diff.ts';
+import { deferred } from '../core/deferred.ts';
 import { annotateCauses } from '../core/cause.ts';
 import { fingerprint, planDigest } from '../core/fingerprint.ts';
 import { PLAN_FORMAT_VERSION, summarize, type Action, type FieldChange, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
@@ -244,11 +245,3 @@ async function inSlices<T, U>(items: Iterable<T>, step: (item: T) => U, sliceMs 
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  promise.catch(() => {}); // a compile failure is reported by `compiling`
-  return { promise, resolve, reject };
-}

@@ -1,4 +1,5 @@
 import { RefIndex } from '../core/refs.ts';
+import { deferred } from '../core/deferred.ts';
 import type { LiveObject, ReadContext, ResourceHandler } from '../resources/types.ts';
 
 /**
@@ -16,12 +17,7 @@ export async function readLive(
   const refs = new RefIndex();
   const live = new Map<string, LiveObject[]>();
   const known = new Set(handlers.map((h) => h.kind));
-  const done = new Map<string, { promise: Promise<void>; resolve(): void }>();
-  for (const h of handlers) {
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    done.set(h.kind, { promise, resolve });
-  }
+  const done = new Map(handlers.map((h) => [h.kind, deferred<void>()]));
   const after = (kind: string): Promise<void> => done.get(kind)?.promise ?? Promise.resolve();
   const ctx: ReadContext = { ...base, refs, live, after };
   const waits = (h: ResourceHandler) => (h.readAfter ?? []).filter((kind) => known.has(kind));
@@ -38,11 +34,18 @@ export async function readLive(
   };
   for (const h of handlers) visit(h.kind);
   await Promise.all(handlers.map(async (handler) => {
-    await Promise.all(waits(handler).map(after));
-    const objects = await handler.read(ctx);
-    live.set(handler.kind, objects);
-    onKind?.(handler, objects, refs);
-    done.get(handler.kind)!.resolve();
+    const finished = done.get(handler.kind)!;
+    try {
+      await Promise.all(waits(handler).map(after));
+      const objects = await handler.read(ctx);
+      live.set(handler.kind, objects);
+      onKind?.(handler, objects, refs);
+      finished.resolve();
+    } catch (error) {
+      // What waits for this kind stops too, instead of waiting for ever.
+      finished.reject(error as Error);
+      throw error;
+    }
   }));
   return { refs, live };
 }

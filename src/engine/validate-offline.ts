@@ -9,13 +9,10 @@ import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
 import { openSandboxThread } from '../postgres/sandbox-thread.ts';
+import { readPostgresSection } from '../postgres/postgres-config.ts';
 import type { SqlRunner } from '../postgres/runner.ts';
 import { appFiles, sqlLayout, viewFiles, type SqlLayout } from '../postgres/sql-files.ts';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { interpolate } from '../config/interpolate.ts';
-import { PostgresConfig } from '../model/project.ts';
 import { createHash } from 'node:crypto';
 import { openCacheFile } from '../config/cache-file.ts';
 
@@ -218,13 +215,11 @@ const setupOf = (layout: SqlLayout, timezone: string) => `${layout.dir}\u0000${l
 export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<EarlySandbox | undefined> {
   try {
     const root = dirname(resolve(configPath));
-    const document = parseYaml(await readFile(configPath, 'utf8')) as { postgres?: unknown } | null;
-    const postgres = PostgresConfig.safeParse(interpolate(document?.postgres ?? {}, env).value);
-    if (!postgres.success) return undefined;
-    const layout = sqlLayout(root, postgres.data);
+    const { postgres } = await readPostgresSection(configPath, env);
+    const layout = sqlLayout(root, postgres);
     const cache = await openCacheFile<true>(root, 'sql', '1', env);
-    if (cache?.get(`views:${await viewsDigest(layout, postgres.data.timezone)}`)) return undefined;
-    return { runner: openSandboxThread({ timezone: postgres.data.timezone, sql: layout }), setup: setupOf(layout, postgres.data.timezone) };
+    if (cache?.get(`views:${await viewsDigest(layout, postgres.timezone)}`)) return undefined;
+    return { runner: openSandboxThread({ timezone: postgres.timezone, sql: layout }), setup: setupOf(layout, postgres.timezone) };
   } catch {
     return undefined;
   }

@@ -122,4 +122,5 @@ export const ProjectConfig = z
 
 export type ProjectConfigT = z.infer<typeof ProjectConfig>;
 export type DatabaseConfigT = z.infer<typeof DatabaseConfig>;
+export type PostgresConfigT = z.infer<typeof PostgresConfig>;
 export type AlertT = z.infer<typeof Alert>;

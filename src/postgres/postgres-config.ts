@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { interpolate } from '../config/interpolate.ts';
-import { PostgresConfig } from '../model/project.ts';
+import { interpolate, soleVariable } from '../config/interpolate.ts';
+import { PostgresConfig, type PostgresConfigT } from '../model/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +28,48 @@ export interface PostgresSettings {
  * dashboard, the Metabase environments) does not stop the database side. DATABASE_URL wins.
  */
 export async function readPostgresSettings(configPath: string, env: NodeJS.ProcessEnv, options: { required?: boolean } = {}): Promise<PostgresSettings> {
+  const { postgres, database } = await readPostgresSection(configPath, env, options);
+  const url = env.DATABASE_URL || postgres.url;
+  if (!url) {
+    throw new MbSyncError('ENV_MISSING', 'no admin connection to the app database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
+  }
+  // The role and its password default to what Metabase connects with: database.user, and the
+  // variable database.password names. Nothing of any one project is assumed. Only the commands
+  // that act as or on the role need them (db check and purge do not).
+  const user = typeof database.user === 'string' ? interpolate(database.user, env).value : undefined;
+  const role = postgres.readonly_role ?? (typeof user === 'string' && /^[a-z_][a-z0-9_]*$/.test(user) ? user : undefined);
+  const passwordEnv = postgres.readonly_password_env ?? (typeof database.password === 'string' ? soleVariable(database.password) : undefined);
+  const roleIssues = [
+    ...(role === undefined ? [{ file: configPath, path: 'postgres.readonly_role', message: 'required: the role db apply makes read-only (database.user is not a plain lower-case identifier to default to)' }] : []),
+    ...(passwordEnv === undefined ? [{ file: configPath, path: 'postgres.readonly_password_env', message: 'required: the variable that holds the read-only role\'s password (database.password does not name one as ${VAR})' }] : []),
+  ];
+  const { retention_table: table, retention_column: column } = postgres;
+  if ((table === undefined) !== (column === undefined)) throw new ConfigError([{ file: configPath, path: table === undefined ? 'postgres.retention_table' : 'postgres.retention_column', message: 'retention_table and retention_column go together: the event table db purge trims and its timestamp column' }]);
+  return {
+    url,
+    role,
+    passwordEnv,
+    ...(roleIssues.length > 0 ? { roleIssues } : {}),
+    timezone: postgres.timezone,
+    retentionMonths: postgres.retention_months,
+    readableTables: postgres.readable_tables,
+    ...(table !== undefined && column !== undefined ? { retention: { table, column } } : {}),
+    sql: sqlLayout(dirname(resolve(configPath)), postgres),
+  };
+}
+
+/** The read-only role and its password variable, or the config error saying which is missing. */
+export function requireRole(settings: PostgresSettings): { role: string; passwordEnv: string } {
+  if (settings.role === undefined || settings.passwordEnv === undefined) throw new ConfigError(settings.roleIssues ?? []);
+  return { role: settings.role, passwordEnv: settings.passwordEnv };
+}
+
+/**
+ * The `postgres:` section of a config, interpolated and validated, with the raw `database:` section
+ * its defaults come from. Only this part matters to `db` commands (a problem elsewhere does not stop
+ * them), and it is all `apply` needs to start the SQL check before the whole project is read.
+ */
+export async function readPostgresSection(configPath: string, env: NodeJS.ProcessEnv, options: { required?: boolean } = {}): Promise<{ postgres: PostgresConfigT; database: { user?: unknown; password?: unknown } }> {
   let section: unknown = {};
   let database: { user?: unknown; password?: unknown } = {};
   try {
@@ -45,39 +87,7 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ file: configPath, path: ['postgres', ...i.path].join('.'), message: i.message })));
   }
-  const url = env.DATABASE_URL || parsed.data.url;
-  if (!url) {
-    throw new MbSyncError('ENV_MISSING', 'no admin connection to the app database', { hint: 'set DATABASE_URL=postgres://user:password@host:5432/dbname (or postgres.url in the config)' });
-  }
-  // The role and its password default to what Metabase connects with: database.user, and the
-  // variable database.password names. Nothing of any one project is assumed. Only the commands
-  // that act as or on the role need them (db check and purge do not).
-  const user = typeof database.user === 'string' ? interpolate(database.user, env).value : undefined;
-  const role = parsed.data.readonly_role ?? (typeof user === 'string' && /^[a-z_][a-z0-9_]*$/.test(user) ? user : undefined);
-  const passwordEnv = parsed.data.readonly_password_env ?? (typeof database.password === 'string' ? /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(database.password.trim())?.[1] : undefined);
-  const roleIssues = [
-    ...(role === undefined ? [{ file: configPath, path: 'postgres.readonly_role', message: 'required: the role db apply makes read-only (database.user is not a plain lower-case identifier to default to)' }] : []),
-    ...(passwordEnv === undefined ? [{ file: configPath, path: 'postgres.readonly_password_env', message: 'required: the variable that holds the read-only role\'s password (database.password does not name one as ${VAR})' }] : []),
-  ];
-  const { retention_table: table, retention_column: column } = parsed.data;
-  if ((table === undefined) !== (column === undefined)) throw new ConfigError([{ file: configPath, path: table === undefined ? 'postgres.retention_table' : 'postgres.retention_column', message: 'retention_table and retention_column go together: the event table db purge trims and its timestamp column' }]);
-  return {
-    url,
-    role,
-    passwordEnv,
-    ...(roleIssues.length > 0 ? { roleIssues } : {}),
-    timezone: parsed.data.timezone,
-    retentionMonths: parsed.data.retention_months,
-    readableTables: parsed.data.readable_tables,
-    ...(table !== undefined && column !== undefined ? { retention: { table, column } } : {}),
-    sql: sqlLayout(dirname(resolve(configPath)), parsed.data),
-  };
-}
-
-/** The read-only role and its password variable, or the config error saying which is missing. */
-export function requireRole(settings: PostgresSettings): { role: string; passwordEnv: string } {
-  if (settings.role === undefined || settings.passwordEnv === undefined) throw new ConfigError(settings.roleIssues ?? []);
-  return { role: settings.role, passwordEnv: settings.passwordEnv };
+  return { postgres: parsed.data, database };
 }
 
 export function readonlyPassword(settings: PostgresSettings, env: NodeJS.ProcessEnv): string {

@@ -40,7 +40,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     })),
   async read(ctx) {
     const project = ctx.project.config.project;
-    const ours = (c: LiveCollection) => { const m = readCollectionMarker(c.description); return m?.project === project ? m.key : undefined; };
+    const ours = (c: LiveCollection) => ownKey(c, project);
     const active = (await listCollections(ctx, false));
     const wanted = flatten(ctx.project.config.collections);
     const out: LiveObject<LiveCollection>[] = [];
@@ -96,7 +96,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     // A create whose answer was lost is found again by the marker it carried.
     const created = await createOnce(
       () => ctx.api.post<{ id: number }>('/api/collection', { name: body.name, description: body.description, parent_id: body.parent }, { schema: Shapes.item }),
-      async () => (await listCollections(ctx, false)).find((c) => { const m = readCollectionMarker(c.description); return m?.project === project && m.key === desired.key; }) as { id: number } | undefined,
+      async () => (await listCollections(ctx, false)).find((c) => ownKey(c, project) === desired.key) as { id: number } | undefined,
     );
     ctx.refs.set('collection', desired.key, created.id);
     await guard(desired.key, created.id, ctx);
@@ -111,12 +111,12 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     // Looked at again just before: archiving takes everything inside to the Trash, so anything
     // there now that is not a subcollection mb-sync is removing (a move out that failed, an item
     // added since the plan) keeps the collection where it is.
-    const project = ctx.project.config.project;
-    const removing = (id: number) => (ctx.live.get('collection') ?? []).some((l) => l.id === id && readCollectionMarker(l.raw && (l.raw as LiveCollection).description)?.project === project && !flatten(ctx.project.config.collections).some((c) => c.key === l.key));
+    // The marked collections read() found no longer in the files are the ones it listed the content of.
+    const removing = new Set((ctx.live.get('collection') ?? []).filter((l) => l.contains !== undefined).map((l) => l.id));
     const staying: string[] = [];
     const look = async (id: number | string): Promise<void> => {
       for (const item of await itemsOf(ctx, id)) {
-        if (item.model === 'collection' && removing(item.id)) await look(item.id);
+        if (item.model === 'collection' && removing.has(item.id)) await look(item.id);
         else staying.push(`"${item.name ?? `#${item.id}`}" (${ITEM_KINDS[item.model] ?? item.model})`);
       }
     };
@@ -135,6 +135,12 @@ async function itemsOf(ctx: Pick<ReadContext, 'api'>, id: number | string): Prom
 async function listCollections(ctx: Pick<ReadContext, 'api'>, archived: boolean): Promise<LiveCollection[]> {
   const rows = await ctx.api.get<LiveCollection[]>('/api/collection', { schema: Shapes.collections, ...(archived ? { params: { archived: true } } : {}) });
   return rows.filter((c) => typeof c.id === 'number' && Boolean(c.archived) === archived && !c.personal_owner_id);
+}
+
+/** The key a collection's marker gives it in this project, if it carries this project's marker. */
+function ownKey(c: LiveCollection, project: string): string | undefined {
+  const marker = readCollectionMarker(c.description);
+  return marker?.project === project ? marker.key : undefined;
 }
 
 /** The parent's id from `location` ("/3/12/"), null at the root. */

@@ -2,29 +2,18 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { assertChangedSqlCompiles, validateOffline } from '../../../src/engine/validate-offline.ts';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
-import { openSession, writeProject } from './harness.ts';
-import { catalog, env, files } from './fixture-project.ts';
+import { openSession, useFakeMetabase } from './harness.ts';
+import { env, files } from './fixture-project.ts';
 
 // Bad input is caught before anything is written, with the file, the line and the path.
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
-let fake: FakeMetabase;
-const cleanups: Array<() => Promise<void>> = [];
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
-});
-afterEach(async () => {
-  await fake.close();
-  for (const c of cleanups.splice(0)) await c();
-});
+const t = useFakeMetabase();
 async function project(edit: (f: Record<string, string>) => Record<string, string>): Promise<string> {
-  const written = await writeProject(edit({ ...files }));
-  cleanups.push(written.cleanup);
-  return written.root;
+  return t.project(edit({ ...files }));
 }
 const load = (root: string) => loadProject({ configPath: join(root, 'metabase.config.yaml'), env });
 const dashboard = (f: Record<string, string>, from: string, to: string) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(from, to) });
@@ -76,33 +65,33 @@ describe('cards that cannot work', () => {
     const root = await project((f) => ({ ...f, 'models/funnel.yaml': MODEL('columns:\n  views: { display_name: Vues }\n  viewz: { display_name: Typo }\n') }));
     const summary = await validateOffline(await load(root));
     expect(summary.issues.map((i) => `${i.file.replace(/^.*\/models\//, 'models/')}: ${i.path}: ${i.message}`)).toEqual([expect.stringMatching(/^models\/funnel\.yaml: columns\.viewz: the model has no column viewz — did you mean views/)]);
-    await (await openSession(fake, (await project((f) => f)), env)).apply();
-    const session = await openSession(fake, root, env);
+    await (await openSession(t.fake, (await project((f) => f)), env)).apply();
+    const session = await openSession(t.fake, root, env);
     await expect(session.plan()).rejects.toThrow(/models\/funnel\.yaml:9: columns\.viewz: card\.funnel-model: the model has no column viewz — did you mean views/);
   });
 
   it('native SQL that does not compile is refused by plan and apply, before anything is sent', async () => {
     const root = await project((f) => dashboard(f, 'FROM analytics.vw_pack_funnel WHERE {{period}} GROUP BY 1', 'FROM analytics.vw_pack_funnel WHERE {{period}} GROUP BY 1 ORDER'));
-    const session = await openSession(fake, root, env);
+    const session = await openSession(t.fake, root, env);
     const state = await session.plan();
     await expect(assertChangedSqlCompiles(session.project, state.plan)).rejects.toThrow(/energie\.yaml:\d+: cards\[2\]\.sql: card\.funnel: the SQL does not compile against the analytics views: syntax error/);
-    const cli = await run(process.execPath, [BIN, 'apply', '--yes'], { cwd: root, env: { PATH: process.env.PATH ?? '', MB_URL: fake.url, MB_API_KEY: fake.apiKey, ...env } }).catch((e: { code: number; stderr: string }) => e);
+    const cli = await run(process.execPath, [BIN, 'apply', '--yes'], { cwd: root, env: { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env } }).catch((e: { code: number; stderr: string }) => e);
     expect((cli as { code: number }).code).toBe(1);
     expect((cli as { stderr: string }).stderr).toContain('the SQL does not compile');
-    expect(fake.writes()).toBe(0);
+    expect(t.fake.writes()).toBe(0);
   });
 
   it('a table that neither Metabase nor the project\'s SQL has is reported at plan time, without waiting for a sync', async () => {
     const root = await project((f) => dashboard(f, 'source: analytics.vw_daily_energy_ledger', 'source: analytics.vw_daily_energy_ledgr'));
-    await (await openSession(fake, await project((f) => f), env)).apply();
-    fake.resetLog();
-    await expect((await openSession(fake, root, env)).plan()).rejects.toThrow(/energie\.yaml:\d+: cards\[1\]: card\.spend-by-module: no table analytics\.vw_daily_energy_ledgr in Metabase nor in the project's SQL — did you mean analytics\.vw_daily_energy_ledger/);
-    expect(fake.requests.filter((r) => r.path.endsWith('/sync_schema'))).toEqual([]);
+    await (await openSession(t.fake, await project((f) => f), env)).apply();
+    t.fake.resetLog();
+    await expect((await openSession(t.fake, root, env)).plan()).rejects.toThrow(/energie\.yaml:\d+: cards\[1\]: card\.spend-by-module: no table analytics\.vw_daily_energy_ledgr in Metabase nor in the project's SQL — did you mean analytics\.vw_daily_energy_ledger/);
+    expect(t.fake.requests.filter((r) => r.path.endsWith('/sync_schema'))).toEqual([]);
   });
 });
 
 describe('options that make no sense', () => {
-  const cli = (args: string[], cwd: string) => run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', MB_URL: fake.url, MB_API_KEY: fake.apiKey, ...env } }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+  const cli = (args: string[], cwd: string) => run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env } }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
 
   it('bootstrap --timeout soon says the option wants seconds; --json with --format markdown is refused', async () => {
     const root = await project((f) => f);

@@ -1,78 +1,67 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MARKER_KEY } from '../../../src/core/card-marker.ts';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
-import { openSession, writeProject } from './harness.ts';
-import { catalog, env, files } from './fixture-project.ts';
+import { openSession, useFakeMetabase, writeProject } from './harness.ts';
+import { env, files } from './fixture-project.ts';
 
 // The fake, like Metabase, ignores any entity_id a client sends and mints its own: these tests prove
 // mb-sync finds its cards again through what the server keeps, whatever happens to them.
-let fake: FakeMetabase;
-let project: { root: string; cleanup: () => Promise<void> };
+const t = useFakeMetabase({ files });
 
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
-  project = await writeProject(files);
-});
-afterEach(async () => {
-  await fake.close();
-  await project.cleanup();
-});
-
-const activeCards = () => [...fake.state.cards.values()].filter((c) => c.archived !== true);
+const activeCards = () => [...t.fake.state.cards.values()].filter((c) => c.archived !== true);
 const byName = (name: string) => activeCards().filter((c) => c.name === name);
-async function changes(root = project.root): Promise<string[]> {
-  const state = await (await openSession(fake, root, env)).plan();
+async function changes(root = t.root): Promise<string[]> {
+  const state = await (await openSession(t.fake, root, env)).plan();
   return state.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop').map((a) => `${a.op} ${a.address}`);
 }
 
 describe('card identity on a server that picks entity_ids itself', () => {
   it('creates each card in one request, its marker complete (project, key, a nonce of its own), and a second apply creates nothing', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     expect(activeCards()).toHaveLength(3);
     const markers = activeCards().map((card) => (card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]);
     for (const marker of markers) expect(marker).toMatchObject({ project: 'phoenix', key: expect.any(String), nonce: expect.any(String) });
     expect(new Set(markers.map((m) => m!.nonce)).size).toBe(3);
     // No card needed a second request to complete its marker (none of the three is a model with
     // column edits); the one PUT is the alert on zero-surge recording itself in that card's marker.
-    const cardWrites = fake.requests.filter((r) => r.method !== 'GET' && /^\/api\/card(\/\d+)?$/.test(r.path));
+    const cardWrites = t.fake.requests.filter((r) => r.method !== 'GET' && /^\/api\/card(\/\d+)?$/.test(r.path));
     expect(cardWrites.map((r) => r.method)).toEqual(['POST', 'POST', 'POST', 'PUT']);
     expect((cardWrites[3]!.body as { visualization_settings: Record<string, Record<string, unknown>> }).visualization_settings[MARKER_KEY]).toMatchObject({ key: 'zero-surge', alerts: { 'zero-surge': expect.any(Number) } });
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     expect(activeCards()).toHaveLength(3);
     expect(await changes()).toEqual([]);
   });
 
   it("reads only the cards of the project's database and the Trash, not the whole instance", async () => {
-    await (await openSession(fake, project.root, env)).apply();
-    const database = [...fake.state.databases.values()][0]!.id;
-    fake.resetLog();
+    await (await openSession(t.fake, t.root, env)).apply();
+    const database = [...t.fake.state.databases.values()][0]!.id;
+    t.fake.resetLog();
     expect(await changes()).toEqual([]);
-    const cardLists = fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/card').map((r) => r.query).sort();
+    const cardLists = t.fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/card').map((r) => r.query).sort();
     expect(cardLists).toEqual(['?f=archived', `?f=database&model_id=${String(database)}`]);
   });
 
   it('still knows cards marked by an earlier mb-sync with the server-assigned entity_id, and their copies', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     const original = byName('Dépenses par module')[0]!;
     const settings = original.visualization_settings as Record<string, Record<string, unknown>>;
     settings[MARKER_KEY] = { project: 'phoenix', key: settings[MARKER_KEY]!.key, entity_id: original.entity_id };
     const copy = { ...structuredClone(original), id: 88_002, entity_id: 'acopyofalegacycard123', name: 'Copy of a legacy card' };
-    fake.state.cards.set(copy.id, copy);
+    t.fake.state.cards.set(copy.id, copy);
     expect(await changes()).toEqual([]);
-    await (await openSession(fake, project.root, env)).apply({ allowArchive: true });
-    expect(fake.state.cards.get(copy.id)).toMatchObject({ name: 'Copy of a legacy card', archived: false });
+    await (await openSession(t.fake, t.root, env)).apply({ allowArchive: true });
+    expect(t.fake.state.cards.get(copy.id)).toMatchObject({ name: 'Copy of a legacy card', archived: false });
   });
 
   it('survives a rename in the files and in Metabase: the key is the identity, not the name', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     const card = byName('Dépenses par module')[0]!;
     card.name = 'Renamed in the UI';
     expect(await changes()).toEqual(['update card.spend-by-module']);
     const renamed = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('name: Dépenses par module', 'name: Dépense par module (v2)') });
     try {
-      await (await openSession(fake, renamed.root, env)).apply();
+      await (await openSession(t.fake, renamed.root, env)).apply();
       expect(activeCards()).toHaveLength(3);
-      expect(fake.state.cards.get(card.id)!.name).toBe('Dépense par module (v2)');
+      expect(t.fake.state.cards.get(card.id)!.name).toBe('Dépense par module (v2)');
       expect(await changes(renamed.root)).toEqual([]);
     } finally {
       await renamed.cleanup();
@@ -80,40 +69,40 @@ describe('card identity on a server that picks entity_ids itself', () => {
   });
 
   it('finds a card moved to another collection in the UI and moves it back, without a copy', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     const elsewhere = { id: 77_001, name: 'Somewhere else', parent_id: null, location: '/', archived: false, entity_id: 'elsewhereelsewhere123' };
-    fake.state.collections.set(elsewhere.id, elsewhere);
+    t.fake.state.collections.set(elsewhere.id, elsewhere);
     const card = byName('Entonnoir pack')[0]!;
     card.collection_id = elsewhere.id;
     expect(await changes()).toEqual(['update card.funnel']);
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     expect(byName('Entonnoir pack')).toHaveLength(1);
-    expect(fake.state.cards.get(card.id)!.collection_id).not.toBe(elsewhere.id);
+    expect(t.fake.state.cards.get(card.id)!.collection_id).not.toBe(elsewhere.id);
   });
 
   it('does not duplicate a card whose create went through but whose answer was lost', async () => {
-    fake.injectFault({ method: 'POST', path: '/api/card' }, { afterWrite: true, dropConnection: true });
-    const first = await (await openSession(fake, project.root, env)).apply();
+    t.fake.injectFault({ method: 'POST', path: '/api/card' }, { afterWrite: true, dropConnection: true });
+    const first = await (await openSession(t.fake, t.root, env)).apply();
     expect(first.result.failed).toEqual([]);
     expect(activeCards()).toHaveLength(3);
     expect(await changes()).toEqual([]);
   });
 
   it('leaves alone a copy made in Metabase ("Save as new question"), which carries the marker too', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     const original = byName('Dépenses par module')[0]!;
     const copy = { ...structuredClone(original), id: 88_001, entity_id: 'acopymadeintheui12345', name: 'My own version' };
-    fake.state.cards.set(copy.id, copy);
+    t.fake.state.cards.set(copy.id, copy);
     expect(await changes()).toEqual([]);
-    await (await openSession(fake, project.root, env)).apply({ allowArchive: true });
-    expect(fake.state.cards.get(copy.id)).toMatchObject({ name: 'My own version', archived: false });
+    await (await openSession(t.fake, t.root, env)).apply({ allowArchive: true });
+    expect(t.fake.state.cards.get(copy.id)).toMatchObject({ name: 'My own version', archived: false });
   });
 
   it('keeps two projects on one instance apart', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     const other = await writeProject(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replace('project: phoenix', 'project: aurora').replace('name: Phoenix (analytics)', 'name: Aurora (analytics)').replace(/name: Phoenix – Energie Live/, 'name: Aurora – Energie')])));
     try {
-      await (await openSession(fake, other.root, env)).apply();
+      await (await openSession(t.fake, other.root, env)).apply();
       expect(byName('Dépenses par module')).toHaveLength(2);
       expect(await changes()).toEqual([]);
       expect(await changes(other.root)).toEqual([]);
@@ -123,7 +112,7 @@ describe('card identity on a server that picks entity_ids itself', () => {
   });
 
   it('two applies at once: the second copy made by mb-sync is archived by the next apply, and links follow the first', async () => {
-    await (await openSession(fake, project.root, env)).apply();
+    await (await openSession(t.fake, t.root, env)).apply();
     // A pull request adds a card; two CI jobs apply it at the same moment.
     const added = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('subscriptions:', `  - key: top-packs
     name: Top packs
@@ -132,17 +121,17 @@ describe('card identity on a server that picks entity_ids itself', () => {
     layout: { row: 7, col: 0, width: 12, height: 6 }
 subscriptions:`) });
     try {
-      const [a, b] = await Promise.all([openSession(fake, added.root, env), openSession(fake, added.root, env)]);
+      const [a, b] = await Promise.all([openSession(t.fake, added.root, env), openSession(t.fake, added.root, env)]);
       const results = await Promise.all([a.apply(), b.apply()]);
       expect(results.map((r) => r.result.failed)).toEqual([[], []]);
       expect(byName('Top packs')).toHaveLength(2);
-      const next = await (await openSession(fake, added.root, env)).plan();
+      const next = await (await openSession(t.fake, added.root, env)).plan();
       const archived = next.plan.stages.flatMap((s) => s.actions).filter((x) => x.op === 'archive' && x.kind === 'card');
       expect(archived.map((x) => x.note)).toEqual([expect.stringContaining('duplicate of card.top-packs')]);
-      await (await openSession(fake, added.root, env)).apply();
+      await (await openSession(t.fake, added.root, env)).apply();
       expect(byName('Top packs')).toHaveLength(1);
       const kept = byName('Top packs')[0]!;
-      expect([...fake.state.dashcards.values()].map((d) => d.card_id)).toContain(kept.id);
+      expect([...t.fake.state.dashcards.values()].map((d) => d.card_id)).toContain(kept.id);
       expect(await changes(added.root)).toEqual([]);
     } finally {
       await added.cleanup();

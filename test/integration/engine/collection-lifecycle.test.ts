@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { describe, expect, it } from 'vitest';
 import { nextId, type Row } from '../../support/fake-metabase/state.ts';
-import { openSession, writeProject } from './harness.ts';
+import { openSession, useFakeMetabase } from './harness.ts';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
-import { catalog, env, files } from './fixture-project.ts';
+import { env, files } from './fixture-project.ts';
 
 // Collections carry mb-sync's marker as the last line of their description (there is no other
 // field a client may fill): removed from the files, they are listed, and archived with
@@ -28,41 +27,23 @@ const base: Record<string, string> = {
 const withoutOld = (f: Record<string, string>) => ({ ...f, 'metabase.config.yaml': f['metabase.config.yaml']!.replace(OLD, '') });
 const withoutOldCard = (f: Record<string, string>) => ({ ...f, 'metabase.config.yaml': f['metabase.config.yaml']!.replace(OLD_CARD, '') });
 
-let fake: FakeMetabase;
-const cleanups: Array<() => Promise<void>> = [];
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
-});
-afterEach(async () => {
-  await fake.close();
-  for (const c of cleanups.splice(0)) await c();
-});
+const t = useFakeMetabase();
 
-async function project(f: Record<string, string>): Promise<string> {
-  const written = await writeProject(f);
-  cleanups.push(written.cleanup);
-  return written.root;
-}
-async function plan(root: string, allowArchive = false) {
-  return (await (await openSession(fake, root, env)).plan({ allowArchive })).plan;
-}
-async function apply(root: string, allowArchive = false) {
-  const { result, state } = await (await openSession(fake, root, env)).apply({ allowArchive });
-  expect(result.failed).toEqual([]);
-  return state.plan;
-}
+const project = t.project;
+const plan = (root: string, allowArchive = false) => t.plan(root, { allowArchive });
+const apply = (root: string, allowArchive = false) => t.apply(root, { allowArchive });
 const ops = (p: Awaited<ReturnType<typeof plan>>) => p.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop').map((a) => `${a.op} ${a.address}`);
 const collection = (name: string): Row => {
-  const rows = [...fake.state.collections.values()].filter((c) => c.name === name);
+  const rows = [...t.fake.state.collections.values()].filter((c) => c.name === name);
   if (rows.length !== 1) throw new Error(`${rows.length} collections named ${name} in the fake`);
   return rows[0]!;
 };
-const card = (name: string): Row => [...fake.state.cards.values()].find((c) => c.name === name)!;
+const card = (name: string): Row => [...t.fake.state.cards.values()].find((c) => c.name === name)!;
 /** A question a person saves in a collection, as the UI would. */
 function personalCard(name: string, collectionId: number): Row {
-  const database = [...fake.state.databases.values()][0]!;
+  const database = [...t.fake.state.databases.values()][0]!;
   const row = { id: nextId(), entity_id: `handmade${String(nextId()).padStart(13, '0')}`, name, type: 'question', display: 'table', collection_id: collectionId, archived: false, dataset_query: { 'lib/type': 'mbql/query', database: database.id, stages: [{ 'lib/type': 'mbql.stage/native', native: 'SELECT 1' }] }, visualization_settings: {} };
-  fake.state.cards.set(row.id, row);
+  t.fake.state.cards.set(row.id, row);
   return row;
 }
 
@@ -79,7 +60,7 @@ describe('collections: marked, listed when removed, archived only when nothing o
     expect(ops(drifted)).toEqual(['update collection.old']);
     expect(drifted.stages.flatMap((s) => s.actions).find((a) => a.address === 'collection.old')!.changes.map((c) => c.path).sort()).toEqual(['name', 'parent']);
     await apply(root);
-    expect(fake.state.collections.get(old.id)).toMatchObject({ name: 'Ancien', location: `/${collection('Phoenix').id}/` });
+    expect(t.fake.state.collections.get(old.id)).toMatchObject({ name: 'Ancien', location: `/${collection('Phoenix').id}/` });
     expect(ops(await plan(root))).toEqual([]);
   });
 
@@ -149,8 +130,8 @@ describe('collections: marked, listed when removed, archived only when nothing o
     await apply(await project(base));
     const moved = await project(withoutOld({ ...base, 'metabase.config.yaml': base['metabase.config.yaml']!.replace('collection: old-child', 'collection: phoenix') }));
     const report = card('Vieille requête');
-    fake.injectFault({ method: 'PUT', path: `/api/card/${report.id}` }, { status: 500, times: 10 });
-    const { result } = await (await openSession(fake, moved, env)).apply({ allowArchive: true });
+    t.fake.injectFault({ method: 'PUT', path: `/api/card/${report.id}` }, { status: 500, times: 10 });
+    const { result } = await (await openSession(t.fake, moved, env)).apply({ allowArchive: true });
     expect(result.failed.map((f) => f.address).sort()).toEqual(['card.old-report', 'collection.old']);
     expect(result.failed.find((f) => f.address === 'collection.old')!.error).toContain('kept: it still holds "Vieille requête" (card)');
     expect([collection('Ancien').archived, report.archived]).toEqual([false, false]);
@@ -160,8 +141,8 @@ describe('collections: marked, listed when removed, archived only when nothing o
     await apply(await project(base));
     const phoenix = collection('Phoenix').id;
     const copyId = nextId();
-    fake.state.collections.set(copyId, { id: copyId, entity_id: `copy${String(copyId).padStart(17, '0')}`, name: 'Ancien', description: collection('Ancien').description, location: `/${phoenix}/`, archived: false, type: null });
-    const original = [...fake.state.collections.values()].find((c) => c.name === 'Ancien' && c.id !== copyId)!;
+    t.fake.state.collections.set(copyId, { id: copyId, entity_id: `copy${String(copyId).padStart(17, '0')}`, name: 'Ancien', description: collection('Ancien').description, location: `/${phoenix}/`, archived: false, type: null });
+    const original = [...t.fake.state.collections.values()].find((c) => c.name === 'Ancien' && c.id !== copyId)!;
     // Still declared: the copy is a duplicate, archived whatever the flag (it is empty).
     const p = await plan(await project(base));
     expect(p.stages.flatMap((s) => s.actions).filter((a) => a.op === 'archive').map((a) => [a.address, a.id])).toEqual([[`collection.old~${copyId}`, copyId]]);
@@ -171,7 +152,7 @@ describe('collections: marked, listed when removed, archived only when nothing o
     expect(ops(held)).toEqual([]);
     expect(held.orphans.map((o) => [o.address, o.note])).toEqual([[`collection.old~${copyId}`, 'kept even with --allow-archive: it holds an item mb-sync must not archive: "Dans la copie" (card)']]);
     await apply(await project(withoutOldCard(withoutOld(base))), true);
-    expect([original.archived, fake.state.collections.get(copyId)!.archived]).toEqual([true, false]);
+    expect([original.archived, t.fake.state.collections.get(copyId)!.archived]).toEqual([true, false]);
   });
 
   it('never lists a collection a person made, nor another project\'s, even with the same name and place', async () => {
@@ -179,25 +160,25 @@ describe('collections: marked, listed when removed, archived only when nothing o
     const phoenix = collection('Phoenix').id;
     for (const [name, description] of [['Ancien', 'made by a person'], ['Partagé', 'Managed by mb-sync (shop/shared): edit it in git.']] as const) {
       const id = nextId();
-      fake.state.collections.set(id, { id, entity_id: `person${String(id).padStart(15, '0')}`, name, description, location: `/${phoenix}/`, archived: false, type: null });
+      t.fake.state.collections.set(id, { id, entity_id: `person${String(id).padStart(15, '0')}`, name, description, location: `/${phoenix}/`, archived: false, type: null });
     }
     const removed = await project(withoutOldCard(withoutOld(base)));
     expect((await plan(removed, true)).orphans).toEqual([]);
     await apply(removed, true);
-    expect([...fake.state.collections.values()].filter((c) => c.name === 'Ancien').map((c) => c.archived).sort()).toEqual([false, true]);
+    expect([...t.fake.state.collections.values()].filter((c) => c.name === 'Ancien').map((c) => c.archived).sort()).toEqual([false, true]);
     expect(collection('Partagé').archived).toBe(false);
   });
 
   it('adopts the unmarked collections an earlier version made, by name under their parent, and marks them once', async () => {
     const root = await project(base);
     await apply(root);
-    const ids = [...fake.state.collections.values()].map((c) => c.id).sort();
-    for (const c of fake.state.collections.values()) c.description = null;
+    const ids = [...t.fake.state.collections.values()].map((c) => c.id).sort();
+    for (const c of t.fake.state.collections.values()) c.description = null;
     const adopting = await plan(root);
     expect(ops(adopting).sort()).toEqual(['update collection.alerting', 'update collection.old', 'update collection.old-child', 'update collection.phoenix']);
     for (const action of adopting.stages.flatMap((s) => s.actions).filter((a) => a.op === 'update')) expect(action.changes.map((c) => c.path)).toEqual(['description']);
     await apply(root);
-    expect([...fake.state.collections.values()].map((c) => c.id).sort()).toEqual(ids);
+    expect([...t.fake.state.collections.values()].map((c) => c.id).sort()).toEqual(ids);
     expect(ops(await plan(root))).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ import { makePlan, type PlanningState } from '../../../src/engine/make-plan.ts';
 import { createMetabaseClient, readServerInfo } from '../../../src/metabase/client.ts';
 import type { MetabaseApi, ServerInfo } from '../../../src/metabase/types.ts';
 import { handlers } from '../../../src/resources/registry.ts';
-import type { FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { startFakeMetabase, type FakeCatalog, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { catalog as fixtureCatalog, env as fixtureEnv } from './fixture-project.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';
 
 /**
@@ -53,6 +55,56 @@ export async function openSession(fake: FakeMetabase, root: string, env: NodeJS.
       const events: ApplyEvent[] = [];
       const result = await applyPlan({ state, handlers, context: { api, project, server, progress: () => {}, pollIntervalMs: 5 }, emit: (e) => events.push(e) });
       return { state, result, events };
+    },
+  };
+}
+
+/**
+ * What most engine tests set up: a fresh fake Metabase per test, temporary projects cleaned up after
+ * it, and plan / apply through the engine as the CLI wires it. With `files`, a project of those
+ * files is written before each test (`root`).
+ *
+ *   const t = useFakeMetabase({ files });
+ *   await t.apply(t.root); t.fake.state.cards; await t.project({ ...files, 'x.yaml': '…' });
+ */
+export function useFakeMetabase(options: { catalog?: FakeCatalog; syncPolls?: number; env?: NodeJS.ProcessEnv; files?: Record<string, string> } = {}) {
+  const env = options.env ?? fixtureEnv;
+  let fake: FakeMetabase | undefined;
+  let root: string | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  const project = async (files: Record<string, string>): Promise<string> => {
+    const written = await writeProject(files);
+    cleanups.push(written.cleanup);
+    return written.root;
+  };
+  beforeEach(async () => {
+    fake = await startFakeMetabase({ catalog: options.catalog ?? fixtureCatalog, syncPolls: options.syncPolls ?? 1 });
+    root = options.files ? await project(options.files) : undefined;
+  });
+  afterEach(async () => {
+    await fake?.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  const session = (at: string) => openSession(fake!, at, env);
+  return {
+    get fake(): FakeMetabase {
+      return fake!;
+    },
+    /** The project of `options.files`, written for this test. */
+    get root(): string {
+      if (root === undefined) throw new Error('useFakeMetabase was given no files');
+      return root;
+    },
+    project,
+    session,
+    async plan(at: string, planOptions: { allowArchive?: boolean; select?: string[] } = {}) {
+      return (await (await session(at)).plan(planOptions)).plan;
+    },
+    /** Applies and expects nothing to fail; the plan it applied and its result. */
+    async apply(at: string, applyOptions: { allowArchive?: boolean; select?: string[] } = {}) {
+      const applied = await (await session(at)).apply(applyOptions);
+      expect(applied.result.failed).toEqual([]);
+      return applied;
     },
   };
 }

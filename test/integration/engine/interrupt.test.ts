@@ -1,40 +1,29 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../../src/engine/apply-plan.ts';
 import { handlers } from '../../../src/resources/registry.ts';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
-import { openSession, writeProject } from './harness.ts';
-import { catalog, DB_PASSWORD, env, files } from './fixture-project.ts';
+import { openSession, useFakeMetabase } from './harness.ts';
+import { DB_PASSWORD, env, files } from './fixture-project.ts';
 
 const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
-let fake: FakeMetabase;
-let project: { root: string; cleanup: () => Promise<void> };
-
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
-  project = await writeProject(files);
-});
-afterEach(async () => {
-  await fake.close();
-  await project.cleanup();
-});
+const t = useFakeMetabase({ files });
 
 /** The permission cells of a collection in the fake's graph, by group name. */
 function cellsOf(collectionName: string): Record<string, string> {
-  const collection = [...fake.state.collections.values()].find((c) => c.name === collectionName);
+  const collection = [...t.fake.state.collections.values()].find((c) => c.name === collectionName);
   if (!collection) return {};
   const out: Record<string, string> = {};
-  for (const [groupId, row] of Object.entries(fake.state.graph.groups)) {
+  for (const [groupId, row] of Object.entries(t.fake.state.graph.groups)) {
     const access = row[String(collection.id)];
-    if (access !== undefined) out[String(fake.state.groups.find((g) => g.id === Number(groupId))?.name ?? groupId)] = access;
+    if (access !== undefined) out[String(t.fake.state.groups.find((g) => g.id === Number(groupId))?.name ?? groupId)] = access;
   }
   return out;
 }
 
 describe('interrupting an apply', () => {
   it('stops starting objects once aborted, finishes the one in flight, and lists the rest as not run', async () => {
-    const session = await openSession(fake, project.root, env);
+    const session = await openSession(t.fake, t.root, env);
     const state = await session.plan();
     const stop = new AbortController();
     const events: string[] = [];
@@ -57,26 +46,26 @@ describe('interrupting an apply', () => {
     // The collection that was made is already guarded: its permissions went with it.
     expect(cellsOf('Phoenix')).toMatchObject({ Product: 'read' });
     // The next apply does the rest and converges.
-    const next = await (await openSession(fake, project.root, env)).apply();
+    const next = await (await openSession(t.fake, t.root, env)).apply();
     expect(next.result.failed).toEqual([]);
-    const after = await (await openSession(fake, project.root, env)).plan();
+    const after = await (await openSession(t.fake, t.root, env)).plan();
     expect(after.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop')).toEqual([]);
   });
 
   it('a new collection and its permissions are one step: no separate write for the permissions', async () => {
-    const { result, events } = await (await openSession(fake, project.root, env)).apply();
+    const { result, events } = await (await openSession(t.fake, t.root, env)).apply();
     expect(result.failed).toEqual([]);
     expect(events).toContainEqual(expect.objectContaining({ type: 'done', address: 'collection-permissions.product/phoenix', ms: 0 }));
-    const graphWrites = fake.requests.filter((r) => r.method === 'PUT' && r.path === '/api/collection/graph');
+    const graphWrites = t.fake.requests.filter((r) => r.method === 'PUT' && r.path === '/api/collection/graph');
     expect(graphWrites).toHaveLength(1); // phoenix, with its child created after it has no declared cells
     expect(cellsOf('Phoenix')).toMatchObject({ Product: 'read' });
   });
 
   it('Ctrl-C on the command line: exit 130, what was and was not applied printed, and the next apply finishes', async () => {
-    fake.setLatency(40);
+    t.fake.setLatency(40);
     const child = spawn(process.execPath, [BIN, 'apply', '--yes', '--concurrency', '1'], {
-      cwd: project.root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, PHOENIX_RO_PASSWORD: DB_PASSWORD },
+      cwd: t.root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, PHOENIX_RO_PASSWORD: DB_PASSWORD },
     });
     let stderr = '';
     let sent = false;
@@ -92,9 +81,9 @@ describe('interrupting an apply', () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/apply interrupted on \w+: \d+ change\(s\) applied, \d+ not run/);
     expect(stderr).toMatch(/not run: .*dashboard\.energie/);
-    fake.setLatency(0);
-    const next = await (await openSession(fake, project.root, env)).apply();
+    t.fake.setLatency(0);
+    const next = await (await openSession(t.fake, t.root, env)).apply();
     expect(next.result.failed).toEqual([]);
-    expect(fake.state.dashboards.size).toBe(1);
+    expect(t.fake.state.dashboards.size).toBe(1);
   });
 });

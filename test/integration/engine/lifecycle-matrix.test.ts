@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
+import { describe, expect, it } from 'vitest';
 import type { Row } from '../../support/fake-metabase/state.ts';
-import { openSession, writeProject } from './harness.ts';
-import { catalog, env, files } from './fixture-project.ts';
+import { useFakeMetabase } from './harness.ts';
+import { files } from './fixture-project.ts';
 
 // The lifecycle of every kind: changed "in the UI", the plan shows it field by field, apply undoes
 // it and the next plan is empty; removed from the files, it is listed, kept without
@@ -40,29 +39,11 @@ const base: Record<string, string> = {
   'dashboards/tabbed.yaml': TABBED,
 };
 
-let fake: FakeMetabase;
-const cleanups: Array<() => Promise<void>> = [];
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 1 });
-});
-afterEach(async () => {
-  await fake.close();
-  for (const c of cleanups.splice(0)) await c();
-});
+const t = useFakeMetabase();
 
-async function project(f: Record<string, string>): Promise<string> {
-  const written = await writeProject(f);
-  cleanups.push(written.cleanup);
-  return written.root;
-}
-async function plan(root: string, allowArchive = false) {
-  return (await (await openSession(fake, root, env)).plan({ allowArchive })).plan;
-}
-async function apply(root: string, allowArchive = false) {
-  const { result } = await (await openSession(fake, root, env)).apply({ allowArchive });
-  expect(result.failed).toEqual([]);
-  return result;
-}
+const project = t.project;
+const plan = (root: string, allowArchive = false) => t.plan(root, { allowArchive });
+const apply = (root: string, allowArchive = false) => t.apply(root, { allowArchive });
 /** Every action that is not a no-op, and every orphan, as `op address`. */
 async function pending(root: string, allowArchive = false): Promise<string[]> {
   const p = await plan(root, allowArchive);
@@ -74,9 +55,9 @@ const byName = (rows: Iterable<Row>, name: string): Row => {
   if (!row) throw new Error(`no ${name} in the fake`);
   return row;
 };
-const cardNamed = (name: string) => byName(fake.state.cards.values(), name);
-const dashboardNamed = (name: string) => byName(fake.state.dashboards.values(), name);
-const collectionNamed = (name: string) => byName(fake.state.collections.values(), name);
+const cardNamed = (name: string) => byName(t.fake.state.cards.values(), name);
+const dashboardNamed = (name: string) => byName(t.fake.state.dashboards.values(), name);
+const collectionNamed = (name: string) => byName(t.fake.state.collections.values(), name);
 
 interface DriftRow {
   address: string;
@@ -89,17 +70,17 @@ interface DriftRow {
 const DRIFT: DriftRow[] = [
   {
     address: 'database.phoenix',
-    change: () => { const db = [...fake.state.databases.values()][0]!; db.details = { ...(db.details as Row), host: 'elsewhere.internal' }; },
+    change: () => { const db = [...t.fake.state.databases.values()][0]!; db.details = { ...(db.details as Row), host: 'elsewhere.internal' }; },
     shows: [{ path: 'details.host', before: 'elsewhere.internal', after: 'pg.internal' }],
   },
   {
     address: 'table-metadata.analytics.vw_daily_energy_ledger',
-    change: () => { byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name = 'Renommée'; },
+    change: () => { byName(t.fake.state.tables.values(), 'vw_daily_energy_ledger').display_name = 'Renommée'; },
     shows: [{ path: 'table.display_name', before: 'Renommée', after: 'Ledger énergie' }],
   },
   {
     address: 'table-metadata.analytics.vw_daily_energy_ledger',
-    change: () => { Object.assign(byName(fake.state.fields.values(), 'module'), { semantic_type: null }); },
+    change: () => { Object.assign(byName(t.fake.state.fields.values(), 'module'), { semantic_type: null }); },
     shows: [{ path: 'columns.module.semantic_type', before: null, after: 'type/Category' }],
   },
   {
@@ -116,7 +97,7 @@ const DRIFT: DriftRow[] = [
   },
   {
     address: 'collection-permissions.product/phoenix',
-    change: () => { const product = fake.state.groups.find((g) => g.name === 'Product')!; fake.state.graph.groups[String(product.id)]![String(collectionNamed('Phoenix').id)] = 'write'; },
+    change: () => { const product = t.fake.state.groups.find((g) => g.name === 'Product')!; t.fake.state.graph.groups[String(product.id)]![String(collectionNamed('Phoenix').id)] = 'write'; },
     shows: [{ path: 'access', before: 'write', after: 'read' }],
   },
   {
@@ -133,24 +114,24 @@ const DRIFT: DriftRow[] = [
     // A group's only field is its name, which is also how it is found: renamed in the UI, it is
     // no longer found, so the plan creates the one the files name (the renamed one is left alone).
     address: 'group.product',
-    change: () => { fake.state.groups.find((g) => g.name === 'Product')!.name = 'Product (renamed)'; },
+    change: () => { t.fake.state.groups.find((g) => g.name === 'Product')!.name = 'Product (renamed)'; },
     shows: [],
   },
   {
     address: 'alert.zero-surge',
-    change: () => { const n = [...fake.state.notifications.values()][0]!; (n.subscriptions as Row[])[0]!.cron_schedule = '0 0 9 * * ? *'; },
+    change: () => { const n = [...t.fake.state.notifications.values()][0]!; (n.subscriptions as Row[])[0]!.cron_schedule = '0 0 9 * * ? *'; },
     shows: [{ path: 'cron', before: '0 0 9 * * ? *', after: expect.any(String) }],
   },
   {
     address: 'subscription.energie/weekly',
-    change: () => { const pulse = [...fake.state.pulses.values()][0]!; (pulse.channels as Row[])[0]!.schedule_hour = 11; },
+    change: () => { const pulse = [...t.fake.state.pulses.values()][0]!; (pulse.channels as Row[])[0]!.schedule_hour = 11; },
     shows: [{ path: 'schedule.schedule_hour', before: 11, after: 8 }],
   },
   {
     address: 'dashboard.tabbed',
     change: () => {
       const d = dashboardNamed('Phoenix – Onglets');
-      const tab = [...fake.state.tabs.values()].find((t) => t.dashboard_id === d.id && t.name === 'Packs')!;
+      const tab = [...t.fake.state.tabs.values()].find((t) => t.dashboard_id === d.id && t.name === 'Packs')!;
       tab.name = 'Renamed tab';
       d.width = 'full';
     },
@@ -221,13 +202,13 @@ const REMOVAL: RemovalRow[] = [
     name: 'alert',
     remove: (f) => config(f, (t) => t.replace(/alerts:[\s\S]*$/, '')),
     orphans: ['alert.zero-surge'],
-    archived: () => [...fake.state.notifications.values()].every((n) => n.active === false),
+    archived: () => [...t.fake.state.notifications.values()].every((n) => n.active === false),
   },
   {
     name: 'subscription',
     remove: (f) => ({ ...f, 'dashboards/energie.yaml': f['dashboards/energie.yaml']!.replace(/subscriptions:[\s\S]*$/, '') }),
     orphans: ['subscription.energie/weekly'],
-    archived: () => [...fake.state.pulses.values()].every((p) => p.archived === true),
+    archived: () => [...t.fake.state.pulses.values()].every((p) => p.archived === true),
   },
 ];
 
@@ -255,17 +236,17 @@ const LEFT_ALONE: Array<{ name: string; remove(f: Record<string, string>): Recor
   {
     name: 'table and field metadata',
     remove: (f) => config(f, (t) => t.replace(/ {2}tables:\n[\s\S]*?values: list \}\n/, '')),
-    still: () => byName(fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(fake.state.fields.values(), 'module').semantic_type === 'type/Category',
+    still: () => byName(t.fake.state.tables.values(), 'vw_daily_energy_ledger').display_name === 'Ledger énergie' && byName(t.fake.state.fields.values(), 'module').semantic_type === 'type/Category',
   },
   {
     name: 'group',
     remove: (f) => config(f, (t) => t.replace(/groups:\n.*\n/, '').replace(/permissions:\n.*\n/, '').replace('group:product, ', '')),
-    still: () => fake.state.groups.some((g) => g.name === 'Product'),
+    still: () => t.fake.state.groups.some((g) => g.name === 'Product'),
   },
   {
     name: 'collection permissions',
     remove: (f) => config(f, (t) => t.replace(/permissions:\n.*\n/, '')),
-    still: () => fake.state.graph.groups[String(fake.state.groups.find((g) => g.name === 'Product')!.id)]?.[String(collectionNamed('Phoenix').id)] === 'read',
+    still: () => t.fake.state.graph.groups[String(t.fake.state.groups.find((g) => g.name === 'Product')!.id)]?.[String(collectionNamed('Phoenix').id)] === 'read',
   },
 ];
 
@@ -287,7 +268,7 @@ describe('restoring a removed file', () => {
     await apply(root);
     const dashboard = dashboardNamed('Phoenix – Onglets');
     const card = cardNamed('Packs vendus');
-    const dashcards = [...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort();
+    const dashcards = [...t.fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort();
     await apply(await project(without(base, 'dashboards/tabbed.yaml')), true);
     expect(dashboard.archived).toBe(true);
 
@@ -296,10 +277,10 @@ describe('restoring a removed file', () => {
     expect(ops.map((a) => `${a.op} ${a.address}`).sort()).toEqual(['update card.packs-total', 'update dashboard.tabbed']);
     for (const action of ops) expect(action.changes).toContainEqual({ path: 'archived', before: true, after: false });
     await apply(root);
-    expect(fake.state.dashboards.size).toBe(2);
+    expect(t.fake.state.dashboards.size).toBe(2);
     expect(dashboardNamed('Phoenix – Onglets')).toMatchObject({ id: dashboard.id, archived: false });
     expect(cardNamed('Packs vendus')).toMatchObject({ id: card.id, archived: false });
-    expect([...fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort()).toEqual(dashcards);
+    expect([...t.fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort()).toEqual(dashcards);
     expect(await pending(root)).toEqual([]);
   });
 });

@@ -1,25 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
 import { planDigest } from '../../../src/core/fingerprint.ts';
 import type { Plan } from '../../../src/core/plan.ts';
-import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
-import { openSession, writeProject } from './harness.ts';
-import { catalog, env, files } from './fixture-project.ts';
+import { openSession, useFakeMetabase } from './harness.ts';
+import { env, files } from './fixture-project.ts';
 
-let fake: FakeMetabase;
-let project: { root: string; cleanup: () => Promise<void> };
-
-beforeEach(async () => {
-  fake = await startFakeMetabase({ catalog, syncPolls: 2 });
-  project = await writeProject(files);
-});
-afterEach(async () => {
-  await fake.close();
-  await project.cleanup();
-});
+const t = useFakeMetabase({ files, syncPolls: 2 });
 
 /** The fixture dashboard after one pull request: a dashcard added, one resized, one SQL line changed. */
 function edited(yaml: string): string {
@@ -38,9 +27,9 @@ function stable(plan: Plan): Plan {
 
 describe('the plan of a dashboard change, as people read it', () => {
   it('names the added, resized and changed things, in the terminal and in the pull-request comment', async () => {
-    expect((await (await openSession(fake, project.root, env)).apply()).result.failed).toEqual([]);
-    await writeFile(join(project.root, 'dashboards/energie.yaml'), edited(files['dashboards/energie.yaml']!));
-    const { plan } = await (await openSession(fake, project.root, env)).plan();
+    expect((await (await openSession(t.fake, t.root, env)).apply()).result.failed).toEqual([]);
+    await writeFile(join(t.root, 'dashboards/energie.yaml'), edited(files['dashboards/energie.yaml']!));
+    const { plan } = await (await openSession(t.fake, t.root, env)).plan();
     const text = renderPlanText(stable(plan));
     const markdown = renderPlanMarkdown(stable(plan));
 

@@ -18,7 +18,6 @@ export const Shapes = {
   database: z.looseObject({ id, name: z.string(), details: z.record(z.string(), z.unknown()).nullable().optional() }),
   metadata: z.looseObject({ tables: z.array(z.looseObject({ id, name: z.string(), schema: z.string().nullable(), fields: z.array(z.looseObject({ id, name: z.string() })) })).optional() }),
   collections: list(z.looseObject({ id: z.union([id, z.string()]), name: z.string() })),
-  collection: z.looseObject({ id, name: z.string(), archived: z.boolean().optional() }),
   items: page(z.looseObject({ id, model: z.string() })),
   graph: z.looseObject({ revision: z.number(), groups: z.record(z.string(), z.record(z.string(), z.string())) }),
   cards: list(z.looseObject({ id, entity_id: z.string(), name: z.string(), dataset_query: z.unknown(), visualization_settings: z.record(z.string(), z.unknown()).nullable().optional() })),

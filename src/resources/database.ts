@@ -70,15 +70,13 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
   // The password's digest (scrypt, ~50 ms of CPU by design) is worked out on libuv's thread pool.
   warm: (project) => warmSecretDigest(project.config.database.password, `${project.config.project}/${project.config.database.key}`),
   async read(ctx) {
-    const { key, name, password } = ctx.project.config.database;
-    // The password's digest (scrypt, costly by design) is worked out while the reads are in flight.
-    const digest = warmSecretDigest(password, `${ctx.project.config.project}/${key}`);
+    const { key, name } = ctx.project.config.database;
     const list = await ctx.api.get<{ data: LiveDatabase['database'][] }>('/api/database', { schema: Shapes.databases });
     const listed = list.data.find((d) => d.name === name);
-    if (!listed) return digest.then(() => []);
+    if (!listed) return [];
     ctx.refs.set('database', key, listed.id);
     // The list leaves `schedules` out: only the database's own GET has them.
-    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`, { schema: Shapes.database }), readMetadata(ctx.api, listed.id, ctx), digest]);
+    const [database, tables] = await Promise.all([ctx.api.get<LiveDatabase['database']>(`/api/database/${listed.id}`, { schema: Shapes.database }), readMetadata(ctx.api, listed.id, ctx)]);
     return [{ key, id: database.id, raw: { database, tables }, managed: true }];
   },
   normalize(live) {

@@ -36,8 +36,8 @@ export function readCollectionMarker(description: unknown): CollectionMarker | u
   return match ? { project: match[1]!, key: match[2]! } : undefined;
 }
 
-/** The description as people wrote it (what `pull` gives back): the marker line taken off. */
-export function withoutCollectionMarker(description: string | null | undefined): string | null {
+/** The description as people wrote it: the marker line taken off (written again, never twice). */
+function withoutCollectionMarker(description: string | null | undefined): string | null {
   if (description == null) return null;
   const own = description.replace(MARKER_LINE, '').trimEnd();
   return own === '' ? null : own;

@@ -154,16 +154,14 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     normalizing.push(step);
   });
   const compiling = (async () => {
-    const out = new Map<string, DesiredObject[]>();
     for (const h of handlers) {
       await h.warm?.(project);
-      out.set(h.kind, await inSlices(h.desired(project), (object) => object));
-      compiledKind.get(h.kind)!.resolve(out.get(h.kind)!);
+      compiledKind.get(h.kind)!.resolve(await inSlices(h.desired(project), (object) => object));
     }
-    return out;
   })();
   compiling.catch((error: Error) => { for (const d of compiledKind.values()) d.reject(error); });
-  const [{ refs, live }, initial] = await Promise.all([reading, compiling]);
+  const [{ refs, live }] = await Promise.all([reading, compiling]);
+  const initial = new Map(await Promise.all(handlers.map(async (h) => [h.kind, await compiledKind.get(h.kind)!.promise] as const)));
   await Promise.all(normalizing);
   const readContext = { api: input.api, project, server: input.server, refs, live, after: () => Promise.resolve() };
   const desired = new Map(

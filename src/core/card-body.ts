@@ -34,39 +34,55 @@ export interface CardWire {
 }
 
 export interface CompiledCard {
-  wire: CardWire;
   compare: CardBody;
-  /** Request-body path prefix (`dataset_query.stages.0.order-by.1`) → YAML path inside the card. */
-  sources: Record<string, string>;
+  /** Worked out on first use: only a card that is written needs it. */
+  readonly wire: CardWire;
+  /** Request-body path prefix (`dataset_query.stages.0.order-by.1`) → YAML path inside the card; on first use. */
+  readonly sources: Record<string, string>;
 }
 
+/**
+ * A card's compare form, and its wire form when asked for. The compare form is compiled without
+ * clause uuids (normalisation drops them, and deriving one per clause is most of a compile), so a
+ * plan over thousands of unchanged cards never works them out; the wire form compiles them in.
+ */
 export function compileCard(project: string, database: string, entry: ProjectCard): CompiledCard {
   const { card } = entry;
   const where = `${entry.origin.file}${entry.origin.path ? ` ${entry.origin.path}` : ''}`;
-  const query = card.sql !== undefined
-    ? compileNativeQuery({ project, cardKey: card.key, database, sql: card.sql, params: card.params ?? {} })
-    : compileStructuredQuery({ project, cardKey: card.key, database, query: card.query!, where });
-  const wire: CardWire = {
+  const query = (uuids: boolean) => card.sql !== undefined
+    ? compileNativeQuery({ project, cardKey: card.key, database, sql: card.sql, params: card.params ?? {}, uuids })
+    : compileStructuredQuery({ project, cardKey: card.key, database, query: card.query!, where, uuids });
+  // Metabase forces models to display as a table.
+  const display = card.type === 'model' ? 'table' : card.display;
+  const compare: CardBody = {
     name: card.name,
     description: card.description ?? null,
     type: card.type,
-    // Metabase forces models to display as a table.
-    display: card.type === 'model' ? 'table' : card.display,
-    collection_id: ref('collection', entry.collection),
+    display,
+    collection: ref('collection', entry.collection),
     visualization_settings: card.visualization ?? {},
-    dataset_query: query,
-  };
-  const compare: CardBody = {
-    name: wire.name,
-    description: wire.description,
-    type: wire.type,
-    display: wire.display,
-    collection: wire.collection_id,
-    visualization_settings: wire.visualization_settings,
-    dataset_query: normalizeQuery(query),
+    dataset_query: normalizeQuery(query(false)),
   };
   if (card.type === 'model') compare.columns = modelColumns(card);
-  return { wire, compare, sources: sourcesOf(card) };
+  let wire: CardWire | undefined;
+  let sources: Record<string, string> | undefined;
+  return {
+    compare,
+    get wire() {
+      return (wire ??= {
+        name: compare.name,
+        description: compare.description,
+        type: compare.type,
+        display,
+        collection_id: compare.collection,
+        visualization_settings: compare.visualization_settings,
+        dataset_query: query(true),
+      });
+    },
+    get sources() {
+      return (sources ??= sourcesOf(card));
+    },
+  };
 }
 
 function sourcesOf(card: CardT): Record<string, string> {

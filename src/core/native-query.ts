@@ -14,6 +14,8 @@ export interface NativeCompileInput {
   database: string;
   sql: string;
   params: Record<string, NativeParamT>;
+  /** False for the compare form: tag ids and the dimension's uuid are left out (normalisation drops them). */
+  uuids?: boolean;
 }
 
 /**
@@ -23,16 +25,17 @@ export interface NativeCompileInput {
  */
 export function compileNativeQuery(input: NativeCompileInput): Record<string, unknown> {
   const tags: Record<string, unknown> = {};
+  const uuids = input.uuids !== false;
   for (const name of templateTags(input.sql)) {
     const param = input.params[name] ?? { type: 'text' as const };
     const tag: Record<string, unknown> = {
-      id: stableUuid(input.project, 'template-tag', input.cardKey, name),
+      ...(uuids ? { id: stableUuid(input.project, 'template-tag', input.cardKey, name) } : {}),
       name,
       'display-name': param.name ?? humanize(name),
       type: param.type,
     };
     if (param.type === 'dimension') {
-      tag.dimension = ['field', { 'lib/uuid': stableUuid(input.project, 'template-tag', input.cardKey, name, 'dimension') }, ref('field', param.field ?? '')];
+      tag.dimension = ['field', uuids ? { 'lib/uuid': stableUuid(input.project, 'template-tag', input.cardKey, name, 'dimension') } : {}, ref('field', param.field ?? '')];
       tag['widget-type'] = param.widget ?? 'category';
     }
     if (param.default !== undefined) tag.default = param.default;

@@ -39,7 +39,14 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   *desired(project) {
     for (const entry of project.cards.values()) {
       const compiled = compileCard(project.config.project, project.config.database.key, entry);
-      yield { key: entry.card.key, body: { ...compiled.compare, identity: 'recorded' as const }, wire: compiled.wire, sources: compiled.sources, origin: entry.origin };
+      // wire and sources stay lazy: a plan that writes nothing never compiles the uuids in.
+      yield {
+        key: entry.card.key,
+        body: { ...compiled.compare, identity: 'recorded' as const },
+        get wire() { return compiled.wire; },
+        get sources() { return compiled.sources; },
+        origin: entry.origin,
+      };
     }
   },
   async read(ctx) {

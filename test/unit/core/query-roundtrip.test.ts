@@ -81,6 +81,15 @@ describe('query-builder round trip, over generated queries', () => {
     }
   });
 
+  it('the compare form needs no uuids: compiled without them, it normalises to what the wire form does', () => {
+    // A plan compiles every card's compare form without clause uuids (src/core/card-body.ts) and
+    // the wire form only for cards it writes: both must describe the same query.
+    for (const { seed, query } of queries) {
+      const bare = compileStructuredQuery({ project: 'phoenix', cardKey: `generated-${seed}`, database: 'phoenix', query, where: `seed ${seed}`, uuids: false });
+      expect(normalizeQuery(bare), `seed ${seed}`).toEqual(normalizeQuery(compile(query, seed)));
+    }
+  });
+
   it('is deterministic: the same query compiles to the same wire form', () => {
     for (const { seed, query } of queries.slice(0, 50)) expect(compile(structuredClone(query), seed)).toEqual(compile(query, seed));
   });

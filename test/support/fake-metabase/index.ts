@@ -135,7 +135,12 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
       if (userId === undefined && !routeOptions?.public) throw new HttpError({ status: 401, text: 'Unauthenticated' });
       validateRequest(method, path, body);
       reply = await handler({ method, path, query: url.searchParams, body: (body ?? {}) as Record<string, unknown>, params: found.params, userId: userId ?? 0 });
-      if (fault?.fault.afterWrite && fault.fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.fault.delayMs));
+      if (fault?.fault.afterWrite && fault.fault.delayMs !== undefined) {
+        // Replies share the stored rows (routes copy shallowly): what is answered is what was read
+        // when the request was handled, not what other requests change during the delay.
+        if (reply.json !== undefined) reply = { ...reply, json: structuredClone(reply.json) };
+        await new Promise((r) => setTimeout(r, fault.fault.delayMs));
+      }
       else if (fault?.fault.afterWrite) throw faultError(fault.fault);
     } catch (error) {
       if (error instanceof HttpError) reply = error.reply;

@@ -49,14 +49,16 @@ export function normalizeQueryOnWrite(query: unknown, state: FakeState): Record<
   return addServerFields(mbql5, state) as Record<string, unknown>;
 }
 
+/**
+ * A stored query as a GET returns it: 0.63+ lists template tags instead of keying them by name. The
+ * stored query is shared, not copied: a reply is serialised as soon as its handler returns
+ * (index.ts), so nothing can change it in between, and copying each card's query on every read
+ * made the fake's answers to bulk reads cost more than the client's handling of them.
+ */
 export function queryForRead(query: Record<string, unknown>, version: number): Record<string, unknown> {
-  const copy = structuredClone(query);
-  if (version >= 63) {
-    for (const stage of copy.stages as Array<Record<string, unknown>>) {
-      if (stage['template-tags']) stage['template-tags'] = Object.values(stage['template-tags'] as object);
-    }
-  }
-  return copy;
+  if (version < 63) return query;
+  const stages = (query.stages ?? []) as Array<Record<string, unknown>>;
+  return { ...query, stages: stages.map((stage) => (stage['template-tags'] ? { ...stage, 'template-tags': Object.values(stage['template-tags'] as object) } : stage)) };
 }
 
 function tagsAsMap(tags: unknown): Record<string, unknown> {

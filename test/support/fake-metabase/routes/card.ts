@@ -44,8 +44,8 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
     }));
   };
   const read = (card: Row, req: Request) => {
-    const copy = structuredClone(card);
-    copy.dataset_query = queryForRead(card.dataset_query as Record<string, unknown>, ctx.major);
+    // Shallow: the reply is serialised at once (see queryForRead).
+    const copy: Row = { ...card, dataset_query: queryForRead(card.dataset_query as Record<string, unknown>, ctx.major) };
     if (req.query.get('legacy-mbql') === 'true') copy.dataset_query = { type: card.query_type, database: card.database_id };
     return copy;
   };

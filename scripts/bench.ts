@@ -6,6 +6,7 @@
  * avoided), then a no-op plan on an instance that also holds thousands of unmanaged cards.
  *
  *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000 [--profile DIR]
+ *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     unmanaged: { type: 'string', default: '5000,20000' },
     // V8 CPU profiles of each measured process, one folder per step (open them in Chrome's DevTools).
     profile: { type: 'string' },
+    // Stop after the first apply and keep the fake running, printing how to run mb-sync against it
+    // (to profile or time one command many times).
+    serve: { type: 'boolean', default: false },
   },
 });
 const dashboardCount = Number(values.dashboards);
@@ -184,6 +188,11 @@ async function main(): Promise<void> {
     const startup = await measure('start-up (--help)', ['--help'], root, fake, 0);
     const start = startup.seconds as number;
     const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0);
+    if (values.serve) {
+      console.log(`# serving; in another shell:\ncd ${root} && MB_URL=${fake.url} MB_API_KEY=${fake.apiKey} BENCH_DB_PASSWORD=bench-password node ${BIN} plan`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      return;
+    }
     const firstWrites = fake.requests.filter((r) => r.method !== 'GET');
     // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency
     // (latency only), and the same plus what the server needs to answer them (replayed).

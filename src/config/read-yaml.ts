@@ -73,7 +73,7 @@ type YamlModule = typeof Yaml;
  * The library's exports, however it was loaded: Node gives a CommonJS module's names to `import()`,
  * the bundle in dist/ (scripts/build.mjs) gives them as its default export only.
  */
-function yamlModule(loaded: YamlModule | { default: YamlModule }): YamlModule {
+export function yamlModule(loaded: YamlModule | { default: YamlModule }): YamlModule {
   return 'LineCounter' in loaded ? loaded : loaded.default;
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { yamlModule } from '../config/read-yaml.ts';
 import { interpolate, soleVariable } from '../config/interpolate.ts';
 import { PostgresConfig, type PostgresConfigT } from '../model/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
@@ -73,6 +73,8 @@ export async function readPostgresSection(configPath: string, env: NodeJS.Proces
   let section: unknown = {};
   let database: { user?: unknown; password?: unknown } = {};
   try {
+    // The parser is loaded here, not with the module: plan and apply import this one without using it.
+    const { parse } = yamlModule(await import('yaml'));
     const document = parse(await readFile(configPath, 'utf8')) as { postgres?: unknown; database?: typeof database } | null;
     section = document?.postgres ?? {};
     database = document?.database ?? {};

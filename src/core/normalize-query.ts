@@ -75,19 +75,34 @@ function normalizeTags(tags: unknown, refs?: RefIndex): Record<string, unknown> 
   return out;
 }
 
-/** Clauses are `[op, {options}, ...args]`: server options dropped, field ids turned into refs. */
+/**
+ * Clauses are `[op, {options}, ...args]`: server options dropped, field ids turned into refs.
+ * Written as loops: it runs over every clause of every card a plan reads.
+ */
 function clauses(value: unknown, refs?: RefIndex): unknown {
-  if (isRef(value)) return value;
   if (Array.isArray(value)) {
-    const isClause = typeof value[0] === 'string' && typeof value[1] === 'object' && value[1] !== null && !Array.isArray(value[1]) && !isRef(value[1]);
-    if (!isClause) return value.map((v) => clauses(v, refs));
-    const [op, options, ...args] = value as [string, Record<string, unknown>, ...unknown[]];
-    const kept = Object.fromEntries(Object.entries(options).filter(([k, v]) => !SERVER_OPTIONS.has(k) && v !== null && v !== undefined));
-    const rest = op === 'field' && typeof args[0] === 'number' ? [idToRef(args[0], 'field', refs)] : args.map((a) => clauses(a, refs));
-    return [op, kept, ...rest];
+    const options = value[1];
+    const isClause = typeof value[0] === 'string' && typeof options === 'object' && options !== null && !Array.isArray(options) && !isRef(options);
+    if (!isClause) {
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = clauses(value[i], refs);
+      return out;
+    }
+    const kept: Record<string, unknown> = {};
+    for (const key of Object.keys(options)) {
+      const option = (options as Record<string, unknown>)[key];
+      if (!SERVER_OPTIONS.has(key) && option !== null && option !== undefined) kept[key] = option;
+    }
+    const out: unknown[] = [value[0], kept];
+    if (value[0] === 'field' && typeof value[2] === 'number') out.push(idToRef(value[2], 'field', refs));
+    else for (let i = 2; i < value.length; i++) out.push(clauses(value[i], refs));
+    return out;
   }
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clauses(v, refs)]));
+    if (isRef(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = clauses((value as Record<string, unknown>)[key], refs);
+    return out;
   }
   return value;
 }

@@ -9,6 +9,12 @@ describe('diffValues', () => {
 
   it('treats absent and null as the same', () => {
     expect(diffValues({ description: null }, {})).toEqual([]);
+    expect(diffValues({}, { description: null })).toEqual([]);
+    expect(deepEqual({ a: { b: null } }, { a: {} })).toBe(true);
+    expect(deepEqual({ a: {} }, { a: { b: 0 } })).toBe(false);
+    expect(deepEqual({ a: { b: 0 } }, { a: {} })).toBe(false);
+    expect(deepEqual([1, { x: null }], [1, {}])).toBe(true);
+    expect(deepEqual([1], [1, null])).toBe(false);
   });
 
   it('gives field-level paths for nested changes', () => {

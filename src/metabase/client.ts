@@ -33,6 +33,9 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     baseURL,
     timeout: options.timeoutMs ?? 30_000,
     maxRedirects: 0,
+    // axios looks for a proxy in the environment on every request (a tenth of its time per request
+    // on a bulk read); with no proxy variable set at all, it can only find none, so it is told so once.
+    ...(proxyVariableSet(process.env) ? {} : { proxy: false as const }),
     validateStatus: () => true,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     transitional: { clarifyTimeoutError: true },
@@ -152,6 +155,14 @@ function parseBody(response: AxiosResponse): Parsed {
     // Metabase sends bare messages as text/plain on errors (404 "Not found."): fine there, not on a 2xx.
     return { ok: false, kind: 'a non-JSON body', excerpt };
   }
+}
+
+/**
+ * Whether any variable axios (proxy-from-env) could take a proxy from is set: HTTP_PROXY,
+ * https_proxy, ALL_PROXY, npm_config_proxy… (NO_PROXY only ever removes one).
+ */
+export function proxyVariableSet(env: NodeJS.ProcessEnv): boolean {
+  return Object.keys(env).some((name) => /_proxy$/i.test(name) && !/^no_proxy$/i.test(name) && env[name] !== '');
 }
 
 function shapeMismatch(schema: ZodType, value: unknown): string | undefined {

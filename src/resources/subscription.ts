@@ -29,7 +29,8 @@ type LivePulse = Record<string, unknown> & { id: number; name: string; dashboard
 export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> = {
   kind: 'subscription',
   dependsOn: ['dashboard', 'group'],
-  readAfter: ['dashboard', 'group'],
+  // The dashboards are waited for inside read(), after the list is asked for.
+  readAfter: ['group'],
   desired(project) {
     return project.dashboards.flatMap(({ dashboard }) =>
       dashboard.subscriptions.map((s) => {
@@ -75,9 +76,15 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     // One list of every active subscription, whatever the number of dashboards; ours carry the marker
     // and sit on a managed dashboard. Those whose key left the files are listed for archiving.
     const project = ctx.project.config.project;
+    const list = () => ctx.api.get<LivePulse[]>('/api/pulse', { schema: Shapes.pulses });
+    // A project with dashboards asks for the list at once, not one round trip after the last
+    // dashboard is read (the end of every plan); one without asks only if managed ones are live.
+    const early = ctx.project.dashboards.length > 0 ? list() : undefined;
+    early?.catch(() => {}); // awaited below, or not needed
+    await ctx.after('dashboard');
     const dashboards = new Set(ctx.refs.names('dashboard').map((key) => ctx.refs.id('dashboard', key)));
     if (dashboards.size === 0) return [];
-    const pulses = await ctx.api.get<LivePulse[]>('/api/pulse', { schema: Shapes.pulses });
+    const pulses = await (early ?? list());
     const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project && dashboards.has(p.pulse.dashboard_id)).sort((a, b) => a.pulse.id - b.pulse.id);
     const seen = new Set<string>();
     return ours.flatMap(({ pulse, marker }) => {

@@ -32,6 +32,18 @@ describe('plan → apply → plan against the fake Metabase', () => {
     expect(noop.result.applied).toEqual([]);
     expect(t.fake.writes()).toBe(0);
   });
+
+  it('asks for the subscriptions without waiting for the dashboards, so a plan ends with its last dashboard', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    t.fake.setLatency(40);
+    t.fake.resetLog();
+    await (await openSession(t.fake, t.root, env)).plan();
+    t.fake.setLatency(0);
+    const pulses = t.fake.requests.find((r) => r.method === 'GET' && r.path === '/api/pulse')!;
+    const dashboards = t.fake.requests.filter((r) => r.method === 'GET' && /^\/api\/dashboard\/\d+$/.test(r.path));
+    expect(dashboards.length).toBeGreaterThan(0);
+    expect(pulses.received).toBeLessThan(Math.min(...dashboards.map((r) => r.answered)));
+  });
 });
 
 describe('faults, unmanaged objects and archiving', () => {

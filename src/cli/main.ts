@@ -29,7 +29,7 @@ export function buildProgram(): Command {
 
 /**
  * The version from package.json, read as text rather than imported: no JSON module loading at start-up.
- * src/cli/main.ts and dist/cli/main.js both sit two folders below the package root.
+ * src/cli/main.ts and dist/cli/mb-sync.cjs both sit two folders below the package root.
  */
 function readVersion(): string {
   try {
@@ -72,5 +72,8 @@ if (isEntryPoint) {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  process.exitCode = await main(process.argv);
+  // Not awaited at the top level: the built CLI is a CommonJS bundle (scripts/build.mjs).
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const REPO = join(import.meta.dirname, '../../..');
+
+// The package as `npm ci` leaves it: bin/, package.json and dist/ built by scripts/build.mjs (the
+// sources and node_modules linked from this repository), run as a user runs it.
+let pkg: string;
+let cache: string;
+beforeAll(async () => {
+  pkg = await mkdtemp(join(tmpdir(), 'mb-sync-bundle-'));
+  await mkdir(join(pkg, 'bin'));
+  await copyFile(join(REPO, 'bin/mb-sync.js'), join(pkg, 'bin/mb-sync.js'));
+  await copyFile(join(REPO, 'package.json'), join(pkg, 'package.json'));
+  for (const dir of ['src', 'scripts', 'node_modules']) await symlink(join(REPO, dir), join(pkg, dir), 'dir');
+  await run(process.execPath, ['scripts/build.mjs'], { cwd: pkg });
+  cache = join(pkg, 'xdg-cache');
+}, 60_000);
+afterAll(() => rm(pkg, { recursive: true, force: true }));
+
+const mbSync = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, [join(pkg, 'bin/mb-sync.js'), ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: pkg, XDG_CACHE_HOME: cache, NO_COLOR: '1', ...env } });
+const codeCache = () => readdir(join(cache, 'mb-sync/code')).catch(() => [] as string[]);
+
+describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
+  it('keeps the code V8 compiled per command, uses it on the next run, and replaces one V8 refuses', async () => {
+    const version = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')).version as string;
+    expect((await mbSync(['--version'])).stdout.trim()).toBe(version);
+    const [file] = await codeCache();
+    expect(file).toMatch(new RegExp(`-${process.version}-none\\.bin$`));
+    const path = join(cache, 'mb-sync/code', file!);
+    const written = (await stat(path)).mtimeMs;
+
+    // Accepted: not written again.
+    expect((await mbSync(['--version'])).stdout.trim()).toBe(version);
+    expect((await stat(path)).mtimeMs).toBe(written);
+
+    // Damaged (or made by another V8): refused, the run is unaffected, and it is written afresh.
+    await writeFile(path, 'not a code cache');
+    expect((await mbSync(['--version'])).stdout.trim()).toBe(version);
+    expect((await readFile(path)).toString()).not.toBe('not a code cache');
+  });
+
+  it('runs a command that needs the SQL check (its worker thread) and names its cache after the command', async () => {
+    await writeFile(join(cache, 'mb-sync/code/an-older-build-v20.0.0-plan.bin'), 'old');
+    const { stdout, stderr } = await mbSync(['-c', 'test/fixtures/shop/metabase.config.yaml', 'validate']);
+    expect(stdout + stderr).toMatch(/valid: .* native quer(y|ies) compiled against the views/);
+    const files = await codeCache();
+    expect(files.some((f) => f.endsWith('-validate.bin'))).toBe(true);
+    expect(files).not.toContain('an-older-build-v20.0.0-plan.bin');
+  }, 60_000);
+
+  it('keeps nothing with MB_SYNC_NO_CACHE=1', async () => {
+    await rm(join(cache, 'mb-sync/code'), { recursive: true, force: true });
+    await mbSync(['--version'], { MB_SYNC_NO_CACHE: '1' });
+    expect(await codeCache()).toEqual([]);
+  });
+});

@@ -123,7 +123,7 @@ function isCircular(value: unknown, ancestors: Set<object> = new Set()): boolean
 
 /**
  * The line of every path, in one walk of the document: a mapping entry is at its key's line, a
- * sequence item at its own.
+ * sequence item at its own. Paths are built as the walk descends (the same text formatPath makes).
  */
 function lineMap({ isMap, isScalar, isSeq }: YamlModule, root: unknown, lineCounter: LineCounter): Record<string, number> {
   const lines: Record<string, number> = {};
@@ -131,19 +131,19 @@ function lineMap({ isMap, isScalar, isSeq }: YamlModule, root: unknown, lineCoun
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lineCounter.linePos(range[0]).line : undefined;
   };
-  const walk = (node: unknown, path: Array<string | number>, line: number | undefined) => {
-    if (line !== undefined) lines[formatPath(path)] = line;
+  const walk = (node: unknown, path: string, line: number | undefined) => {
+    if (line !== undefined) lines[path] = line;
     if (isMap(node)) {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? pair.key.value : undefined;
         if (typeof key !== 'string' && typeof key !== 'number') continue;
-        walk(pair.value, [...path, String(key)], lineAt(pair.key) ?? line);
+        walk(pair.value, path === '' ? String(key) : `${path}.${String(key)}`, lineAt(pair.key) ?? line);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => walk(item, [...path, index], lineAt(item) ?? line));
+      node.items.forEach((item, index) => walk(item, `${path}[${index}]`, lineAt(item) ?? line));
     }
   };
-  walk(root, [], lineAt(root));
+  walk(root, '', lineAt(root));
   return lines;
 }
 

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
@@ -20,6 +20,26 @@ function newest(dir) {
     latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }
   return latest;
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node 20's recursive mkdir never returns when a missing folder is
+ * under /proc (HOME=/proc/nonexistent in some containers). Throws at the first level it cannot make.
+ * (src/config/make-dirs.ts does the same for the bundle's own caches.)
+ */
+function makeDirs(dir) {
+  const missing = [];
+  for (let at = dir; !statSync(at, { throwIfNoEntry: false })?.isDirectory(); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const level of missing) {
+    try {
+      mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+  }
 }
 
 /**
@@ -38,7 +58,9 @@ function runBundle() {
   const args = process.argv.slice(2);
   const command = args.find((arg, i) => /^[a-z][a-z-]*$/.test(arg) && !/^(-c|--config|-e|--env)$/.test(args[i - 1] ?? '')) ?? 'none';
   const off = process.env.MB_SYNC_NO_CACHE && process.env.MB_SYNC_NO_CACHE !== '0';
-  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mb-sync', 'code');
+  // A relative XDG_CACHE_HOME is ignored, as the XDG spec asks.
+  const xdg = process.env.XDG_CACHE_HOME;
+  const dir = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mb-sync', 'code');
   const cacheFile = join(dir, `${build}-${process.version}-${command}.bin`);
   let cachedData;
   try {
@@ -57,7 +79,7 @@ function runBundle() {
   if (!off && (!cachedData || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        makeDirs(dir);
         for (const name of readdirSync(dir)) if (!name.startsWith(`${build}-`)) unlinkSync(join(dir, name));
         const temporary = `${cacheFile}.${process.pid}`;
         writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirs } from './make-dirs.ts';
 
 /**
  * A small keyed cache kept between runs in the project's `node_modules/.cache/mb-sync/<name>.json`
@@ -64,7 +65,7 @@ export async function openCacheFile<V>(root: string, name: string, version: stri
         .slice(0, Math.max(0, MAX_ENTRIES - fresh.size));
       const entries = [...[...fresh].map(([key, json]) => `${JSON.stringify(key)}:${json}`), ...kept.map(([key, entry]) => `${JSON.stringify(key)}:${JSON.stringify(entry)}`)];
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirs(dir);
         const temporary = `${file}.${process.pid}`;
         await writeFile(temporary, `{"version":${JSON.stringify(version)},"entries":{${entries.join(',')}}}`);
         await rename(temporary, file);

@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../config/make-dirs.ts';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
@@ -47,7 +48,7 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   const pglite = await ready(new PGlite());
   try {
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
-    await mkdir(join(file, '..'), { recursive: true });
+    await makeDirs(join(file, '..'));
     // Written aside and renamed: two runs at once never read half a file.
     const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
     await writeFile(partial, dump);
@@ -65,7 +66,9 @@ async function ready(pglite: PGlite): Promise<PGlite> {
 
 function clusterFile(env: NodeJS.ProcessEnv): string | undefined {
   if (env.MB_SYNC_NO_CACHE && env.MB_SYNC_NO_CACHE !== '0') return undefined;
-  const base = env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : undefined);
+  // A relative XDG_CACHE_HOME is ignored, as the XDG spec asks.
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : homedir() ? join(homedir(), '.cache') : undefined;
   if (base === undefined) return undefined;
   return join(base, 'mb-sync', `pglite-${pgliteVersion()}-initdb.tar`);
 }

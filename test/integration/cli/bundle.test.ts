@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -23,8 +24,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rm(pkg, { recursive: true, force: true }));
 
-const mbSync = (args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, [join(pkg, 'bin/mb-sync.js'), ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: pkg, XDG_CACHE_HOME: cache, NO_COLOR: '1', ...env } });
+const mbSync = (args: string[], env: Record<string, string> = { XDG_CACHE_HOME: cache }) =>
+  run(process.execPath, [join(pkg, 'bin/mb-sync.js'), ...args], { cwd: REPO, timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: pkg, NO_COLOR: '1', ...env } });
 const codeCache = () => readdir(join(cache, 'mb-sync/code')).catch(() => [] as string[]);
 
 describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
@@ -57,7 +58,15 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
 
   it('keeps nothing with MB_SYNC_NO_CACHE=1', async () => {
     await rm(join(cache, 'mb-sync/code'), { recursive: true, force: true });
-    await mbSync(['--version'], { MB_SYNC_NO_CACHE: '1' });
+    await mbSync(['--version'], { XDG_CACHE_HOME: cache, MB_SYNC_NO_CACHE: '1' });
     expect(await codeCache()).toEqual([]);
+  });
+
+  it('runs with a home it cannot write (HOME=/proc/nonexistent) and ignores a relative XDG_CACHE_HOME', async () => {
+    // Node's recursive mkdir never returns under /proc: the run must end all the same (the timeout says if not).
+    expect((await mbSync(['--version'], { HOME: '/proc/nonexistent' })).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    await mbSync(['--version'], { XDG_CACHE_HOME: 'relative-cache' });
+    expect(existsSync(join(REPO, 'relative-cache'))).toBe(false);
+    expect((await readdir(join(pkg, '.cache/mb-sync/code'))).length).toBe(1);
   });
 });

@@ -42,29 +42,68 @@ function makeDirs(dir) {
   }
 }
 
+/** Builds whose code caches are kept: a few installs on one machine (checkouts, a global one) each keep theirs. */
+const KEPT_BUILDS = 4;
+
+/**
+ * Where the code cache is, or undefined for none: $XDG_CACHE_HOME/mb-sync/code (~/.cache by
+ * default; a relative XDG_CACHE_HOME is ignored, as the XDG spec asks), used only if this user owns
+ * it and no one else can write to it (cached code is run). MB_SYNC_NO_CACHE=1, no home, or a folder
+ * that cannot be made means no cache, never an error.
+ */
+function codeCacheDir() {
+  if (process.env.MB_SYNC_NO_CACHE && process.env.MB_SYNC_NO_CACHE !== '0') return undefined;
+  try {
+    const xdg = process.env.XDG_CACHE_HOME;
+    const dir = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mb-sync', 'code');
+    makeDirs(dir);
+    const info = statSync(dir);
+    if ((process.getuid && info.uid !== process.getuid()) || (info.mode & 0o022) !== 0) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the caches of all but the newest builds; what cannot be removed stays. */
+function prune(dir) {
+  const builds = new Map();
+  for (const name of readdirSync(dir)) {
+    const build = name.split('-v')[0];
+    const mtime = statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    builds.set(build, Math.max(builds.get(build) ?? 0, mtime));
+  }
+  const old = new Set([...builds].sort((a, b) => b[1] - a[1]).slice(KEPT_BUILDS).map(([build]) => build));
+  for (const name of readdirSync(dir)) {
+    if (!old.has(name.split('-v')[0])) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Removed by another run, or not ours to remove.
+    }
+  }
+}
+
 /**
  * Runs the CommonJS bundle as Node would require it, but compiled with the code V8 kept from an
- * earlier run of the same command of the same build (Node 20 has no compile cache of its own): a
- * tenth of a second of every start. The cache is in $XDG_CACHE_HOME/mb-sync/code (~/.cache by
- * default), beside the embedded-Postgres cluster; it holds compiled code only, never data. It is
- * written when missing or refused by V8 (another Node), files of older builds are removed, and
- * MB_SYNC_NO_CACHE=1 or an unwritable folder means no cache, never an error.
+ * earlier run of the same command of the same bundle (Node 20 has no compile cache of its own): a
+ * tenth of a second of every start. The cache holds compiled code only, never data; one file per
+ * build, bundle file (size and time: a hand-patched dist/ is a new bundle), Node version and command.
+ * It is written after a run that succeeded when it was missing or refused by V8.
  */
 function runBundle() {
   const file = `${root}dist/cli/mb-sync.cjs`;
   const source = readFileSync(file, 'utf8');
   const build = readFileSync(stamp, 'utf8').trim().split(' ').pop();
+  const { size, mtimeMs } = statSync(file);
   // The command's name (plan, apply, db…): each has a cache of what it compiles.
   const args = process.argv.slice(2);
   const command = args.find((arg, i) => /^[a-z][a-z-]*$/.test(arg) && !/^(-c|--config|-e|--env)$/.test(args[i - 1] ?? '')) ?? 'none';
-  const off = process.env.MB_SYNC_NO_CACHE && process.env.MB_SYNC_NO_CACHE !== '0';
-  // A relative XDG_CACHE_HOME is ignored, as the XDG spec asks.
-  const xdg = process.env.XDG_CACHE_HOME;
-  const dir = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mb-sync', 'code');
-  const cacheFile = join(dir, `${build}-${process.version}-${command}.bin`);
+  const dir = codeCacheDir();
+  const cacheFile = dir && join(dir, `${build}-${size}-${Math.round(mtimeMs)}-${process.version}-${command}.bin`);
   let cachedData;
   try {
-    if (!off) cachedData = readFileSync(cacheFile);
+    if (cacheFile) cachedData = readFileSync(cacheFile);
   } catch {
     // Not cached yet.
   }
@@ -76,16 +115,22 @@ function runBundle() {
     // import() inside the bundle (none today) would resolve as in any module.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (!off && (!cachedData || script.cachedDataRejected)) {
-    process.once('exit', () => {
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    process.once('exit', (code) => {
+      // A failed run (a mistyped command, refused files) compiled little: the next one writes it.
+      if (code !== 0) return;
+      const temporary = `${cacheFile}.${process.pid}`;
       try {
-        makeDirs(dir);
-        for (const name of readdirSync(dir)) if (!name.startsWith(`${build}-`)) unlinkSync(join(dir, name));
-        const temporary = `${cacheFile}.${process.pid}`;
         writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
         renameSync(temporary, cacheFile);
+        prune(dir);
       } catch {
-        // A read-only home: no cache.
+        // A full disk, a read-only home: no cache.
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // Never written.
+        }
       }
     });
   }

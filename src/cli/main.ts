@@ -65,15 +65,23 @@ function reportError(error: unknown, debug: boolean): number {
   return ExitCode.error;
 }
 
-const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js)?$|cli[\\/]main\.[jt]s$/.test(process.argv[1]);
+const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js|\.cjs)?$|cli[\\/]main\.[jt]s$/.test(process.argv[1]);
 if (isEntryPoint) {
   // `mb-sync plan | head`: a reader that goes away is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  // Not awaited at the top level: the built CLI is a CommonJS bundle (scripts/build.mjs).
+  // Not awaited at the top level: the built CLI is a CommonJS bundle (scripts/build.mjs). A run
+  // whose work never settles (nothing left to wait on) must not look like a success.
+  let settled = false;
   void main(process.argv).then((code) => {
+    settled = true;
     process.exitCode = code;
+  });
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('Error: mb-sync stopped before finishing (an operation never completed)\n');
+    process.exitCode = ExitCode.error;
   });
 }

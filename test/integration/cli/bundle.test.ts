@@ -1,13 +1,17 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlLayout } from '../../../src/postgres/sql-files.ts';
+import { catalogFromSandbox } from '../../support/catalog-from-sandbox.ts';
+import { startFakeMetabase } from '../../support/fake-metabase/index.ts';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '../../..');
+const SHOP = join(REPO, 'test/fixtures/shop');
 
 // The package as `npm ci` leaves it: bin/, package.json and dist/ built by scripts/build.mjs (the
 // sources and node_modules linked from this repository), run as a user runs it.
@@ -47,14 +51,39 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     expect((await readFile(path)).toString()).not.toBe('not a code cache');
   });
 
-  it('runs a command that needs the SQL check (its worker thread) and names its cache after the command', async () => {
-    await writeFile(join(cache, 'mb-sync/code/an-older-build-v20.0.0-plan.bin'), 'old');
-    const { stdout, stderr } = await mbSync(['-c', 'test/fixtures/shop/metabase.config.yaml', 'validate']);
-    expect(stdout + stderr).toMatch(/valid: .* native quer(y|ies) compiled against the views/);
-    const files = await codeCache();
-    expect(files.some((f) => f.endsWith('-validate.bin'))).toBe(true);
-    expect(files).not.toContain('an-older-build-v20.0.0-plan.bin');
+  it('plans against a Metabase, compiling native SQL in the worker thread (dist/cli/sandbox-worker.js)', async () => {
+    // A plan on an empty Metabase creates the native card: its SQL is compiled in the SQL check's thread.
+    const catalog = await catalogFromSandbox({ host: 'localhost', dbname: 'shop', password: 'shop-ro', schemas: ['reporting'], sql: sqlLayout(SHOP, { sql_dir: 'sql', schema: 'reporting' }) });
+    const fake = await startFakeMetabase({ catalog });
+    try {
+      const { stdout } = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], { XDG_CACHE_HOME: cache, MB_URL: fake.url, MB_API_KEY: fake.apiKey, SHOP_REPORTING_RO_PASSWORD: 'shop-ro' });
+      expect(stdout).toMatch(/card:top-customers/);
+      expect(stdout).toMatch(/\d+ to create/);
+    } finally {
+      await fake.close();
+    }
+    expect((await codeCache()).some((f) => f.endsWith('-plan.bin'))).toBe(true);
   }, 60_000);
+
+  it('keeps the caches of the four newest builds (other installs on the machine), not older ones', async () => {
+    const dir = join(cache, 'mb-sync/code');
+    await mkdir(dir, { recursive: true });
+    for (const [i, build] of ['old-1', 'old-2', 'old-3', 'old-4'].entries()) {
+      const file = join(dir, `${build}-1-1-v20.0.0-plan.bin`);
+      await writeFile(file, 'other build');
+      await utimes(file, new Date(2026, 0, 1 + i), new Date(2026, 0, 1 + i));
+    }
+    // This build's --version cache is written again by the run below (the prune comes with a write).
+    for (const f of (await codeCache()).filter((f) => f.endsWith('-none.bin'))) await rm(join(dir, f));
+    await mbSync(['--version']);
+    const kept = await codeCache();
+    expect(kept.filter((f) => f.startsWith('old-'))).toEqual(['old-2-1-1-v20.0.0-plan.bin', 'old-3-1-1-v20.0.0-plan.bin', 'old-4-1-1-v20.0.0-plan.bin']);
+  });
+
+  it('writes no cache after a failed run (a mistyped command compiles next to nothing)', async () => {
+    await expect(mbSync(['plna'])).rejects.toThrow();
+    expect((await codeCache()).some((f) => f.endsWith('-plna.bin'))).toBe(false);
+  });
 
   it('keeps nothing with MB_SYNC_NO_CACHE=1', async () => {
     await rm(join(cache, 'mb-sync/code'), { recursive: true, force: true });

@@ -26,8 +26,8 @@ const POSTGRES_ENV: Array<[string, string]> = [
 ];
 const ROLE_PASSWORD: [string, string] = ['<readonly_password_env>', 'the read-only role\'s password (postgres.readonly_password_env; by default the variable database.password names)'];
 const NO_COLOR: [string, string] = ['NO_COLOR', 'plain output, as --no-color'];
-const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches (node_modules/.cache/mb-sync: parsed YAML, validated files, compiled SQL; ~/.cache/mb-sync: embedded Postgres)'];
-const CACHE_HOME: [string, string] = ['XDG_CACHE_HOME', 'where the per-machine cache goes (default ~/.cache): mb-sync/ holds embedded Postgres\'s empty cluster'];
+const NO_CACHE: [string, string] = ['MB_SYNC_NO_CACHE', 'set to 1: no caches (node_modules/.cache/mb-sync: parsed YAML, validated files, compiled SQL; ~/.cache/mb-sync: embedded Postgres, compiled code)'];
+const CACHE_HOME: [string, string] = ['XDG_CACHE_HOME', 'where the per-machine cache goes (default ~/.cache; a relative path is ignored): mb-sync/ holds embedded Postgres\'s empty cluster and the code V8 compiled (code/)'];
 
 const OK: [number, string] = [0, 'success'];
 const ERROR: [number, string] = [1, 'error: invalid files, missing variable, HTTP failure… (one message says what and where)'];

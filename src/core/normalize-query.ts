@@ -91,7 +91,7 @@ function clauses(value: unknown, refs?: RefIndex): unknown {
     const kept: Record<string, unknown> = {};
     for (const key of Object.keys(options)) {
       const option = (options as Record<string, unknown>)[key];
-      if (!SERVER_OPTIONS.has(key) && option !== null && option !== undefined) kept[key] = option;
+      if (!SERVER_OPTIONS.has(key) && option !== null && option !== undefined) setKey(kept, key, option);
     }
     const out: unknown[] = [value[0], kept];
     if (value[0] === 'field' && typeof value[2] === 'number') out.push(idToRef(value[2], 'field', refs));
@@ -101,10 +101,16 @@ function clauses(value: unknown, refs?: RefIndex): unknown {
   if (typeof value === 'object' && value !== null) {
     if (isRef(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = clauses((value as Record<string, unknown>)[key], refs);
+    for (const key of Object.keys(value)) setKey(out, key, clauses((value as Record<string, unknown>)[key], refs));
     return out;
   }
   return value;
+}
+
+/** `out[key] = value`, also for a key named `__proto__` (JSON can hold one; assigning it would set the prototype). */
+function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function idToRef(value: unknown, kind: 'database' | 'table' | 'card' | 'field', refs?: RefIndex): unknown {

@@ -28,7 +28,7 @@ describe('a card compiled for a plan', () => {
     expect(withUuids).toBeGreaterThan(cards.length / 2);
   });
 
-  it('works out the wire form once, and only when asked', async () => {
+  it('works out the wire form and the sources once, however often they are read', async () => {
     const project = await loadProject({ configPath: join(PHOENIX_ROOT, 'metabase.config.yaml'), allowMissingEnv: true });
     const compiled = compileCard(project.config.project, project.config.database.key, [...project.cards.values()][0]!);
     expect(compiled.wire).toBe(compiled.wire);

@@ -98,7 +98,9 @@ function runBundle() {
   const { size, mtimeMs } = statSync(file);
   // The command's name (plan, apply, db…): each has a cache of what it compiles.
   const args = process.argv.slice(2);
-  const command = args.find((arg, i) => /^[a-z][a-z-]*$/.test(arg) && !/^(-c|--config|-e|--env)$/.test(args[i - 1] ?? '')) ?? 'none';
+  // Help and version of any command share one cache: `plan --help` compiles none of what a plan runs.
+  const help = args.some((arg) => /^(-h|--help|-V|--version|help)$/.test(arg));
+  const command = help ? 'help' : args.find((arg, i) => /^[a-z][a-z-]*$/.test(arg) && !/^(-c|--config|-e|--env)$/.test(args[i - 1] ?? '')) ?? 'none';
   const dir = codeCacheDir();
   const cacheFile = dir && join(dir, `${build}-${size}-${Math.round(mtimeMs)}-${process.version}-${command}.bin`);
   let cachedData;

@@ -37,7 +37,7 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     const version = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')).version as string;
     expect((await mbSync(['--version'])).stdout.trim()).toBe(version);
     const [file] = await codeCache();
-    expect(file).toMatch(new RegExp(`-${process.version}-none\\.bin$`));
+    expect(file).toMatch(new RegExp(`-${process.version}-help\\.bin$`));
     const path = join(cache, 'mb-sync/code', file!);
     const written = (await stat(path)).mtimeMs;
 
@@ -74,15 +74,17 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
       await utimes(file, new Date(2026, 0, 1 + i), new Date(2026, 0, 1 + i));
     }
     // This build's --version cache is written again by the run below (the prune comes with a write).
-    for (const f of (await codeCache()).filter((f) => f.endsWith('-none.bin'))) await rm(join(dir, f));
+    for (const f of (await codeCache()).filter((f) => f.endsWith('-help.bin'))) await rm(join(dir, f));
     await mbSync(['--version']);
     const kept = await codeCache();
     expect(kept.filter((f) => f.startsWith('old-'))).toEqual(['old-2-1-1-v20.0.0-plan.bin', 'old-3-1-1-v20.0.0-plan.bin', 'old-4-1-1-v20.0.0-plan.bin']);
   });
 
-  it('writes no cache after a failed run (a mistyped command compiles next to nothing)', async () => {
+  it('writes no cache after a failed run (a mistyped command compiles next to nothing), nor for a command\'s --help', async () => {
     await expect(mbSync(['plna'])).rejects.toThrow();
     expect((await codeCache()).some((f) => f.endsWith('-plna.bin'))).toBe(false);
+    await mbSync(['apply', '--help']);
+    expect((await codeCache()).some((f) => f.endsWith('-apply.bin'))).toBe(false);
   });
 
   it('keeps nothing with MB_SYNC_NO_CACHE=1', async () => {

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { spawn } from 'node:child_process';
 import { startFakeMetabase, type FakeMetabase } from '../test/support/fake-metabase/index.ts';
+import { warmValidators } from '../test/support/fake-metabase/validate.ts';
 
 const BIN = join(import.meta.dirname, '../bin/mb-sync.js');
 
@@ -195,6 +196,8 @@ async function main(): Promise<void> {
   await mkdir(join(root, 'node_modules'));
   await prepareCacheHome(root);
   const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+  // A Metabase that is up: its request schemas compiled before the first apply is timed.
+  warmValidators();
   try {
     await writeProject(root);
     fake.setLatency(latencyMs);

@@ -151,25 +151,34 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
   // The early one, not needed after all, stops at once.
   if (sandbox === undefined) await early?.close();
   const results = new Map<string, Promise<ConfigIssue | undefined>>();
-  const compileOne = (cardKey: string) => {
-    let result = results.get(cardKey);
-    if (result === undefined) {
-      const todo = pending.get(cardKey)!;
-      sandbox ??= boot();
-      result = compileCardSql(sandbox, project.cards.get(cardKey)!, todo.samples, project.config.postgres.schema);
-      // What compiles is remembered as soon as it is known, asked for by this plan or not.
-      result.then((refused) => {
-        if (refused !== undefined) return;
-        cache?.set(todo.key, true);
-        cache?.set(`views:${base}`, true);
-      }, () => {});
-      results.set(cardKey, result);
-    }
+  const schema = project.config.postgres.schema;
+  const remember = (cardKey: string, result: Promise<ConfigIssue | undefined>) => {
+    // What compiles is remembered as soon as it is known, asked for by this plan or not.
+    result.then((refused) => {
+      if (refused !== undefined) return;
+      cache?.set(pending.get(cardKey)!.key, true);
+      cache?.set(`views:${base}`, true);
+    }, () => {});
+    results.set(cardKey, result);
     return result;
   };
+  const compileOne = (cardKey: string) => {
+    const known = results.get(cardKey);
+    if (known !== undefined) return known;
+    sandbox ??= boot();
+    return remember(cardKey, compileCardSql(sandbox, project.cards.get(cardKey)!, pending.get(cardKey)!.samples, schema));
+  };
   // Booted ahead (apply): every card not known to compile is sent to the thread now, compiled
-  // while the plan reads Metabase; run() then only collects the answers for what the plan changes.
-  if (sandbox !== undefined) for (const cardKey of pending.keys()) compileOne(cardKey);
+  // while the plan reads Metabase, a batch of cards per round trip; run() then only collects the
+  // answers for what the plan changes.
+  if (sandbox !== undefined) {
+    const keys = [...pending.keys()];
+    for (let i = 0; i < keys.length; i += SQL_BATCH) {
+      const batch = keys.slice(i, i + SQL_BATCH).map((cardKey) => ({ cardKey, entry: project.cards.get(cardKey)!, samples: pending.get(cardKey)!.samples }));
+      const answers = compileCardsSql(sandbox, batch, schema);
+      batch.forEach(({ cardKey }, j) => remember(cardKey, answers.then((all) => all[j])));
+    }
+  }
   return {
     async run(cardKeys) {
       const issues: ConfigIssue[] = [];
@@ -242,6 +251,33 @@ async function compileCardSql(sandbox: Sandbox, entry: ProjectCard, samples: str
 }
 
 type Sandbox = { query(sql: string): Promise<unknown>; exec(sql: string): Promise<void> };
+
+/** Cards whose SQL is compiled in one round trip to embedded Postgres (a cold apply of hundreds). */
+const SQL_BATCH = 25;
+
+/**
+ * Several cards' SQL compiled in one exec (each statement as compile() does it): one round trip to
+ * the thread and one pass of the protocol instead of one per statement. When any of them fails,
+ * nothing says which, so each card of the batch is then compiled on its own to name it. SQL
+ * holding a `;` is never batched (it goes through EXPLAIN, see compile()).
+ */
+async function compileCardsSql(sandbox: Sandbox, cards: Array<{ entry: ProjectCard; samples: string[] }>, schema: string): Promise<Array<ConfigIssue | undefined>> {
+  const plain = (card: { samples: string[] }) => !card.samples.some((sql) => sql.includes(';'));
+  const statements = cards.filter(plain).flatMap((c) => c.samples);
+  let compiled = false;
+  if (statements.length > 1) {
+    try {
+      await sandbox.exec(statements.map((sql, i) => `PREPARE mb_sync_check_${i} AS ${sql}\n;DEALLOCATE mb_sync_check_${i}`).join('\n;'));
+      compiled = true;
+    } catch (error) {
+      // Embedded Postgres itself failed (a view file that does not run): that error, said once.
+      if (error instanceof MbSyncError) throw error;
+      // Statements prepared before the failing one may be left (PREPARE is not transactional).
+      await sandbox.exec('DEALLOCATE ALL');
+    }
+  }
+  return Promise.all(cards.map((c) => (compiled && plain(c) ? undefined : compileCardSql(sandbox, c.entry, c.samples, schema))));
+}
 
 /**
  * Parses and analyses one statement against the views (names, types), without running it. PREPARE

@@ -108,6 +108,19 @@ describe('the native SQL check before plan and apply', () => {
     expect((error as Error).message).toMatch(/dashboard_views\.sql:\d+/);
   });
 
+  it('compiled ahead in batches (apply), a failing card is named alone and the others are known to compile', async () => {
+    const views = join(project.root, 'sql/analytics/dashboard_views.sql');
+    await writeFile(views, (await readFile(views, 'utf8')).replace(/\bpurchases\b/g, 'buys'));
+    const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
+    const eager = await prepareNativeSqlCheck(loaded, { boot: true });
+    const issues = await eager.run(['funnel', 'zero-surge']);
+    await eager.close();
+    expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/^card\.funnel: the SQL does not compile against the analytics views: column "purchases" does not exist/)]);
+    // zero-surge compiled in that batch: remembered, nothing to boot for it.
+    expect(await checkNativeSql(loaded, ['zero-surge'])).toEqual([]);
+    expect(opened.count).toBe(1);
+  });
+
   it('compiles again when the views change, and never caches a failure', async () => {
     const loaded = await loadProject({ configPath: join(project.root, 'metabase.config.yaml'), env });
     expect(await checkNativeSql(loaded, ['funnel'])).toEqual([]);

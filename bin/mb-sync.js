@@ -58,7 +58,8 @@ function codeCacheDir() {
     const dir = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'mb-sync', 'code');
     makeDirs(dir);
     const info = statSync(dir);
-    if ((process.getuid && info.uid !== process.getuid()) || (info.mode & 0o022) !== 0) return undefined;
+    // POSIX only: Windows has neither uids nor these mode bits (its folders read as writable by all).
+    if (process.getuid && (info.uid !== process.getuid() || (info.mode & 0o022) !== 0)) return undefined;
     return dir;
   } catch {
     return undefined;

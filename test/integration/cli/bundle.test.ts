@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -91,6 +91,14 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     await rm(join(cache, 'mb-sync/code'), { recursive: true, force: true });
     await mbSync(['--version'], { XDG_CACHE_HOME: cache, MB_SYNC_NO_CACHE: '1' });
     expect(await codeCache()).toEqual([]);
+  });
+
+  it.runIf(process.platform !== 'win32')('neither reads nor writes compiled code in a folder others can write to', async () => {
+    const shared = join(pkg, 'shared-cache');
+    await mkdir(join(shared, 'mb-sync/code'), { recursive: true });
+    await chmod(join(shared, 'mb-sync/code'), 0o777);
+    await mbSync(['--version'], { XDG_CACHE_HOME: shared });
+    expect(await readdir(join(shared, 'mb-sync/code'))).toEqual([]);
   });
 
   it('runs with a home it cannot write (HOME=/proc/nonexistent) and ignores a relative XDG_CACHE_HOME', async () => {

@@ -7,7 +7,6 @@ import { sampleSql } from '../core/native-sql-sample.ts';
 import type { Origin, Project, ProjectCard } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
-import { openAnalyticsSandbox } from '../postgres/sandbox.ts';
 import { openSandboxThread } from '../postgres/sandbox-thread.ts';
 import { readPostgresSection } from '../postgres/postgres-config.ts';
 import type { SqlRunner } from '../postgres/runner.ts';
@@ -32,6 +31,9 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
   const issues: ConfigIssue[] = [];
   const at = (origin: Origin, path: string, message: string) =>
     issues.push({ file: origin.file, path: [origin.path, path].filter(Boolean).join('.'), ...(origin.line === undefined ? {} : { line: origin.line }), message });
+  // Embedded Postgres in this thread is loaded by `validate` only: plan and apply import this module
+  // for their check, which runs it in a thread of its own (sandbox-thread.ts).
+  const { openAnalyticsSandbox } = await import('../postgres/sandbox.ts');
   const sandbox = await openAnalyticsSandbox({ timezone: project.config.postgres.timezone, sql: sqlLayout(project.root, project.config.postgres) });
   try {
     const columns = await sandbox.columns();

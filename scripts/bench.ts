@@ -9,13 +9,14 @@
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
  */
 import { copyFile, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { spawn } from 'node:child_process';
 import { startFakeMetabase, type FakeMetabase } from '../test/support/fake-metabase/index.ts';
 import { warmValidators } from '../test/support/fake-metabase/validate.ts';
+import { machineCacheDir } from '../src/config/cache-home.ts';
 
 const BIN = join(import.meta.dirname, '../bin/mb-sync.js');
 
@@ -184,9 +185,9 @@ let cacheHome = '';
 async function prepareCacheHome(root: string): Promise<void> {
   cacheHome = join(root, 'xdg-cache');
   await mkdir(join(cacheHome, 'mb-sync'), { recursive: true });
-  const mine = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mb-sync');
-  for (const name of await readdir(mine).catch(() => [] as string[])) {
-    if (/^pglite-.*-initdb\.tar$/.test(name)) await copyFile(join(mine, name), join(cacheHome, 'mb-sync', name));
+  const mine = machineCacheDir(process.env);
+  for (const name of mine === undefined ? [] : await readdir(mine).catch(() => [] as string[])) {
+    if (/^pglite-.*-initdb\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
   }
 }
 

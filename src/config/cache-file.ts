@@ -1,6 +1,7 @@
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDirs } from './make-dirs.ts';
+import { cachesOff } from './cache-home.ts';
 
 /**
  * A small keyed cache kept between runs in the project's `node_modules/.cache/mb-sync/<name>.json`
@@ -28,7 +29,7 @@ const MAX_ENTRIES = 5000;
 const REFRESH_MS = 24 * 3600 * 1000;
 
 export async function openCacheFile<V>(root: string, name: string, version: string, env: NodeJS.ProcessEnv = process.env): Promise<CacheFile<V> | undefined> {
-  if (env.MB_SYNC_NO_CACHE && env.MB_SYNC_NO_CACHE !== '0') return undefined;
+  if (cachesOff(env)) return undefined;
   const modules = join(root, 'node_modules');
   if (!(await stat(modules).then((s) => s.isDirectory(), () => false))) return undefined;
   const dir = join(modules, '.cache', 'mb-sync');

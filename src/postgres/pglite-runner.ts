@@ -2,8 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../config/make-dirs.ts';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { machineCacheDir } from '../config/cache-home.ts';
+import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
@@ -65,12 +65,8 @@ async function ready(pglite: PGlite): Promise<PGlite> {
 }
 
 function clusterFile(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.MB_SYNC_NO_CACHE && env.MB_SYNC_NO_CACHE !== '0') return undefined;
-  // A relative XDG_CACHE_HOME is ignored, as the XDG spec asks.
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : homedir() ? join(homedir(), '.cache') : undefined;
-  if (base === undefined) return undefined;
-  return join(base, 'mb-sync', `pglite-${pgliteVersion()}-initdb.tar`);
+  const dir = machineCacheDir(env);
+  return dir === undefined ? undefined : join(dir, `pglite-${pgliteVersion()}-initdb.tar`);
 }
 
 /** The installed PGlite's version (its package.json is not among its exports: found from its entry). */

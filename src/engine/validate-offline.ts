@@ -269,7 +269,7 @@ async function compileCardsSql(sandbox: Sandbox, cards: Array<{ entry: ProjectCa
   let compiled = false;
   if (statements.length > 1) {
     try {
-      await sandbox.exec(statements.map((sql, i) => `PREPARE mb_sync_check_${i} AS ${sql}\n;DEALLOCATE mb_sync_check_${i}`).join('\n;'));
+      await sandbox.exec(statements.map((sql, i) => prepareAndDrop(sql, `mb_sync_check_${i}`)).join('\n;'));
       compiled = true;
     } catch (error) {
       // Embedded Postgres itself failed (a view file that does not run): that error, said once.
@@ -292,7 +292,12 @@ async function compile(sandbox: Sandbox, sql: string): Promise<void> {
     await sandbox.query(`EXPLAIN (COSTS off) ${sql}`);
     return;
   }
-  await sandbox.exec(`PREPARE mb_sync_check AS ${sql}\n;DEALLOCATE mb_sync_check`);
+  await sandbox.exec(prepareAndDrop(sql, 'mb_sync_check'));
+}
+
+/** Parse and analyse without running: PREPARE, then DEALLOCATE (after a newline: the SQL may end in a `--` comment). */
+function prepareAndDrop(sql: string, name: string): string {
+  return `PREPARE ${name} AS ${sql}\n;DEALLOCATE ${name}`;
 }
 
 /** Refuses a plan that would send native SQL that does not compile (see prepareNativeSqlCheck). */

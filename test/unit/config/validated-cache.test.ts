@@ -40,6 +40,15 @@ describe('the validated-files cache', () => {
     const second = await loadProject({ configPath, env, schemaVersion: 'build-1' });
     expect(plain(first)).toBe(plain(fresh));
     expect(plain(second)).toBe(plain(fresh));
+    // The second load took the dashboards from the cache, not from the schemas: what the cache holds
+    // is what comes out (an entry changed by hand shows through).
+    const file = join(root, 'node_modules/.cache/mb-sync/validated.json');
+    const stored = await cacheOf(root);
+    const [key, entry] = Object.entries(stored.entries).find(([, e]) => (e as { value: { name: string } }).value.name === 'Phoenix – Energie Live')! as [string, { value: { name: string } }];
+    entry.value.name = 'From the cache';
+    await writeFile(file, JSON.stringify({ ...stored, entries: { ...stored.entries, [key]: entry } }));
+    const third = await loadProject({ configPath, env, schemaVersion: 'build-1' });
+    expect(third.dashboards.map((d) => d.dashboard.name)).toContain('From the cache');
     // Another build starts over.
     await loadProject({ configPath, env, schemaVersion: 'build-2' });
     expect((await cacheOf(root)).version).toBe('build-2');

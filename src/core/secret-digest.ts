@@ -20,18 +20,13 @@ export function secretDigest(secret: string, salt: string): string {
  */
 export function warmSecretDigest(secret: string, salt: string): Promise<void> {
   if (computed.has(memoKey(secret, salt))) return Promise.resolve();
-  const running = warming.get(memoKey(secret, salt));
-  if (running !== undefined) return running;
-  const work = new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     scrypt(secret, `mb-sync:${salt}`, 24, PARAMS, (error, key) => {
-      warming.delete(memoKey(secret, salt));
       if (error) return reject(error);
       computed.set(memoKey(secret, salt), format(key));
       resolve();
     });
   });
-  warming.set(memoKey(secret, salt), work);
-  return work;
 }
 
 export const DIGEST_KEY = 'mb-sync-secret-digest';
@@ -39,7 +34,5 @@ export const DIGEST_KEY = 'mb-sync-secret-digest';
 const PARAMS = { N: 16384, r: 8, p: 1 };
 /** A pure function's results: the same secret and salt always give the same digest. */
 const computed = new Map<string, string>();
-/** Digests being worked out, so that two callers share one scrypt. */
-const warming = new Map<string, Promise<void>>();
 const memoKey = (secret: string, salt: string) => `${salt}\u0000${secret}`;
 const format = (key: Buffer) => `scrypt1$${key.toString('base64url')}`;

@@ -33,6 +33,15 @@ describe('plan → apply → plan against the fake Metabase', () => {
     expect(t.fake.writes()).toBe(0);
   });
 
+  it('matches the dashboards only once the cards are read, however late the card list comes', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    // The card lists answer after every dashboard: the dashcards must still read as the same cards.
+    t.fake.injectFault({ method: 'GET', path: '/api/card' }, { delayMs: 300, times: 2 });
+    const again = await (await openSession(t.fake, t.root, env)).plan();
+    const changed = again.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
+    expect(changed.map((a) => a.address)).toEqual([]);
+  });
+
   it('asks for the subscriptions without waiting for the dashboards, so a plan ends with its last dashboard', async () => {
     await (await openSession(t.fake, t.root, env)).apply();
     t.fake.setLatency(40);

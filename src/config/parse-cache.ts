@@ -10,10 +10,10 @@ import { openCacheFile } from './cache-file.ts';
  * never a secret.
  */
 export interface ParseCache {
-  get(text: string): CachedParse | undefined;
-  set(text: string, entry: CachedParse): void;
-  /** The key a text is cached under (a sha256 of it). */
+  /** The key a text is cached under (a sha256 of it): worked out once per file, then passed to get and set. */
   digest(text: string): string;
+  get(digest: string): CachedParse | undefined;
+  set(digest: string, entry: CachedParse): void;
   save(): Promise<void>;
 }
 
@@ -31,15 +31,15 @@ export async function openParseCache(root: string, env: NodeJS.ProcessEnv = proc
   const handedOut = new WeakSet<CachedParse>();
   const keyOf = (text: string) => createHash('sha256').update(text).digest('base64url');
   return {
-    get(text) {
-      const entry = file.get(keyOf(text));
+    get(digest) {
+      const entry = file.get(digest);
       if (entry === undefined) return undefined;
       // Each entry is handed out once as it is; two files with the same text get copies.
       if (handedOut.has(entry)) return structuredClone(entry);
       handedOut.add(entry);
       return entry;
     },
-    set: (text, entry) => file.set(keyOf(text), entry),
+    set: (digest, entry) => file.set(digest, entry),
     digest: keyOf,
     save: () => file.save(),
   };

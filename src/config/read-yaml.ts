@@ -27,12 +27,12 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) return { issues: [{ file: display, path: '', ...(decoded.line === undefined ? {} : { line: decoded.line }), message: decoded.problem }] };
   // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
-  const cached = cache?.get(decoded.text);
   const digest = cache?.digest(decoded.text);
+  const cached = digest === undefined ? undefined : cache?.get(digest);
   if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), ...(digest === undefined ? {} : { digest }) }, issues: [] };
   // The parser is loaded only when a file has to be parsed (a run whose files are all cached skips it).
   const parsed = parseYaml(yamlModule(await import('yaml')), decoded.text, display);
-  if (parsed.yaml) cache?.set(decoded.text, { data: parsed.yaml.data, lines: parsed.yaml.lines });
+  if (parsed.yaml && digest !== undefined) cache?.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines });
   if (parsed.yaml && digest !== undefined) parsed.yaml.digest = digest;
   return parsed;
 }

@@ -5,7 +5,8 @@ import { handlers } from '../src/resources/registry.ts';
 
 const target = await openTarget({ configPath: 'metabase.config.yaml', env: process.env.MB_SYNC_ENV ?? 'local' });
 const needed = handlers.filter((h) => ['database', 'collection', 'card', 'dashboard'].includes(h.kind));
-const { refs } = await readLive(needed, { api: target.api, project: target.project, server: target.server });
+await target.server;
+const { refs } = await readLive(needed, { api: target.api, project: target.project });
 for (const { dashboard } of target.project.dashboards) {
   const id = refs.id('dashboard', dashboard.key);
   console.log(`${dashboard.name}: ${id === undefined ? '(not applied yet)' : `${target.url}/dashboard/${id}`}`);

@@ -80,7 +80,11 @@ function assertModelColumns(project: Project, refs: RefIndex): void {
 export interface PlanInput {
   project: Project;
   api: MetabaseApi;
-  server: ServerInfo;
+  /**
+   * Or its promise (openTarget's): the reads go out while the version is asked for, and a refused
+   * server is reported as such even when its answers to them fail first.
+   */
+  server: ServerInfo | Promise<ServerInfo>;
   target: Omit<PlanTarget, 'metabaseVersion'>;
   handlers: ResourceHandler[];
   allowArchive: boolean;
@@ -141,7 +145,8 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   // A kind whose desired objects need nothing more (no prepare) is diffed as soon as it is both
   // compiled and read, while later kinds are still being fetched: by kind, then key.
   const diffs = new Map<string, Map<string, FieldChange[]>>();
-  const reading = readLive(handlers, { api: input.api, project, server: input.server }, (handler, objects, refs) => {
+  const serverInfo = Promise.resolve(input.server);
+  const reading = readLive(handlers, { api: input.api, project }, (handler, objects, refs) => {
     const step = inSlices(objects, (object) => handler.normalize(object, refs)).then(async (bodies) => {
       normalized.set(handler.kind, bodies);
       if (handler.prepare) return;
@@ -160,10 +165,19 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     }
   })();
   compiling.catch((error: Error) => { for (const d of compiledKind.values()) d.reject(error); });
-  const [{ refs, live }] = await Promise.all([reading, compiling]);
+  let read: Awaited<typeof reading>;
+  let server: ServerInfo;
+  try {
+    [read, , server] = await Promise.all([reading, compiling, serverInfo]);
+  } catch (error) {
+    // A server refused for its version says so, whatever broke first.
+    await serverInfo;
+    throw error;
+  }
+  const { refs, live } = read;
   const initial = new Map(await Promise.all(handlers.map(async (h) => [h.kind, await compiledKind.get(h.kind)!.promise] as const)));
   await Promise.all(normalizing);
-  const readContext = { api: input.api, project, server: input.server, refs, live, after: () => Promise.resolve() };
+  const readContext = { api: input.api, project, refs, live, after: () => Promise.resolve() };
   const desired = new Map(
     await Promise.all(handlers.map(async (h) => [h.kind, h.prepare ? await h.prepare(initial.get(h.kind) ?? [], readContext) : (initial.get(h.kind) ?? [])] as const)),
   );
@@ -206,7 +220,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     project: project.config.project,
-    target: { ...input.target, metabaseVersion: input.server.tag },
+    target: { ...input.target, metabaseVersion: server.tag },
     createdAt: (input.now ?? (() => new Date()))().toISOString(),
     ...(input.seal === false ? {} : {
       liveFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, live: k.live }))),
@@ -218,7 +232,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     ...(selection === undefined ? {} : { selection }),
     summary: summarize(stages),
   };
-  assertEmailFor(plan, project, input.server);
+  assertEmailFor(plan, project, server);
   if (input.seal !== false) plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }

@@ -11,14 +11,20 @@ export interface Target {
   /** With `baselineConfigPath`. */
   baseline?: Project;
   api: MetabaseApi;
-  server: ServerInfo;
+  /**
+   * The server's version and settings, refused below 0.58. Being read while the caller starts its
+   * own reads (one round trip less): await it before using what they return, so that an old
+   * server is reported as such rather than by whatever its answers break.
+   */
+  server: Promise<ServerInfo>;
   environment: string;
   url: string;
 }
 
 /**
  * Files first, network second: the project is loaded and validated before any request, so invalid
- * files never reach Metabase. Then the server version is read and an unsupported one refused.
+ * files never reach Metabase. Then the server version is asked for, and an unsupported one refused
+ * when it answers (`server`).
  */
 export async function openTarget(options: {
   configPath: string;
@@ -41,8 +47,12 @@ export async function openTarget(options: {
   const baseline = options.baselineConfigPath === undefined ? undefined : await loadProject({ configPath: options.baselineConfigPath, env: processEnv });
   const target = resolveTarget(project, { env: options.env, processEnv, ...(options.plannedEnv === undefined ? {} : { planned: options.plannedEnv }) });
   const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
-  const server = await readServerInfo(api);
-  options.onServer?.(server, { environment: target.environment, url: target.url });
-  assertSupportedVersion(server);
+  const server = readServerInfo(api).then((info) => {
+    options.onServer?.(info, { environment: target.environment, url: target.url });
+    assertSupportedVersion(info);
+    return info;
+  });
+  // Raised where it is awaited; not an unhandled rejection while the caller's reads are in flight.
+  server.catch(() => {});
   return { project, ...(baseline === undefined ? {} : { baseline }), api, server, environment: target.environment, url: target.url };
 }

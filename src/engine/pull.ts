@@ -26,7 +26,9 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   const { api, project } = target;
   // Through the registry, like plan: the kinds whose ids pull turns back into names (fields, collections).
   const handlers = options.handlers ?? (await import('../resources/registry.ts')).handlers;
-  const { refs } = await readLive(handlers.filter((h) => PULL_READS.includes(h.kind)), { api, project, server: target.server });
+  // An old server is refused before anything is read from it (pull is not a daily command).
+  await target.server;
+  const { refs } = await readLive(handlers.filter((h) => PULL_READS.includes(h.kind)), { api, project });
   // Names are looked up in the project's collections and the root collection; ids work anywhere.
   const byName = options.dashboards.some((d) => !/^\d+$/.test(d))
     ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], 4, (id) =>

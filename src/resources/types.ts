@@ -45,7 +45,6 @@ export interface Contained {
 export interface ReadContext {
   api: MetabaseApi;
   project: Project;
-  server: ServerInfo;
   /** Filled as kinds are read, in registry order: a handler may use the ids earlier kinds registered. */
   refs: RefIndex;
   /** Objects read by earlier kinds, by kind. */
@@ -58,6 +57,8 @@ export interface ReadContext {
 }
 
 export interface ApplyContext extends ReadContext {
+  /** Known before anything is written (reads go out while its version is being read). */
+  server: ServerInfo;
   /** Every ref the desired state mentions: the database stage waits for the tables and fields among them. */
   wantedRefs: ReadonlySet<string>;
   emit(event: ApplyEvent): void;

@@ -70,7 +70,7 @@ describe.skipIf(!url)('live Metabase at MB_E2E_URL', () => {
   it('pulls every Phoenix dashboard back as YAML', async () => {
     const state = await plan();
     const ids = project.dashboards.map((d) => String(state.refs.id('dashboard', d.dashboard.key)));
-    const result = await pull({ api, project, server, url: url!, environment: 'e2e' }, { dashboards: ids, outDir });
+    const result = await pull({ api, project, server: Promise.resolve(server), url: url!, environment: 'e2e' }, { dashboards: ids, outDir });
     expect(result.files).toHaveLength(project.dashboards.length);
   }, 300_000);
 

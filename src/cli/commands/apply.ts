@@ -99,7 +99,7 @@ export function register(program: Command): void {
         context: {
           api: target.api,
           project: target.project,
-          server: target.server,
+          server: await target.server,
           progress: (message) => progress.status(message),
         },
         emit: (event) => {

@@ -7,6 +7,9 @@
  *
  *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000 [--profile DIR]
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
+ *
+ * BENCH_NODE_OPTIONS, when set, is given to the measured processes as NODE_OPTIONS (e.g.
+ * `--require ./my-tracer.cjs`); their environment is otherwise only what is listed in measure().
  */
 import { copyFile, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,8 +35,15 @@ const { values } = parseArgs({
     // Stop after the first apply and keep the fake running, printing how to run mb-sync against it
     // (to profile or time one command many times).
     serve: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  // The usage is this file's opening comment.
+  const text = await import('node:fs/promises').then((fs) => fs.readFile(new URL(import.meta.url), 'utf8'));
+  process.stdout.write(`${/\/\*\*([\s\S]*?)\*\//.exec(text)![1]!.replace(/^ \* ?/gm, '').trim()}\n`);
+  process.exit(0);
+}
 const dashboardCount = Number(values.dashboards);
 const cardCount = Number(values.cards);
 const latencyMs = Number(values.latency);
@@ -126,7 +136,7 @@ function restore(state: Record<string, unknown>, saved: Record<string, unknown>)
 /** One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by the fake. */
 async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number, serverFloor?: number): Promise<Record<string, unknown>> {
   fake.resetLog();
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
+  const env = { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
     const profile = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.profile, label.replace(/\W+/g, '-'))];
     const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profile, BIN, ...args], { cwd, env });

@@ -10,7 +10,7 @@
 // worker) are the same from the bundle as from the sources.
 import { build } from 'esbuild';
 import { randomUUID } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 // Each build has an id of its own: caches of what its code computed (the files it validated) are
@@ -29,13 +29,30 @@ const englishOnlyZod = {
     b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: 'js' }));
   },
 };
+// axios looks at the fetch API and FormData as it loads (its fetch adapter even builds a Request),
+// and in Node either makes Node load its whole fetch implementation (undici): 20-30 ms of every
+// plan and apply. mb-sync's client uses the http adapter (`adapter: 'http'`) and never sends a
+// FormData, so the bundle has no fetch adapter and axios tells a FormData by its tag alone (its own
+// fallback). A newer axios that no longer has these lines stops the build, to be looked at again.
+const axiosHttpOnly = {
+  name: 'axios-http-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({ contents: 'export const getFetch = () => false;\nexport default false;\n', loader: 'js' }));
+    b.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]utils\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;";
+      if (!text.includes(eager)) throw new Error(`${args.path} changed: review the axios-http-only plugin of scripts/build.mjs`);
+      return { contents: text.replace(eager, 'const FormDataCtor = undefined;'), loader: 'js' };
+    });
+  },
+};
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   external: ['@electric-sql/pglite', 'pg'],
   define: { __MB_SYNC_BUILD__: JSON.stringify(id) },
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, axiosHttpOnly],
   logLevel: 'warning',
 };
 await build({

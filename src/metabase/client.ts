@@ -33,6 +33,8 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     baseURL,
     timeout: options.timeoutMs ?? 30_000,
     maxRedirects: 0,
+    // Node's http, never fetch: the bundle leaves axios's fetch adapter out (scripts/build.mjs).
+    adapter: 'http',
     // axios looks for a proxy in the environment on every request (a tenth of its time per request
     // on a bulk read); with no proxy variable set at all, it can only find none, so it is told so once.
     ...(proxyVariableSet(process.env) ? {} : { proxy: false as const }),

@@ -55,10 +55,17 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     // A plan on an empty Metabase creates the native card: its SQL is compiled in the SQL check's thread.
     const catalog = await catalogFromSandbox({ host: 'localhost', dbname: 'shop', password: 'shop-ro', schemas: ['reporting'], sql: sqlLayout(SHOP, { sql_dir: 'sql', schema: 'reporting' }) });
     const fake = await startFakeMetabase({ catalog });
+    // Which of Node's own modules the main thread loaded: not its fetch implementation (undici), which
+    // axios would have it load for nothing (scripts/build.mjs leaves axios's fetch adapter out).
+    const probe = join(pkg, 'loaded-modules.cjs');
+    await writeFile(probe, "if (require('node:worker_threads').isMainThread) process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => /undici|internal\\/http$|^NativeModule http$/.test(m)).join(', ')}\\n`));\n");
     try {
-      const { stdout } = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], { XDG_CACHE_HOME: cache, MB_URL: fake.url, MB_API_KEY: fake.apiKey, SHOP_REPORTING_RO_PASSWORD: 'shop-ro' });
+      const { stdout, stderr } = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], { XDG_CACHE_HOME: cache, MB_URL: fake.url, MB_API_KEY: fake.apiKey, SHOP_REPORTING_RO_PASSWORD: 'shop-ro', NODE_OPTIONS: `--require ${probe}` });
       expect(stdout).toMatch(/card:top-customers/);
       expect(stdout).toMatch(/\d+ to create/);
+      // The probe works (http is there: the plan went over it) and undici is not.
+      expect(stderr).toMatch(/^loaded: .*NativeModule http\b/m);
+      expect(stderr).not.toMatch(/^loaded: .*undici/m);
     } finally {
       await fake.close();
     }

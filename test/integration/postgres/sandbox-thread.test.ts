@@ -21,6 +21,19 @@ describe('the sandbox in its own thread', () => {
     await db.close();
     expect(new Set(await Promise.all(waiting))).toEqual(new Set(['the SQL check was closed']));
     await expect(db.query('SELECT 1')).rejects.toThrow('the SQL check was closed');
+    await db.stopped;
+  });
+
+  it('does not make the caller wait while the thread frees embedded Postgres', async () => {
+    const db = openSandboxThread({ sql: PHOENIX_SQL, timezone: 'UTC' });
+    await db.query('SELECT 1');
+    let ended = false;
+    void db.stopped.then(() => (ended = true));
+    await db.close();
+    // Closed for the caller (nothing more is answered), still stopping on its own thread.
+    await expect(db.query('SELECT 1')).rejects.toThrow('the SQL check was closed');
+    expect(ended).toBe(false);
+    await db.stopped;
   });
 
   it('reports a boot that fails (no views) as the error of the first statement', async () => {

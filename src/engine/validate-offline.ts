@@ -8,12 +8,12 @@ import type { Origin, Project, ProjectCard } from '../core/project.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { openSandboxThread } from '../postgres/sandbox-thread.ts';
-import { readPostgresSection } from '../postgres/postgres-config.ts';
-import type { SqlRunner } from '../postgres/runner.ts';
-import { appFiles, sqlLayout, viewFiles, type SqlLayout } from '../postgres/sql-files.ts';
-import { dirname, resolve } from 'node:path';
+import { sqlLayout } from '../postgres/sql-files.ts';
 import { createHash } from 'node:crypto';
 import { openCacheFile } from '../config/cache-file.ts';
+import { setupOf, viewsDigest, type EarlySandbox } from './early-sql-check.ts';
+
+export { bootSqlCheckEarly, type EarlySandbox } from './early-sql-check.ts';
 
 export interface ValidationSummary {
   cards: number;
@@ -199,41 +199,6 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
       await sandbox?.close();
     },
   };
-}
-
-/** What compiled SQL depends on besides itself: the app tables, the views, the timezone. */
-async function viewsDigest(layout: SqlLayout, timezone: string): Promise<string> {
-  const inputs = createHash('sha256');
-  for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
-  inputs.update(`${timezone}\u0000${layout.schema}`);
-  return inputs.digest('hex');
-}
-
-/**
- * For `apply`, before the files are read: in a checkout that never compiled SQL against these views
- * (a fresh clone, as CI has; views just changed), embedded Postgres starts booting in its thread at
- * once, while the files are parsed and Metabase is read. Anything unclear (no config, no views, a
- * config the load will refuse) starts nothing: the usual path then decides, and reports.
- */
-export interface EarlySandbox {
-  runner: SqlRunner;
-  /** The SQL folder, views schema and timezone it was started with (see setupOf). */
-  setup: string;
-}
-
-const setupOf = (layout: SqlLayout, timezone: string) => `${layout.dir}\u0000${layout.schema}\u0000${timezone}`;
-
-export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<EarlySandbox | undefined> {
-  try {
-    const root = dirname(resolve(configPath));
-    const { postgres } = await readPostgresSection(configPath, env);
-    const layout = sqlLayout(root, postgres);
-    const cache = await openCacheFile<true>(root, 'sql', '1', env);
-    if (cache?.get(`views:${await viewsDigest(layout, postgres.timezone)}`)) return undefined;
-    return { runner: openSandboxThread({ timezone: postgres.timezone, sql: layout }), setup: setupOf(layout, postgres.timezone) };
-  } catch {
-    return undefined;
-  }
 }
 
 /** A native card's SQL (each sample of its variables) against the views: the problem, or nothing. */

@@ -31,22 +31,25 @@ export function register(program: Command): void {
     .addOption(select)
     .addOption(concurrencyOption)
     .action(async (planFile: string | undefined, options: ApplyOptions, command: Command) => {
+      const global = globalOptions(command);
+      // Embedded Postgres for the SQL check, when it will be needed, starts booting in its thread
+      // first of all (its boot is the longest step before a cold apply's first write), before the
+      // rest of the engine is even loaded; stopped if anything is refused before the check takes it.
+      const { bootSqlCheckEarly } = await import('../../engine/early-sql-check.ts');
+      const early = await bootSqlCheckEarly(global.configPath, process.env);
       const { applyPlan } = await import('../../engine/apply-plan.ts');
       const { parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
       const { makeCheckedPlan } = await import('../../engine/validate-offline.ts');
-      const global = globalOptions(command);
-      const saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
       const { concurrency } = options;
-      if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
-      if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
-      parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
-      const { bootSqlCheckEarly } = await import('../../engine/validate-offline.ts');
-      const early = await bootSqlCheckEarly(global.configPath, process.env);
-      // Stopped if the files or the server are refused before the check takes it over.
+      let saved: Plan | undefined;
       let target: Awaited<ReturnType<typeof openTarget>>;
       try {
+        saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
+        if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
+        if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
+        parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
         target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });
       } catch (error) {
         await early?.runner.close();

@@ -118,7 +118,7 @@ export interface NativeSqlCheck {
  * (seconds, much of it while the plan waits on Metabase); `run` then compiles what the plan would
  * send. Without it, Postgres boots only if `run` needs it.
  */
-export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean; early?: EarlySandbox } = {}): Promise<NativeSqlCheck> {
+export async function prepareNativeSqlCheck(project: Project, options: { boot?: boolean; early?: EarlySandbox; views?: string } = {}): Promise<NativeSqlCheck> {
   const layout = sqlLayout(project.root, project.config.postgres);
   const { timezone } = project.config.postgres;
   // One started before the project was read is used only if it was set up as the project says
@@ -131,7 +131,7 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
   const pending = new Map<string, { samples: string[]; key: string }>();
   let base: string;
   try {
-    base = await viewsDigest(layout, timezone);
+    base = options.views ?? (await viewsDigest(layout, timezone));
     for (const entry of project.cards.values()) {
       if (entry.card.sql === undefined) continue;
       const samples = sampleSql(entry.card.sql, entry.card.params ?? {});
@@ -284,13 +284,28 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
  * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
  */
 export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
-  const check = await prepareNativeSqlCheck(input.project, { boot: Boolean(options.bootSql), ...(options.early ? { early: options.early } : {}) });
+  // The SQL folder is read first: one without views is refused before the plan reads anything. Then the plan's
+  // reads go out, and the check is prepared (its cache read, the SQL of every native card sampled
+  // and hashed) while they are on the network.
+  const { project } = input;
+  let views: string;
   try {
-    const state = await makePlan(input);
+    views = await viewsDigest(sqlLayout(project.root, project.config.postgres), project.config.postgres.timezone);
+  } catch (error) {
+    await options.early?.runner.close();
+    throw error;
+  }
+  const planning = makePlan(input);
+  const checking = prepareNativeSqlCheck(project, { boot: Boolean(options.bootSql), views, ...(options.early ? { early: options.early } : {}) });
+  // Each is awaited below; a failure of one while the other runs must not go unhandled.
+  planning.catch(() => {});
+  checking.catch(() => {});
+  try {
+    const state = await planning;
     options.verify?.(state.plan);
-    await assertChangedSqlCompiles(input.project, state.plan, check);
+    await assertChangedSqlCompiles(project, state.plan, await checking);
     return state;
   } finally {
-    await check.close();
+    await checking.then((check) => check.close(), () => {});
   }
 }

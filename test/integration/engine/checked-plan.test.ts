@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTarget } from '../../../src/engine/open-target.ts';
+import { makeCheckedPlan } from '../../../src/engine/validate-offline.ts';
+import { handlers } from '../../../src/resources/registry.ts';
+import { startFakeMetabase } from '../../support/fake-metabase/index.ts';
+import { writeProject } from './harness.ts';
+import { env, files } from './fixture-project.ts';
+
+/** plan and apply's entry (makeCheckedPlan): the plan's reads go out while the SQL check is prepared. */
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+describe('the checked plan', () => {
+  it('refuses a project whose SQL folder has no views before the plan reads anything', async () => {
+    const fake = await startFakeMetabase();
+    cleanups.push(() => fake.close());
+    // A sql/ of its own (not the Phoenix one the harness links), with no analytics/ views in it.
+    const project = await writeProject({ ...files, 'sql/README.md': 'views to come\n' });
+    cleanups.push(project.cleanup);
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false });
+    await expect(planning).rejects.toThrow(/no views to apply/);
+    await target.server;
+    // Only the server's version, asked for by openTarget.
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/session/properties']);
+  });
+});

@@ -21,7 +21,6 @@ export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }
   const source = import.meta.url.endsWith('.ts');
   // Run from src/ (tests, development) the worker is TypeScript: a small module registers tsx first.
   const worker = new Worker(new URL(source ? './sandbox-worker-source.mjs' : './sandbox-worker.js', import.meta.url), { workerData: options });
-  worker.unref();
   const waiting = new Map<number, { resolve(reply: SandboxReply): void; reject(error: Error): void }>();
   let next = 1;
   let failure: Error | undefined;
@@ -39,6 +38,8 @@ export function openSandboxThread(options: { timezone?: string; sql: SqlLayout }
   // Ended without an error (it should not): what waits fails instead of waiting for ever.
   const stopped = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   worker.on('exit', () => stop(new MbSyncError('POSTGRES', 'embedded Postgres for the SQL check ended')));
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
   const ask = (request: Statement): Promise<SandboxReply> => {
     if (failure) return Promise.reject(failure);
     const id = next++;

@@ -37,15 +37,13 @@ export function register(program: Command): void {
       // rest of the engine is even loaded; stopped if anything is refused before the check takes it.
       const { bootSqlCheckEarly } = await import('../../engine/early-sql-check.ts');
       const early = await bootSqlCheckEarly(global.configPath, process.env);
-      const { applyPlan } = await import('../../engine/apply-plan.ts');
-      const { parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
-      const { openTarget } = await import('../../engine/open-target.ts');
-      const { handlers } = await import('../../resources/registry.ts');
-      const { makeCheckedPlan } = await import('../../engine/validate-offline.ts');
       const { concurrency } = options;
       let saved: Plan | undefined;
-      let target: Awaited<ReturnType<typeof openTarget>>;
+      let engine: Awaited<ReturnType<typeof loadEngine>>;
+      let target: Awaited<ReturnType<typeof engine.openTarget>>;
       try {
+        engine = await loadEngine();
+        const { parseSelectorsOrThrow, openTarget, handlers } = engine;
         saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
         if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
         if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
@@ -55,6 +53,7 @@ export function register(program: Command): void {
         await early?.runner.close();
         throw error;
       }
+      const { applyPlan, handlers, makeCheckedPlan } = engine;
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
       const state = await makeCheckedPlan({
@@ -144,6 +143,17 @@ export function register(program: Command): void {
       const partial = plan.selection ? ` (partial: --select ${plan.selection.selectors.join(' ')})` : '';
       say(style.bold(`Apply complete on ${plan.target.environment} (${plan.target.url}): ${result.applied.length} change(s) applied${partial}.\n`));
     });
+}
+
+/** The engine, loaded once embedded Postgres for the SQL check has started (see the action). */
+async function loadEngine() {
+  return {
+    applyPlan: (await import('../../engine/apply-plan.ts')).applyPlan,
+    parseSelectorsOrThrow: (await import('../../engine/make-plan.ts')).parseSelectorsOrThrow,
+    openTarget: (await import('../../engine/open-target.ts')).openTarget,
+    handlers: (await import('../../resources/registry.ts')).handlers,
+    makeCheckedPlan: (await import('../../engine/validate-offline.ts')).makeCheckedPlan,
+  };
 }
 
 async function readSavedPlan(file: string): Promise<Plan> {

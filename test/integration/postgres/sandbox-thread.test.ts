@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openSandboxThread } from '../../../src/postgres/sandbox-thread.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';
@@ -44,4 +49,20 @@ describe('the sandbox in its own thread', () => {
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no views to apply/), hint: expect.stringContaining('postgres.schema') });
     await db.close();
   });
+
+  it('holds no process open when it is never asked anything nor closed (an apply refused early)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mb-sync-thread-'));
+    try {
+      const script = join(dir, 'open-only.mts');
+      await writeFile(script, `import { openSandboxThread } from ${JSON.stringify(join(import.meta.dirname, '../../../src/postgres/sandbox-thread.ts'))};
+openSandboxThread({ sql: ${JSON.stringify(PHOENIX_SQL)}, timezone: 'UTC' });
+console.log('opened');
+`);
+      // Killed after 30 s if the thread keeps it alive (the error then fails the test).
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), timeout: 30_000 });
+      expect(stdout.trim()).toBe('opened');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });

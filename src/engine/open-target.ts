@@ -13,8 +13,9 @@ export interface Target {
   api: MetabaseApi;
   /**
    * The server's version and settings, refused below 0.58. Being read while the caller starts its
-   * own reads (one round trip less): await it before using what they return, so that an old
-   * server is reported as such rather than by whatever its answers break.
+   * own reads (one round trip less): await it before returning or throwing, so that an old server
+   * is reported as such rather than by whatever its answers break. Once it is refused, the client
+   * sends nothing more.
    */
   server: Promise<ServerInfo>;
   environment: string;
@@ -46,13 +47,16 @@ export async function openTarget(options: {
   // Same variables (a worktree has no .env.local), so that its secrets give the same digests.
   const baseline = options.baselineConfigPath === undefined ? undefined : await loadProject({ configPath: options.baselineConfigPath, env: processEnv });
   const target = resolveTarget(project, { env: options.env, processEnv, ...(options.plannedEnv === undefined ? {} : { planned: options.plannedEnv }) });
-  const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency });
+  // A refused server (or none answering) is sent nothing more: the reads started meanwhile stop.
+  const refused = new AbortController();
+  const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency, signal: refused.signal });
   const server = readServerInfo(api).then((info) => {
     options.onServer?.(info, { environment: target.environment, url: target.url });
     assertSupportedVersion(info);
     return info;
   });
-  // Raised where it is awaited; not an unhandled rejection while the caller's reads are in flight.
-  server.catch(() => {});
+  // Raised where it is awaited (not an unhandled rejection while the caller's reads are in flight),
+  // and the reason every other request then fails with.
+  server.catch((error: unknown) => refused.abort(error));
   return { project, ...(baseline === undefined ? {} : { baseline }), api, server, environment: target.environment, url: target.url };
 }

@@ -16,6 +16,11 @@ export interface ClientOptions {
   retries?: number;
   retryBaseMs?: number;
   concurrency?: number;
+  /**
+   * Aborted, the client sends nothing more: requests waiting for a slot or a retry, and those in
+   * flight, fail with the signal's reason (openTarget aborts with a refused server version).
+   */
+  signal?: AbortSignal;
   onRetry?: (info: { method: string; path: string; attempt: number; reason: string; delayMs: number }) => void;
 }
 
@@ -76,7 +81,7 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   async function send(method: string, path: string, body: unknown, params: RequestOptions['params'], headers: Record<string, string>): Promise<AxiosResponse> {
     stats.requests += 1;
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
-    return http.request({ method, url: path, data: body === undefined ? undefined : body, params, headers, paramsSerializer: { indexes: null } });
+    return http.request({ method, url: path, data: body === undefined ? undefined : body, params, headers, paramsSerializer: { indexes: null }, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   async function request<T>(method: string, path: string, body: unknown, requestOptions: RequestOptions = {}): Promise<T> {
@@ -85,8 +90,12 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     for (let attempt = 1; ; attempt++) {
       let response: AxiosResponse;
       try {
-        response = await queue(async () => send(method, path, body, requestOptions.params, await authHeaders()));
+        response = await queue(async () => {
+          options.signal?.throwIfAborted();
+          return send(method, path, body, requestOptions.params, await authHeaders());
+        });
       } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
         const code = (error as { code?: string }).code ?? 'ERROR';
         if (error instanceof MbSyncError) throw error;
         // A refused connection never reached the server, so even a create can be retried.

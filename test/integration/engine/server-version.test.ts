@@ -5,8 +5,8 @@ import { makePlan } from '../../../src/engine/make-plan.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import { MbSyncError } from '../../../src/core/errors.ts';
 import { startFakeMetabase, type FakeMetabase } from '../../support/fake-metabase/index.ts';
-import { writeProject } from './harness.ts';
-import { env, files } from './fixture-project.ts';
+import { openSession, writeProject } from './harness.ts';
+import { catalog, env, files } from './fixture-project.ts';
 
 /**
  * The server's version is asked for alongside the first lists (a plan is one round trip shorter),
@@ -33,7 +33,7 @@ async function fakeMetabase(version?: string): Promise<FakeMetabase> {
 describe('the server version', () => {
   it('is read while the first lists are already asked for', async () => {
     const fake = await fakeMetabase();
-    fake.setLatency(40);
+    fake.injectFault({ path: '/api/session/properties' }, { delayMs: 300 });
     const state = await planAgainst(fake);
     expect(state.plan.target.metabaseVersion).toBe('v0.58.15');
     const version = fake.requests.find((r) => r.path === '/api/session/properties')!;
@@ -54,9 +54,27 @@ describe('the server version', () => {
     expect(failed.answered!).toBeLessThan(version.answered!);
   });
 
-  it('refuses an old server that answers every read', async () => {
-    const fake = await fakeMetabase('v0.57.2');
-    await expect(planAgainst(fake)).rejects.toThrow('Metabase v0.57.2 is not supported');
-    expect(fake.writes()).toBe(0);
+  it('refuses an old server and sends it nothing more once refused: reads waiting or in flight stop', async () => {
+    // A Metabase holding the project, then downgraded (a restore from an old backup, say).
+    const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+    cleanups.push(() => fake.close());
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const session = await openSession(fake, project.root, env);
+    expect((await session.apply()).result.failed).toEqual([]);
+    fake.setVersion('v0.57.2');
+    fake.resetLog();
+    // The collection list is still on its way when the version is refused; what follows it (each
+    // managed collection's dashboards, then each dashboard) is never asked for.
+    fake.injectFault({ method: 'GET', path: '/api/collection' }, { delayMs: 300 });
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    const refused = makePlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false });
+    await expect(refused).rejects.toThrow('Metabase v0.57.2 is not supported');
+    // Refused without waiting for the slow list (logged once answered, 300 ms later)...
+    expect(fake.requests.some((r) => r.path === '/api/collection')).toBe(false);
+    // ...and once it has answered, nothing that needed it was sent.
+    while (!fake.requests.some((r) => r.path === '/api/collection')) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fake.requests.map((r) => r.path).filter((p) => /^\/api\/(collection\/\d+|dashboard)/.test(p))).toEqual([]);
   });
 });

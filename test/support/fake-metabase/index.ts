@@ -62,6 +62,8 @@ export interface FakeMetabase {
   writes(): number;
   resetLog(): void;
   setLatency(ms: number): void;
+  /** The version the server says it is from now on (an upgrade or a downgrade between two runs). */
+  setVersion(version: string): void;
   injectFault(match: { method?: string; path: string | RegExp }, fault: Fault): void;
   /** Changes the rate of the seeded random faults (0 stops them). */
   setChaosRate(rate: number): void;
@@ -166,6 +168,10 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     writes: () => requests.filter((r) => r.method !== 'GET' && !(r.method === 'POST' && r.path === '/api/session')).length,
     resetLog: () => void requests.splice(0),
     setLatency: (ms) => void (latencyMs = ms),
+    setVersion: (next) => {
+      ctx.version = next;
+      ctx.major = Number(/^v?\d+\.(\d+)/.exec(next)?.[1] ?? 999);
+    },
     injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
     setChaosRate: (rate) => void (chaosRate = rate),
     close: () => new Promise<void>((resolve) => {

@@ -9,7 +9,8 @@
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
  *
  * BENCH_NODE_OPTIONS, when set, is given to the measured processes as NODE_OPTIONS (e.g.
- * `--require ./my-tracer.cjs`); their environment is otherwise only what is listed in measure().
+ * `--require /abs/path/tracer.cjs`: an absolute path, the processes run in the generated project);
+ * their environment is otherwise only what is listed in measure().
  */
 import { copyFile, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -18,12 +18,7 @@ export async function viewsDigest(layout: SqlLayout, timezone: string): Promise<
   return inputs.digest('hex');
 }
 
-/**
- * For `apply`, before the files are read: in a checkout that never compiled SQL against these views
- * (a fresh clone, as CI has; views just changed), embedded Postgres starts booting in its thread at
- * once, while the files are parsed and Metabase is read. Anything unclear (no config, no views, a
- * config the load will refuse) starts nothing: the usual path then decides, and reports.
- */
+/** Embedded Postgres started before the project was read (bootSqlCheckEarly). */
 export interface EarlySandbox {
   runner: SqlRunner;
   /** The SQL folder, views schema and timezone it was started with (see setupOf). */
@@ -32,6 +27,12 @@ export interface EarlySandbox {
 
 export const setupOf = (layout: SqlLayout, timezone: string) => `${layout.dir}\u0000${layout.schema}\u0000${timezone}`;
 
+/**
+ * For `apply`, before the files are read: in a checkout that never compiled SQL against these views
+ * (a fresh clone, as CI has; views just changed), embedded Postgres starts booting in its thread at
+ * once, while the files are parsed and Metabase is read. Anything unclear (no config, no views, a
+ * config the load will refuse) starts nothing: the usual path then decides, and reports.
+ */
 export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessEnv): Promise<EarlySandbox | undefined> {
   try {
     const root = dirname(resolve(configPath));

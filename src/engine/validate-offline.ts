@@ -284,9 +284,19 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
  * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
  */
 export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
-  // The SQL folder is read first: one without views is refused before the plan reads anything. Then the plan's
-  // reads go out, and the check is prepared (its cache read, the SQL of every native card sampled
-  // and hashed) while they are on the network.
+  try {
+    return await checkedPlan(input, options);
+  } catch (error) {
+    // A server refused for its version says so, whatever else failed first (no views, a read).
+    await input.server;
+    throw error;
+  }
+}
+
+async function checkedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void }): Promise<PlanningState> {
+  // The SQL folder is read first: one without views is refused before the plan reads anything. Then
+  // the plan's reads go out, and the check is prepared (its cache read, the SQL of every native
+  // card sampled and hashed) while they are on the network.
   const { project } = input;
   let views: string;
   try {

@@ -27,4 +27,15 @@ describe('the checked plan', () => {
     // Only the server's version, asked for by openTarget.
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/session/properties']);
   });
+
+  it('names an old server rather than what else is wrong (no views): exit code 3, not 1', async () => {
+    const fake = await startFakeMetabase({ version: 'v0.57.2' });
+    cleanups.push(() => fake.close());
+    fake.injectFault({ path: '/api/session/properties' }, { delayMs: 200 });
+    const project = await writeProject({ ...files, 'sql/README.md': 'views to come\n' });
+    cleanups.push(project.cleanup);
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false });
+    await expect(planning).rejects.toMatchObject({ code: 'METABASE_VERSION', exitCode: 3 });
+  });
 });

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../config/make-dirs.ts';
 import { machineCacheDir } from '../config/cache-home.ts';
 import { dirname, join } from 'node:path';
@@ -49,6 +49,7 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   try {
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
     await makeDirs(join(file, '..'));
+    await removeStalePartials(join(file, '..'));
     // Written aside and renamed: two runs at once never read half a file.
     const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
     await writeFile(partial, dump);
@@ -57,6 +58,21 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
     // Read-only home, full disk: the next run runs initdb again.
   }
   return pglite;
+}
+
+/**
+ * A run stopped while writing the cluster (its SQL check closed, the process killed) leaves its
+ * `.partial` file, ~30 MB: those older than an hour go (a younger one may be another run's, still
+ * being written).
+ */
+async function removeStalePartials(dir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^pglite-.*\.partial$/.test(name)) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && now - info.mtimeMs > 3600_000) await rm(path, { force: true });
+  }
 }
 
 async function ready(pglite: PGlite): Promise<PGlite> {

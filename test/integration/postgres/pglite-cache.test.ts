@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,9 +15,18 @@ describe('the initdb cluster kept between runs', () => {
     const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
     dirs.push(cache);
     const env = { XDG_CACHE_HOME: cache };
+    // What runs stopped while writing it left: the old one goes, a recent one may still be written.
+    await mkdir(join(cache, 'mb-sync'));
+    const stale = join(cache, 'mb-sync', 'pglite-0.0.1-initdb.tar.123-1-aa.partial');
+    const recent = join(cache, 'mb-sync', 'pglite-0.0.1-initdb.tar.456-1-bb.partial');
+    await writeFile(stale, 'half a cluster');
+    await utimes(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    await writeFile(recent, 'half a cluster');
     const first = await openPglite(env);
     await first.exec('CREATE TABLE made_by_the_first_run (id int)');
     await first.close();
+    expect((await readdir(join(cache, 'mb-sync'))).filter((f) => f.endsWith('.partial'))).toEqual([recent.split('/').pop()]);
+    await rm(recent);
     const [file] = await readdir(join(cache, 'mb-sync'));
     expect(file).toMatch(/^pglite-[\d.]+-initdb\.tar$/);
     const path = join(cache, 'mb-sync', file!);

@@ -1,4 +1,5 @@
 import { loadProject } from '../config/load-project.ts';
+import { setMaxListeners } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { readEnvFile } from '../config/env-file.ts';
 import { resolveTarget } from '../config/resolve-target.ts';
@@ -49,6 +50,8 @@ export async function openTarget(options: {
   const target = resolveTarget(project, { env: options.env, processEnv, ...(options.plannedEnv === undefined ? {} : { planned: options.plannedEnv }) });
   // A refused server (or none answering) is sent nothing more: the reads started meanwhile stop.
   const refused = new AbortController();
+  // axios listens on it once per request in flight (--concurrency allows 64): no leak warning.
+  setMaxListeners(0, refused.signal);
   const api = createMetabaseClient({ url: target.url, auth: target.auth, concurrency: options.concurrency ?? project.config.concurrency, signal: refused.signal });
   const server = readServerInfo(api).then((info) => {
     options.onServer?.(info, { environment: target.environment, url: target.url });

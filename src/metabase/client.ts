@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MbSyncError } from '../core/errors.ts';
 import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
@@ -137,8 +138,12 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   }
 
   async function pause(method: string, path: string, attempt: number, reason: string, delayMs: number): Promise<void> {
+    options.signal?.throwIfAborted();
     options.onRetry?.({ method, path, attempt, reason, delayMs });
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // An abort ends the wait too: a Retry-After of a minute must not hold a refused run open.
+    await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch((error: unknown) => {
+      throw options.signal?.aborted ? options.signal.reason : error;
+    });
   }
 
   return {

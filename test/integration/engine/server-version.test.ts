@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTarget } from '../../../src/engine/open-target.ts';
 import { makePlan } from '../../../src/engine/make-plan.ts';
@@ -12,6 +14,7 @@ import { catalog, env, files } from './fixture-project.ts';
  * The server's version is asked for alongside the first lists (a plan is one round trip shorter),
  * and an old server is still reported as such, even when its answers to those lists break first.
  */
+const BIN = join(import.meta.dirname, '../../../bin/mb-sync.js');
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
@@ -31,6 +34,26 @@ async function fakeMetabase(version?: string): Promise<FakeMetabase> {
 }
 
 describe('the server version', () => {
+  it('lets many requests in flight share the client\'s abort signal without a leak warning', async () => {
+    const fake = await fakeMetabase();
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey }, concurrency: 32 });
+      await target.server;
+      fake.setLatency(50);
+      // Thirty reads at once, as a plan of a large instance has them in flight.
+      await Promise.all(Array.from({ length: 30 }, () => target.api.get('/api/collection')));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('is read while the first lists are already asked for', async () => {
     const fake = await fakeMetabase();
     fake.injectFault({ path: '/api/session/properties' }, { delayMs: 300 });
@@ -77,4 +100,19 @@ describe('the server version', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(fake.requests.map((r) => r.path).filter((p) => /^\/api\/(collection\/\d+|dashboard)/.test(p))).toEqual([]);
   });
+
+  it('ends the process once refused, even with a read waiting out a Retry-After', async () => {
+    const fake = await fakeMetabase('v0.57.2');
+    fake.injectFault({ method: 'GET', path: '/api/collection' }, { status: 503, headers: { 'Retry-After': '20' }, times: 10 });
+    // Refused once that read is waiting.
+    fake.injectFault({ path: '/api/session/properties' }, { delayMs: 500 });
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    // Killed after 10 s if the wait holds it (the error then fails the test).
+    const result = await promisify(execFile)(process.execPath, [BIN, 'plan'], { cwd: project.root, timeout: 10_000, env: { PATH: process.env.PATH ?? '', HOME: project.root, NO_COLOR: '1', MB_SYNC_NO_CACHE: '1', ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } })
+      .then(() => ({ code: 0, stderr: '' }), (e: { code: number | null; killed?: boolean; stderr: string }) => ({ code: e.killed ? 'killed' : e.code, stderr: e.stderr }));
+    expect(result).toEqual({ code: 3, stderr: expect.stringContaining('Metabase v0.57.2 is not supported') });
+    // The 503 was answered: the wait was started, then ended by the refusal.
+    expect(fake.requests.some((r) => r.path === '/api/collection' && r.status === 503)).toBe(true);
+  }, 20_000);
 });

@@ -287,9 +287,10 @@ export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boo
   try {
     return await checkedPlan(input, options);
   } catch (error) {
-    // A server refused for its version says so, whatever else failed first (no views, a read).
-    await input.server;
-    throw error;
+    // A server refused for its version says so, whatever else failed first (no views, a read); a
+    // server that cannot be reached does not hide what is wrong in the files.
+    const refusal = await Promise.resolve(input.server).then(() => undefined, (e: unknown) => e);
+    throw refusal instanceof MbSyncError && refusal.code === 'METABASE_VERSION' ? refusal : error;
   }
 }
 

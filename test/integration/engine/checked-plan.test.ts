@@ -38,4 +38,14 @@ describe('the checked plan', () => {
     const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false });
     await expect(planning).rejects.toMatchObject({ code: 'METABASE_VERSION', exitCode: 3 });
   });
+
+  it('reports what is wrong in the files even when Metabase cannot be reached', async () => {
+    const project = await writeProject({ ...files, 'sql/README.md': 'views to come\n' });
+    cleanups.push(project.cleanup);
+    // Nothing listens on port 9: the version read fails after its retries.
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: 'http://127.0.0.1:9', MB_API_KEY: 'mb_unused' } });
+    const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false });
+    await expect(planning).rejects.toThrow(/no views to apply/);
+    await expect(target.server).rejects.toMatchObject({ code: 'METABASE_UNREACHABLE' });
+  }, 20_000);
 });

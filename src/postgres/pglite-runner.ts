@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../config/make-dirs.ts';
 import { machineCacheDir } from '../config/cache-home.ts';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,7 @@ import type { SqlRunner } from './runner.ts';
  *
  * A new PGlite runs initdb, about a second and a half of CPU. The empty cluster it makes depends
  * only on the PGlite version, so it is kept once per machine, in the user's cache
- * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~30 MB), and later
+ * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~28 MB), and later
  * instances start from it in a third of the time. `MB_SYNC_NO_CACHE=1` turns it off; a cache that
  * cannot be read or written is ignored.
  */
@@ -33,6 +33,7 @@ export async function openPglite(env: NodeJS.ProcessEnv = process.env): Promise<
 async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   const file = clusterFile(env);
   if (file === undefined) return ready(new PGlite());
+  await removeStalePartials(join(file, '..'));
   const read = await readFile(file).catch(() => undefined);
   // A tar archive says so at byte 257; anything else (a damaged or foreign file) is made again.
   const saved = read?.subarray(257, 262).toString('latin1') === 'ustar' ? read : undefined;
@@ -49,7 +50,6 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   try {
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
     await makeDirs(join(file, '..'));
-    await removeStalePartials(join(file, '..'));
     // Written aside and renamed: two runs at once never read half a file.
     const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
     await writeFile(partial, dump);
@@ -62,16 +62,16 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
 
 /**
  * A run stopped while writing the cluster (its SQL check closed, the process killed) leaves its
- * `.partial` file, ~30 MB: those older than an hour go (a younger one may be another run's, still
- * being written).
+ * `.partial` file, ~28 MB: files of that name older than an hour go, at every start (a younger one
+ * may be another run's, still being written). Nothing here can fail the run.
  */
 async function removeStalePartials(dir: string): Promise<void> {
   const now = Date.now();
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!/^pglite-.*\.partial$/.test(name)) continue;
     const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info !== undefined && now - info.mtimeMs > 3600_000) await rm(path, { force: true });
+    const info = await lstat(path).catch(() => undefined);
+    if (info?.isFile() && now - info.mtimeMs > 3600_000) await rm(path, { force: true }).catch(() => {});
   }
 }
 

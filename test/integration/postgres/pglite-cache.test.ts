@@ -32,7 +32,16 @@ describe('the initdb cluster kept between runs', () => {
     const path = join(cache, 'mb-sync', file!);
     const written = (await stat(path)).mtimeMs;
 
+    // Left over while the cache exists: still cleaned up at the next start, and what cannot be
+    // removed (a folder of that name) is skipped without failing the run.
+    await writeFile(stale, 'half a cluster');
+    await utimes(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    const folder = join(cache, 'mb-sync', 'pglite-folder.partial');
+    await mkdir(folder);
+    await utimes(folder, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
     const second = await openPglite(env);
+    expect((await readdir(join(cache, 'mb-sync'))).sort()).toEqual([file!, 'pglite-folder.partial']);
+    await rm(folder, { recursive: true });
     // A working, empty cluster: nothing of the first run's work is in it.
     expect((await second.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'made_by_the_first_run'")).rows).toEqual([{ n: 0 }]);
     await second.close();

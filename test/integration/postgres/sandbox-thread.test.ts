@@ -59,7 +59,7 @@ openSandboxThread({ sql: ${JSON.stringify(PHOENIX_SQL)}, timezone: 'UTC' });
 console.log('opened');
 `);
       // Killed after 30 s if the thread keeps it alive (the error then fails the test).
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), timeout: 30_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), timeout: 30_000, env: { ...process.env, MB_SYNC_NO_CACHE: '1' } });
       expect(stdout.trim()).toBe('opened');
     } finally {
       await rm(dir, { recursive: true, force: true });

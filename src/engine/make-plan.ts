@@ -82,7 +82,7 @@ export interface PlanInput {
   api: MetabaseApi;
   /**
    * Or its promise (openTarget's): the reads go out while the version is asked for, and a refused
-   * server is reported as such even when its answers to them fail first.
+   * server is reported as such even when its answers to them fail first (versionRefusalFirst).
    */
   server: ServerInfo | Promise<ServerInfo>;
   target: Omit<PlanTarget, 'metabaseVersion'>;
@@ -170,9 +170,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   try {
     [read, , server] = await Promise.all([reading, compiling, serverInfo]);
   } catch (error) {
-    // A server refused for its version says so, whatever broke first.
-    await serverInfo;
-    throw error;
+    throw await versionRefusalFirst(serverInfo, error);
   }
   const { refs, live } = read;
   const initial = new Map(await Promise.all(handlers.map(async (h) => [h.kind, await compiledKind.get(h.kind)!.promise] as const)));
@@ -235,6 +233,17 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   assertEmailFor(plan, project, server);
   if (input.seal !== false) plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
+}
+
+/**
+ * What to report when a plan fails while the server's version is read alongside it: the version's
+ * refusal (exit 3) when it is refused, whatever broke first (a read the old server answered
+ * oddly, a project without views); otherwise the error itself. A server that cannot be reached
+ * does not hide what is wrong in the files: the failure found first is said.
+ */
+export async function versionRefusalFirst(server: ServerInfo | Promise<ServerInfo>, error: unknown): Promise<unknown> {
+  const refusal = await Promise.resolve(server).then(() => undefined, (e: unknown) => e);
+  return refusal instanceof MbSyncError && refusal.code === 'METABASE_VERSION' ? refusal : error;
 }
 
 /**

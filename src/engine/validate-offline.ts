@@ -1,7 +1,7 @@
 import { compileCard } from '../core/card-body.ts';
 import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
-import { makePlan, type PlanInput, type PlanningState } from './make-plan.ts';
+import { makePlan, versionRefusalFirst, type PlanInput, type PlanningState } from './make-plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
 import type { Origin, Project, ProjectCard } from '../core/project.ts';
@@ -12,8 +12,6 @@ import { sqlLayout } from '../postgres/sql-files.ts';
 import { createHash } from 'node:crypto';
 import { openCacheFile } from '../config/cache-file.ts';
 import { setupOf, viewsDigest, type EarlySandbox } from './early-sql-check.ts';
-
-export { bootSqlCheckEarly, type EarlySandbox } from './early-sql-check.ts';
 
 export interface ValidationSummary {
   cards: number;
@@ -287,10 +285,8 @@ export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boo
   try {
     return await checkedPlan(input, options);
   } catch (error) {
-    // A server refused for its version says so, whatever else failed first (no views, a read); a
-    // server that cannot be reached does not hide what is wrong in the files.
-    const refusal = await Promise.resolve(input.server).then(() => undefined, (e: unknown) => e);
-    throw refusal instanceof MbSyncError && refusal.code === 'METABASE_VERSION' ? refusal : error;
+    // Also for what fails outside makePlan: the views folder, the SQL check.
+    throw await versionRefusalFirst(input.server, error);
   }
 }
 

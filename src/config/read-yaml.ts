@@ -29,11 +29,13 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
   // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
   const digest = cache?.digest(decoded.text);
   const cached = digest === undefined ? undefined : cache?.get(digest);
-  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), ...(digest === undefined ? {} : { digest }) }, issues: [] };
+  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), digest: digest! }, issues: [] };
   // The parser is loaded only when a file has to be parsed (a run whose files are all cached skips it).
   const parsed = parseYaml(yamlModule(await import('yaml')), decoded.text, display);
-  if (parsed.yaml && digest !== undefined) cache?.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines });
-  if (parsed.yaml && digest !== undefined) parsed.yaml.digest = digest;
+  if (parsed.yaml && digest !== undefined) {
+    cache?.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines });
+    parsed.yaml.digest = digest;
+  }
   return parsed;
 }
 

@@ -76,6 +76,11 @@ export interface FakeMetabase {
  * validation and error bodies, whole-array replace on dashboards, redacted secrets, server-side
  * query normalisation, a sync that makes tables appear later. Not a mock of what the client sends.
  */
+/** `v0.58.15` → 58 (what the routes answer by); a tag it cannot read counts as newest. */
+function majorOf(version: string): number {
+  return Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 999);
+}
+
 export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Promise<FakeMetabase> {
   await ensureMetabaseSchemas();
   const admin = options.admin ?? { email: 'admin@example.com', password: 'admin-password-1' };
@@ -86,7 +91,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
   const ctx: ServerContext = {
     url: '',
     version,
-    major: Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 999),
+    major: majorOf(version),
     setupDone: options.setupDone ?? true,
     setupToken: randomUUID(),
     sessions: new Map(),
@@ -170,7 +175,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     setLatency: (ms) => void (latencyMs = ms),
     setVersion: (next) => {
       ctx.version = next;
-      ctx.major = Number(/^v?\d+\.(\d+)/.exec(next)?.[1] ?? 999);
+      ctx.major = majorOf(next);
     },
     injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
     setChaosRate: (rate) => void (chaosRate = rate),

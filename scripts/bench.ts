@@ -198,7 +198,7 @@ async function prepareCacheHome(root: string): Promise<void> {
   await mkdir(join(cacheHome, 'mb-sync'), { recursive: true });
   const mine = machineCacheDir(process.env);
   for (const name of mine === undefined ? [] : await readdir(mine).catch(() => [] as string[])) {
-    if (/^pglite-.*-initdb\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
+    if (/^pglite-.*-cluster\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
   }
 }
 

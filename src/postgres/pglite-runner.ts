@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
-import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../config/make-dirs.ts';
 import { machineCacheDir } from '../config/cache-home.ts';
 import { dirname, join } from 'node:path';
@@ -12,10 +12,10 @@ import type { SqlRunner } from './runner.ts';
 /**
  * Embedded PostgreSQL (WASM): the fallback when no server is given, and `validate`'s sandbox.
  *
- * A new PGlite runs initdb, about a second and a half of CPU. The empty cluster it makes depends
- * only on the PGlite version, so it is kept once per machine, in the user's cache
- * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~28 MB), and later
- * instances start from it in a third of the time. `MB_SYNC_NO_CACHE=1` turns it off; a cache that
+ * A new PGlite runs initdb, three to four seconds of CPU. The empty cluster it makes depends only
+ * on the PGlite version, so it is kept once per machine, in the user's cache
+ * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~16 MB), and later
+ * instances start from it in under a second. `MB_SYNC_NO_CACHE=1` turns it off; a cache that
  * cannot be read or written is ignored.
  */
 export async function openPglite(env: NodeJS.ProcessEnv = process.env): Promise<SqlRunner & { pglite: PGlite }> {
@@ -30,24 +30,41 @@ export async function openPglite(env: NodeJS.ProcessEnv = process.env): Promise<
   };
 }
 
+/**
+ * PGlite's own start parameters, plus a small server: two connections, 1 MB of shared buffers
+ * instead of 128 MB. PGlite zeroes its shared memory at every start (half a second for 128 MB,
+ * more than anything else in its boot), and SQL checks and tests never need a buffer cache.
+ */
+const startParams = [
+  ...PGlite.defaultStartParams,
+  '-c', 'shared_buffers=1MB',
+  '-c', 'temp_buffers=1MB',
+  '-c', 'wal_buffers=64kB',
+  '-c', 'max_connections=2',
+];
+
+/** WAL in segments of 1 MB instead of 16: the kept cluster holds one segment, mostly empty. */
+const initDbStartParams = ['--wal-segsize=1'];
+
 async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   const file = clusterFile(env);
-  if (file === undefined) return ready(new PGlite());
-  await removeStalePartials(join(file, '..'));
+  if (file === undefined) return ready(new PGlite({ startParams, initDbStartParams }));
+  await tidyCache(file);
   const read = await readFile(file).catch(() => undefined);
   // A tar archive says so at byte 257; anything else (a damaged or foreign file) is made again.
   const saved = read?.subarray(257, 262).toString('latin1') === 'ustar' ? read : undefined;
   if (saved === undefined && read !== undefined) await rm(file, { force: true });
   if (saved !== undefined) {
     try {
-      return await ready(new PGlite({ loadDataDir: new Blob([saved]) }));
+      return await ready(new PGlite({ loadDataDir: new BytesBlob(saved), startParams }));
     } catch {
       // A damaged file: made again below.
       await rm(file, { force: true });
     }
   }
-  const pglite = await ready(new PGlite());
+  const pglite = await ready(new PGlite({ startParams, initDbStartParams }));
   try {
+    await slim(pglite);
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
     await makeDirs(join(file, '..'));
     // Written aside and renamed: two runs at once never read half a file.
@@ -61,17 +78,62 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
 }
 
 /**
- * A run stopped while writing the cluster (its SQL check closed, the process killed) leaves its
- * `.partial` file, ~28 MB: files of that name older than an hour go, at every start (a younger one
- * may be another run's, still being written). Nothing here can fail the run.
+ * The kept cluster holds only the database PGlite connects to (`postgres`): without the two
+ * template databases there is a third as much to unpack at every start. Nothing here creates a
+ * database. A checkpoint then leaves nothing to replay from the WAL.
  */
-async function removeStalePartials(dir: string): Promise<void> {
+async function slim(pglite: PGlite): Promise<void> {
+  for (const template of ['template0', 'template1']) {
+    await pglite.exec(`ALTER DATABASE ${template} IS_TEMPLATE false`);
+    await pglite.exec(`DROP DATABASE ${template}`);
+  }
+  await pglite.exec('CHECKPOINT');
+}
+
+/**
+ * What earlier runs left in the cache folder, removed at every start (nothing here can fail the
+ * run):
+ * - a run stopped while writing the cluster (its SQL check closed, the process killed) leaves its
+ *   `.partial` file: those older than an hour go (a younger one may be another run's, still being
+ *   written);
+ * - the cluster of another PGlite version (an earlier mb-sync, ~30 MB) goes once no run has started
+ *   from it for 30 days (another install on the machine may still use it); the one in use has its
+ *   date refreshed once a day.
+ */
+async function tidyCache(file: string): Promise<void> {
+  const dir = dirname(file);
   const now = Date.now();
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!/^pglite-.*\.partial$/.test(name)) continue;
-    const path = join(dir, name);
+  const olderThan = async (path: string, ms: number) => {
     const info = await lstat(path).catch(() => undefined);
-    if (info?.isFile() && now - info.mtimeMs > 3600_000) await rm(path, { force: true }).catch(() => {});
+    return info?.isFile() === true && now - info.mtimeMs > ms;
+  };
+  if (await olderThan(file, DAY)) await utimes(file, new Date(now), new Date(now)).catch(() => {});
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const stale = /^pglite-.*\.partial$/.test(name) ? HOUR : /^pglite-.*\.tar$/.test(name) && path !== file ? 30 * DAY : undefined;
+    if (stale !== undefined && (await olderThan(path, stale))) await rm(path, { force: true }).catch(() => {});
+  }
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The saved cluster handed to PGlite as it is: `new Blob([bytes])` copies its ~30 MB and PGlite
+ * reads them back through a stream (a quarter of a second of its boot). PGlite's loadTar only
+ * calls arrayBuffer() on what it is given (and reads `type`, empty here: an uncompressed tar).
+ */
+class BytesBlob extends Blob {
+  readonly #bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    super([]);
+    this.#bytes = bytes;
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    const { buffer, byteOffset, byteLength } = this.#bytes;
+    // A file read whole has a buffer of its own: given as it is, else the bytes copied out.
+    const whole = byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer;
+    return Promise.resolve(whole ? buffer : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer));
   }
 }
 
@@ -82,7 +144,7 @@ async function ready(pglite: PGlite): Promise<PGlite> {
 
 function clusterFile(env: NodeJS.ProcessEnv): string | undefined {
   const dir = machineCacheDir(env);
-  return dir === undefined ? undefined : join(dir, `pglite-${pgliteVersion()}-initdb.tar`);
+  return dir === undefined ? undefined : join(dir, `pglite-${pgliteVersion()}-cluster.tar`);
 }
 
 /** The installed PGlite's version (its package.json is not among its exports: found from its entry). */

@@ -6,11 +6,12 @@ import { openPglite } from '../../../src/postgres/pglite-runner.ts';
 
 // Embedded Postgres starts from an empty cluster kept in the user's cache (src/postgres/pglite-runner.ts).
 const dirs: string[] = [];
+const DAY = 24 * 3600_000;
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the initdb cluster kept between runs', () => {
+describe('the empty cluster kept between runs', () => {
   it('is written by the first run, started from by the next, and made again when damaged', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
     dirs.push(cache);
@@ -22,15 +23,26 @@ describe('the initdb cluster kept between runs', () => {
     await writeFile(stale, 'half a cluster');
     await utimes(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
     await writeFile(recent, 'half a cluster');
+    // Another version's cluster: kept while another install may use it, gone after 30 days unused.
+    const otherUsed = join(cache, 'mb-sync', 'pglite-0.0.2-cluster.tar');
+    const otherUnused = join(cache, 'mb-sync', 'pglite-0.0.1-initdb.tar');
+    await writeFile(otherUsed, 'a cluster');
+    await utimes(otherUsed, new Date(Date.now() - 29 * DAY), new Date(Date.now() - 29 * DAY));
+    await writeFile(otherUnused, 'a cluster');
+    await utimes(otherUnused, new Date(Date.now() - 31 * DAY), new Date(Date.now() - 31 * DAY));
     const first = await openPglite(env);
     await first.exec('CREATE TABLE made_by_the_first_run (id int)');
     await first.close();
     expect((await readdir(join(cache, 'mb-sync'))).filter((f) => f.endsWith('.partial'))).toEqual([recent.split('/').pop()]);
+    expect(await readdir(join(cache, 'mb-sync'))).not.toContain('pglite-0.0.1-initdb.tar');
     await rm(recent);
+    await rm(otherUsed);
     const [file] = await readdir(join(cache, 'mb-sync'));
-    expect(file).toMatch(/^pglite-[\d.]+-initdb\.tar$/);
+    expect(file).toMatch(/^pglite-[\d.]+-cluster\.tar$/);
     const path = join(cache, 'mb-sync', file!);
     const written = (await stat(path)).mtimeMs;
+    // What keeps its start short: one database to unpack, WAL in 1 MB segments (~16 MB in all).
+    expect((await stat(path)).size).toBeLessThan(20_000_000);
 
     // Left over while the cache exists: still cleaned up at the next start, and what cannot be
     // removed (a folder of that name) is skipped without failing the run.
@@ -44,8 +56,15 @@ describe('the initdb cluster kept between runs', () => {
     await rm(folder, { recursive: true });
     // A working, empty cluster: nothing of the first run's work is in it.
     expect((await second.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'made_by_the_first_run'")).rows).toEqual([{ n: 0 }]);
+    expect((await second.query<{ datname: string }>('SELECT datname FROM pg_database')).rows).toEqual([{ datname: 'postgres' }]);
+    expect((await second.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '1MB' }]);
     await second.close();
     expect((await stat(path)).mtimeMs).toBe(written);
+
+    // Used a day after it was written: its date is refreshed, so no other install takes it for unused.
+    await utimes(path, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+    await (await openPglite(env)).close();
+    expect(Date.now() - (await stat(path)).mtimeMs).toBeLessThan(DAY);
 
     await writeFile(path, 'not a tar file');
     const third = await openPglite(env);

@@ -7,6 +7,9 @@
  *
  *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000 [--profile DIR]
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
+ *   npm run bench -- --compare /other/checkout/bin/mb-sync.js [--runs 5]
+ *                               # first applies of this build and another, alternated, each from
+ *                               # scratch (the machine's speed drifts: compare builds side by side)
  *
  * BENCH_NODE_OPTIONS, when set, is given to the measured processes as NODE_OPTIONS (e.g.
  * `--require /abs/path/tracer.cjs`: an absolute path, the processes run in the generated project);
@@ -36,6 +39,8 @@ const { values } = parseArgs({
     // Stop after the first apply and keep the fake running, printing how to run mb-sync against it
     // (to profile or time one command many times).
     serve: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    runs: { type: 'string', default: '5' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -135,12 +140,12 @@ function restore(state: Record<string, unknown>, saved: Record<string, unknown>)
 }
 
 /** One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by the fake. */
-async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number, serverFloor?: number): Promise<Record<string, unknown>> {
+async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number, serverFloor?: number, bin = BIN): Promise<Record<string, unknown>> {
   fake.resetLog();
   const env = { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
     const profile = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.profile, label.replace(/\W+/g, '-'))];
-    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profile, BIN, ...args], { cwd, env });
+    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profile, bin, ...args], { cwd, env });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.resume();
@@ -202,6 +207,27 @@ async function prepareCacheHome(root: string): Promise<void> {
   }
 }
 
+/**
+ * First applies of this build and of `other` (another checkout's bin/mb-sync.js, built), alternated,
+ * each from an empty Metabase and empty caches (PGlite's cluster kept, as in the bench).
+ */
+async function compareFirstApplies(root: string, fake: FakeMetabase, other: string, runs: number, concurrency: number): Promise<void> {
+  const empty = structuredClone(fake.state);
+  const seconds = new Map<string, number[]>([[BIN, []], [other, []]]);
+  for (let i = 0; i < runs; i++) {
+    for (const bin of [BIN, other]) {
+      restore(fake.state as unknown as Record<string, unknown>, structuredClone(empty) as unknown as Record<string, unknown>);
+      await rm(join(root, 'node_modules', '.cache'), { recursive: true, force: true });
+      await rm(cacheHome, { recursive: true, force: true });
+      await prepareCacheHome(root);
+      const row = await measure(`first apply, ${bin === BIN ? 'this build' : other}`, ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0, undefined, bin);
+      seconds.get(bin)!.push(row.seconds as number);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [bin, xs] of seconds) console.log(`# ${bin === BIN ? 'this build' : other}: median ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')})`);
+}
+
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'mb-sync-bench-'));
   // A project as a team has it: mb-sync installed, so node_modules/ holds its caches.
@@ -216,6 +242,10 @@ async function main(): Promise<void> {
     const concurrency = Number(values.concurrency);
     const rounds = (n: number) => Math.ceil(n / concurrency) * (latencyMs / 1000);
     console.log(`# ${dashboardCount} dashboards × ${cardCount} cards, ${latencyMs} ms latency per request, concurrency ${concurrency}; whole process (node bin/mb-sync.js), dist/ built`);
+    if (values.compare) {
+      await compareFirstApplies(root, fake, values.compare, Number(values.runs), concurrency);
+      return;
+    }
     // The first run of a command after a build compiles it and keeps the code (bin/mb-sync.js);
     // every later run starts from that: both are shown, the floors use the later one.
     await measure('start-up (--help), first run after the build', ['--help'], root, fake, 0);

@@ -280,8 +280,12 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
  * The plan as `plan` and `apply` make it: the native SQL check prepared first (with `bootSql`,
  * embedded Postgres boots while the plan reads Metabase), `verify` run on the plan (a saved plan
  * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
+ *
+ * `planned` is given the plan while its SQL compiles, for the caller to render it then: on a cold
+ * apply the main thread would otherwise sit idle until embedded Postgres is done, then render. What
+ * it renders is the caller's to print only once this returns (a refused plan prints nothing).
  */
-export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void } = {}): Promise<PlanningState> {
+export async function makeCheckedPlan(input: PlanInput, options: CheckedPlanOptions = {}): Promise<PlanningState> {
   try {
     return await checkedPlan(input, options);
   } catch (error) {
@@ -290,7 +294,14 @@ export async function makeCheckedPlan(input: PlanInput, options: { bootSql?: boo
   }
 }
 
-async function checkedPlan(input: PlanInput, options: { bootSql?: boolean; early?: EarlySandbox; verify?: (plan: Plan) => void }): Promise<PlanningState> {
+interface CheckedPlanOptions {
+  bootSql?: boolean;
+  early?: EarlySandbox;
+  verify?: (plan: Plan) => void;
+  planned?: (plan: Plan) => void;
+}
+
+async function checkedPlan(input: PlanInput, options: CheckedPlanOptions): Promise<PlanningState> {
   // The SQL folder is read first: one without views is refused before the plan reads anything. Then
   // the plan's reads go out, and the check is prepared (its cache read, the SQL of every native
   // card sampled and hashed) while they are on the network.
@@ -310,7 +321,11 @@ async function checkedPlan(input: PlanInput, options: { bootSql?: boolean; early
   try {
     const state = await planning;
     options.verify?.(state.plan);
-    await assertChangedSqlCompiles(project, state.plan, await checking);
+    // The compile starts (embedded Postgres boots, if it was not already) before the caller renders.
+    const compiled = assertChangedSqlCompiles(project, state.plan, await checking);
+    compiled.catch(() => {});
+    options.planned?.(state.plan);
+    await compiled;
     return state;
   } finally {
     await checking.then((check) => check.close(), () => {});

@@ -54,6 +54,12 @@ export function register(program: Command): void {
         throw error;
       }
       const { applyPlan, handlers, makeCheckedPlan } = engine;
+      const style = global.color && process.stderr.isTTY ? colors : plain;
+      // Rendered while the plan's SQL compiles (see makeCheckedPlan), printed once it has.
+      let planText: string | undefined;
+      const render = (plan: Plan) => {
+        if (!saved && hasWork(plan)) planText = renderPlanText(plan, style);
+      };
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
       const state = await makeCheckedPlan({
@@ -65,10 +71,9 @@ export function register(program: Command): void {
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
         select: saved ? (saved.selection?.selectors ?? []) : options.select,
-      }, { bootSql: true, ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
+      }, { bootSql: true, planned: render, ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
       const { plan } = state;
 
-      const style = global.color && process.stderr.isTTY ? colors : plain;
       const say = (text: string) => process.stderr.write(redactText(text));
       if (!hasWork(plan)) {
         say(plan.orphans.length === 0 ? 'No changes. Metabase matches the files.\n' : `Nothing to apply. ${plan.orphans.length} managed object(s) no longer in the files are kept; pass --allow-archive to archive them.\n`);
@@ -76,7 +81,7 @@ export function register(program: Command): void {
         return;
       }
       if (!saved) {
-        say(renderPlanText(plan, style));
+        say(planText ?? renderPlanText(plan, style));
         if (!options.yes) await confirm(`${plan.target.environment} (${plan.target.url})`);
       }
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command, Option } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
-import { hasChanges } from '../../core/plan.ts';
+import { hasChanges, type Plan } from '../../core/plan.ts';
 import { redactText } from '../../core/secrets.ts';
 import { renderPlanMarkdown } from '../render/plan-markdown.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
@@ -52,7 +52,13 @@ export function register(program: Command): void {
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(options.baseline === undefined ? {} : { baselineConfigPath: options.baseline }), onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
       // Postgres for the SQL check boots only if the plan changes native SQL not known to compile: a
-      // no-op plan (the daily drift check on a fresh clone) pays nothing.
+      // no-op plan (the daily drift check on a fresh clone) pays nothing. The outputs are rendered
+      // while that SQL compiles, written once it has.
+      const render = (plan: Plan) => {
+        const json = options.out || format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : '';
+        return { json, shown: format === 'json' ? json : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan, global.color && process.stdout.isTTY ? colors : plain) };
+      };
+      let rendered: ReturnType<typeof render> | undefined;
       const { plan } = await makeCheckedPlan({
         project: target.project,
         api: target.api,
@@ -63,12 +69,10 @@ export function register(program: Command): void {
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
         ...(target.baseline === undefined ? {} : { baseline: target.baseline }),
-      });
-      const json = `${JSON.stringify(plan, null, 2)}\n`;
+      }, { planned: (p) => (rendered = render(p)) });
+      const { json, shown } = rendered ?? render(plan);
       if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
-      if (format === 'json') process.stdout.write(redactText(json));
-      else if (format === 'markdown') process.stdout.write(redactText(renderPlanMarkdown(plan)));
-      else process.stdout.write(redactText(renderPlanText(plan, global.color && process.stdout.isTTY ? colors : plain)));
+      process.stdout.write(redactText(shown));
       if (options.fullMarkdown) await writeFile(options.fullMarkdown, redactText(renderPlanMarkdown(plan, { maxChars: Infinity })));
       if (options.out) process.stderr.write(`Plan saved to ${options.out}; apply it with: mb-sync apply ${options.out}\n`);
       if (options.detailedExitcode && hasChanges(plan)) process.exitCode = ExitCode.changesPresent;

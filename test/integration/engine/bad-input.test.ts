@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
-import { assertChangedSqlCompiles, validateOffline } from '../../../src/engine/validate-offline.ts';
+import { assertChangedSqlCompiles, makeCheckedPlan, validateOffline } from '../../../src/engine/validate-offline.ts';
+import { handlers } from '../../../src/resources/registry.ts';
 import { openSession, useFakeMetabase } from './harness.ts';
 import { env, files } from './fixture-project.ts';
 
@@ -75,9 +76,19 @@ describe('cards that cannot work', () => {
     const session = await openSession(t.fake, root, env);
     const state = await session.plan();
     await expect(assertChangedSqlCompiles(session.project, state.plan)).rejects.toThrow(/energie\.yaml:\d+: cards\[2\]\.sql: card\.funnel: the SQL does not compile against the analytics views: syntax error/);
-    const cli = await run(process.execPath, [BIN, 'apply', '--yes'], { cwd: root, env: { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env } }).catch((e: { code: number; stderr: string }) => e);
-    expect((cli as { code: number }).code).toBe(1);
-    expect((cli as { stderr: string }).stderr).toContain('the SQL does not compile');
+    // The plan is handed over for rendering while its SQL compiles, yet refused once it does not.
+    const rendered: string[] = [];
+    const checked = makeCheckedPlan({ project: session.project, api: session.api, server: Promise.resolve(session.server), target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false }, { planned: (plan) => rendered.push(`${plan.summary.create} to create`) });
+    await expect(checked).rejects.toThrow(/card\.funnel: the SQL does not compile/);
+    expect(rendered).toEqual([expect.stringMatching(/^\d+ to create$/)]);
+    // Neither command prints the plan it rendered.
+    const cliEnv = { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env };
+    for (const args of [['apply', '--yes'], ['plan']]) {
+      const cli = await run(process.execPath, [BIN, ...args], { cwd: root, env: cliEnv }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      expect((cli as { code: number }).code).toBe(1);
+      expect((cli as { stderr: string }).stderr).toContain('the SQL does not compile');
+      expect(`${(cli as { stdout: string }).stdout}${(cli as { stderr: string }).stderr}`).not.toMatch(/Plan: \d+ to create|mb-sync plan: project/);
+    }
     expect(t.fake.writes()).toBe(0);
   });
 

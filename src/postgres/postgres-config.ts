@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { yamlModule } from '../config/read-yaml.ts';
+import { readPlainYaml } from '../config/plain-yaml.ts';
 import { interpolate, soleVariable } from '../config/interpolate.ts';
 import { PostgresConfig, type PostgresConfigT } from '../model/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
@@ -73,9 +74,11 @@ export async function readPostgresSection(configPath: string, env: NodeJS.Proces
   let section: unknown = {};
   let database: { user?: unknown; password?: unknown } = {};
   try {
-    // The parser is loaded here, not with the module: plan and apply import this one without using it.
-    const { parse } = yamlModule(await import('yaml'));
-    const document = parse(await readFile(configPath, 'utf8')) as { postgres?: unknown; database?: typeof database } | null;
+    // Read by the fast reader when it can (apply reads this before anything else, to start the SQL
+    // check); the library is loaded only for the rest.
+    const text = await readFile(configPath, 'utf8');
+    const plain = readPlainYaml(text);
+    const document = (plain ? plain.data : yamlModule(await import('yaml')).parse(text)) as { postgres?: unknown; database?: typeof database } | null;
     section = document?.postgres ?? {};
     database = document?.database ?? {};
   } catch (error) {

@@ -203,7 +203,8 @@ async function prepareCacheHome(root: string): Promise<void> {
   await mkdir(join(cacheHome, 'mb-sync'), { recursive: true });
   const mine = machineCacheDir(process.env);
   for (const name of mine === undefined ? [] : await readdir(mine).catch(() => [] as string[])) {
-    if (/^pglite-.*-cluster\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
+    // Every version's (--compare may run an older build, with another PGlite).
+    if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
   }
 }
 

@@ -119,7 +119,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 /**
- * The saved cluster handed to PGlite as it is: `new Blob([bytes])` copies its ~30 MB and PGlite
+ * The saved cluster handed to PGlite as it is: `new Blob([bytes])` copies all of it and PGlite
  * reads them back through a stream (a quarter of a second of its boot). PGlite's loadTar only
  * calls arrayBuffer() on what it is given (and reads `type`, empty here: an uncompressed tar).
  */

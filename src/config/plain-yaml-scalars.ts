@@ -18,7 +18,22 @@ const EXPONENT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const OTHER_NUMBER = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 // A plain scalar may not start with an indicator (nor with "- ", "? ", ": ", left to the library).
 export const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
-export const KEY = /^[^-?:,[\]{}#&*!|>'"%@`\s][^#]*?$/;
+export const KEY = /^[^-?:,[\]{}#&*!|>'"%@` \t][^#\t]*?$/;
+
+/**
+ * YAML's own white space is the space and the tab only: JavaScript's trim() and \s also take a
+ * no-break space (common in pasted titles), U+3000, U+FEFF and others, which are text in YAML.
+ */
+export function trimBlanks(text: string): string {
+  return trimEndBlanks(text.replace(/^[ \t]+/, ''));
+}
+
+export function trimEndBlanks(text: string): string {
+  return text.replace(/[ \t]+$/, '');
+}
+
+/** Deeper than this, a file is left to the library (which refuses flow nesting past ~840). */
+export const MAX_DEPTH = 100;
 
 export function checkPlain(text: string): void {
   if (text.includes(': ') || text.endsWith(':') || text.includes('\t')) outside();
@@ -59,7 +74,7 @@ export function quoted(text: string): string {
   }
   if (i >= text.length) outside();
   const after = text.slice(i + 1);
-  if (after.trim() !== '' && !/^\s+#/.test(after)) outside();
+  if (trimBlanks(after) !== '' && !/^[ \t]+#/.test(after)) outside();
   return out;
 }
 
@@ -70,11 +85,12 @@ export function quoted(text: string): string {
 export function flowCollection(text: string, path: string, line: number, lines: Record<string, number>): unknown {
   const at = { i: 0 };
   const value = flowNode(text, at, path, line, lines);
-  if (text.slice(at.i).trim() !== '' && !/^\s+#/.test(text.slice(at.i))) outside();
+  if (trimBlanks(text.slice(at.i)) !== '' && !/^[ \t]+#/.test(text.slice(at.i))) outside();
   return value;
 }
 
-function flowNode(text: string, at: { i: number }, path: string, line: number, lines: Record<string, number>): unknown {
+function flowNode(text: string, at: { i: number }, path: string, line: number, lines: Record<string, number>, depth = 0): unknown {
+  if (depth > MAX_DEPTH) outside();
   skipSpaces(text, at);
   const open = text[at.i];
   if (open !== '[' && open !== '{') return flowScalar(text, at);
@@ -87,7 +103,7 @@ function flowNode(text: string, at: { i: number }, path: string, line: number, l
     if (Array.isArray(out)) {
       const child = `${path}[${out.length}]`;
       lines[child] = line;
-      out.push(flowNode(text, at, child, line, lines));
+      out.push(flowNode(text, at, child, line, lines, depth + 1));
     } else {
       const key = flowScalar(text, at, true);
       if (typeof key !== 'string' || !KEY.test(key) || key === '__proto__' || key === '<<' || Object.hasOwn(out, key)) outside();
@@ -95,7 +111,7 @@ function flowNode(text: string, at: { i: number }, path: string, line: number, l
       at.i += 2;
       const child = `${path}.${key}`;
       lines[child] = line;
-      out[key] = flowNode(text, at, child, line, lines);
+      out[key] = flowNode(text, at, child, line, lines, depth + 1);
     }
     skipSpaces(text, at);
     if (text[at.i] === ',') at.i++;
@@ -120,9 +136,9 @@ function flowScalar(text: string, at: { i: number }, key = false): unknown {
   }
   let end = at.i;
   while (end < text.length && !',[]{}'.includes(text[end]!) && !(text[end] === ':' && (text[end + 1] === ' ' || end + 1 === text.length) && key)) end++;
-  const item = text.slice(at.i, end).trim();
+  const item = trimBlanks(text.slice(at.i, end));
   at.i = end;
-  if (item === '' || item.includes(': ') || item.endsWith(':') || item.includes(' #') || (INDICATOR.test(item) && !/^-[^\s]/.test(item))) outside();
+  if (item === '' || item.includes(': ') || item.endsWith(':') || item.includes(' #') || (INDICATOR.test(item) && !/^-[^ \t]/.test(item))) outside();
   return scalarOf(item);
 }
 

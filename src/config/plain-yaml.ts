@@ -1,4 +1,4 @@
-import { checkPlain, flowCollection, INDICATOR, KEY, outside, OUTSIDE, quoted, scalarOf } from './plain-yaml-scalars.ts';
+import { checkPlain, flowCollection, INDICATOR, KEY, MAX_DEPTH, outside, OUTSIDE, quoted, scalarOf, trimBlanks, trimEndBlanks } from './plain-yaml-scalars.ts';
 
 /**
  * A fast reader for the YAML that dashboards are written in: block mappings and sequences, plain
@@ -35,6 +35,7 @@ export function readPlainYaml(text: string): { data: unknown; lines: Record<stri
 class Reader {
   readonly lines: Record<string, number> = {};
   at = 0;
+  private depth = 0;
   constructor(private readonly source: string[]) {}
 
   /** The first line from `from` on with something other than blanks or a comment. */
@@ -54,9 +55,13 @@ class Reader {
   block(i: number, min: number, path: string, root = false): unknown {
     const line = this.source[i]!;
     const indent = indentOf(line);
-    if (indent < min || (root && indent !== 0)) outside();
+    if (indent < min || (root && indent !== 0) || ++this.depth > MAX_DEPTH) outside();
     this.lines[path] ??= i + 1;
-    return isItem(line, indent) ? this.sequence(i, indent, path) : this.mapping(i, indent, indent, path);
+    try {
+      return isItem(line, indent) ? this.sequence(i, indent, path) : this.mapping(i, indent, indent, path);
+    } finally {
+      this.depth--;
+    }
   }
 
   /**
@@ -71,8 +76,9 @@ class Reader {
       const line = this.source[at]!;
       const rest = line.slice(column);
       const colon = keyEnd(rest);
-      if (colon === undefined) outside();
-      const key = rest.slice(0, colon).trimEnd();
+      // The library allows an implicit key of up to 1024 characters.
+      if (colon === undefined || colon > 1024) outside();
+      const key = trimEndBlanks(rest.slice(0, colon));
       if (!KEY.test(key) || key.includes(': ') || key === '__proto__' || key === '<<' || Object.hasOwn(map, key) || scalarOf(key) !== key) outside();
       const child = path === '' ? key : `${path}.${key}`;
       this.lines[child] = at + 1;
@@ -96,10 +102,12 @@ class Reader {
       const child = `${path}[${items.length}]`;
       const start = indent + 1 + indentOf(line.slice(indent + 1));
       const rest = line.slice(start);
-      if (rest === '' || rest.startsWith('#')) {
-        // `-` alone: the item is the block on the next lines.
+      const alone = trimBlanks(rest);
+      if (alone === '' || alone.startsWith('#')) {
+        // `-` alone: the item is the block on the next lines, and its line is theirs.
         const inner = this.next(at + 1);
         if (inner === undefined || indentOf(this.source[inner]!) <= indent) outside();
+        this.lines[child] = inner + 1;
         items.push(this.block(inner, indent + 1, child));
       } else if (isItem(line, start)) {
         outside();
@@ -126,7 +134,7 @@ class Reader {
    */
   value(i: number, column: number, indent: number, path: string, inMapping: boolean): unknown {
     const line = this.source[i]!;
-    const text = stripComment(line.slice(column));
+    const { text, commented } = stripComment(line.slice(column));
     this.at = i + 1;
     if (text === '') {
       const inner = this.next(i + 1);
@@ -141,26 +149,32 @@ class Reader {
     if (text === '|' || text === '|-') return this.literal(i, indent, text === '|-');
     if (text[0] === '{' || text[0] === '[') return flowCollection(text, path, i + 1, this.lines);
     if (text[0] === "'" || text[0] === '"') return quoted(text);
-    if (INDICATOR.test(text) && !/^[-?:][^\s]/.test(text)) outside();
+    if (INDICATOR.test(text) && !/^[-?:][^ \t]/.test(text)) outside();
     if (/^[?:]/.test(text)) outside();
-    return this.plain(text, i, indent);
+    return this.plain(text, i, indent, commented);
   }
 
-  /** A plain scalar, folded over the more-indented lines that follow it. */
-  plain(first: string, i: number, indent: number): unknown {
+  /**
+   * A plain scalar, folded over the more-indented lines that follow it (not after a comment on its
+   * first line: the library then refuses those lines).
+   */
+  plain(first: string, i: number, indent: number, commented: boolean): unknown {
     const parts = [first];
     let blank = 0;
     let at = i + 1;
     for (; at < this.source.length; at++) {
       const line = this.source[at]!;
       const lead = indentOf(line);
-      if (lead === line.length) {
+      if (trimBlanks(line) === '') {
+        // A blank line between folded ones; one holding a tab is left to the library.
+        if (line.includes('\t')) outside();
         blank++;
         continue;
       }
       if (lead <= indent) break;
-      const text = line.slice(lead).trimEnd();
-      if (line[lead] === '#' || line[lead] === '\t' || text.includes(' #') || text.includes(': ') || text.endsWith(':')) outside();
+      const text = trimEndBlanks(line.slice(lead));
+      if (commented || line[lead] === '#' || text.includes(' #')) outside();
+      checkPlain(text);
       parts.push(blank > 0 ? '\n'.repeat(blank) : ' ', text);
       blank = 0;
     }
@@ -216,11 +230,11 @@ function keyEnd(text: string): number | undefined {
   return undefined;
 }
 
-/** The text before a comment (` #`), trimmed; quoted text is left to quoted(). */
-function stripComment(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed[0] === "'" || trimmed[0] === '"') return trimmed;
-  if (trimmed.startsWith('#')) return '';
+/** The text before a comment (` #`), trimmed, and whether there was one; quoted text is left to quoted(). */
+function stripComment(text: string): { text: string; commented: boolean } {
+  const trimmed = trimBlanks(text);
+  if (trimmed[0] === "'" || trimmed[0] === '"') return { text: trimmed, commented: false };
+  if (trimmed.startsWith('#')) return { text: '', commented: true };
   const hash = trimmed.indexOf(' #');
-  return (hash === -1 ? trimmed : trimmed.slice(0, hash)).trimEnd();
+  return hash === -1 ? { text: trimmed, commented: false } : { text: trimEndBlanks(trimmed.slice(0, hash)), commented: true };
 }

@@ -324,7 +324,13 @@ async function checkedPlan(input: PlanInput, options: CheckedPlanOptions): Promi
     // The compile starts (embedded Postgres boots, if it was not already) before the caller renders.
     const compiled = assertChangedSqlCompiles(project, state.plan, await checking);
     compiled.catch(() => {});
-    options.planned?.(state.plan);
+    try {
+      options.planned?.(state.plan);
+    } catch (error) {
+      // A refusal of the SQL is the one to report; the caller's own failure comes after it.
+      await compiled;
+      throw error;
+    }
     await compiled;
     return state;
   } finally {

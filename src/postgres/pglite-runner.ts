@@ -52,27 +52,31 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   await tidyCache(file);
   const read = await readFile(file).catch(() => undefined);
   // A tar archive says so at byte 257; anything else (a damaged or foreign file) is made again.
+  // What cannot be removed or written (a read-only cache) is left as it is: the run goes on.
   const saved = read?.subarray(257, 262).toString('latin1') === 'ustar' ? read : undefined;
-  if (saved === undefined && read !== undefined) await rm(file, { force: true });
+  if (saved === undefined && read !== undefined) await rm(file, { force: true }).catch(() => {});
   if (saved !== undefined) {
+    const loaded = new PGlite({ loadDataDir: new BytesBlob(saved), startParams });
     try {
-      return await ready(new PGlite({ loadDataDir: new BytesBlob(saved), startParams }));
+      return await ready(loaded);
     } catch {
       // A damaged file: made again below.
-      await rm(file, { force: true });
+      await loaded.close().catch(() => {});
+      await rm(file, { force: true }).catch(() => {});
     }
   }
   const pglite = await ready(new PGlite({ startParams, initDbStartParams }));
+  // Written aside and renamed: two runs at once never read half a file.
+  const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
   try {
     await slim(pglite);
     const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
     await makeDirs(join(file, '..'));
-    // Written aside and renamed: two runs at once never read half a file.
-    const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
     await writeFile(partial, dump);
     await rename(partial, file);
   } catch {
-    // Read-only home, full disk: the next run runs initdb again.
+    // Read-only home, full disk: the next run runs initdb again; half a file is not left behind.
+    await rm(partial, { force: true }).catch(() => {});
   }
   return pglite;
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,21 @@ describe('the empty cluster kept between runs', () => {
     expect((await third.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await third.close();
     expect((await stat(path)).size).toBeGreaterThan(1_000_000);
+  });
+
+  it('is not needed: a cluster that cannot be written leaves no half file, and the run goes on', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
+    dirs.push(cache);
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../../node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+    // A folder where the file should be: it can be neither read nor replaced.
+    const taken = join(cache, 'mb-sync', `pglite-${version}-cluster.tar`);
+    await mkdir(taken, { recursive: true });
+    await writeFile(join(taken, 'keep'), 'not ours');
+    const db = await openPglite({ XDG_CACHE_HOME: cache });
+    expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await db.close();
+    expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster.tar`]);
+    expect(await readdir(taken)).toEqual(['keep']);
   });
 
   it('is neither read nor written with MB_SYNC_NO_CACHE=1', async () => {

@@ -14,7 +14,7 @@ import type { SqlRunner } from './runner.ts';
  *
  * A new PGlite runs initdb, three to four seconds of CPU. The empty cluster it makes depends only
  * on the PGlite version, so it is kept once per machine, in the user's cache
- * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~16 MB), and later
+ * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~10 MB), and later
  * instances start from it in under a second. `MB_SYNC_NO_CACHE=1` turns it off; a cache that
  * cannot be read or written is ignored.
  */
@@ -69,8 +69,8 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
   // Written aside and renamed: two runs at once never read half a file.
   const partial = `${file}.${process.pid}-${threadId}-${randomUUID()}.partial`;
   try {
-    await slim(pglite);
-    const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+    const wal = await slim(pglite);
+    const dump = withoutWalSegments(Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()), wal);
     await makeDirs(join(file, '..'));
     await writeFile(partial, dump);
     await rename(partial, file);
@@ -84,14 +84,46 @@ async function startPglite(env: NodeJS.ProcessEnv): Promise<PGlite> {
 /**
  * The kept cluster holds only the database PGlite connects to (`postgres`): without the two
  * template databases there is a third as much to unpack at every start. Nothing here creates a
- * database. A checkpoint then leaves nothing to replay from the WAL.
+ * database. A checkpoint then leaves nothing to replay from the WAL: the segments it needs are the
+ * ones from its redo point to the current one, returned (the others are recycled ones, made again
+ * when the WAL reaches them).
  */
-async function slim(pglite: PGlite): Promise<void> {
+async function slim(pglite: PGlite): Promise<Set<string>> {
   for (const template of ['template0', 'template1']) {
     await pglite.exec(`ALTER DATABASE ${template} IS_TEMPLATE false`);
     await pglite.exec(`DROP DATABASE ${template}`);
   }
   await pglite.exec('CHECKPOINT');
+  const { rows } = await pglite.query<{ redo: string; now: string }>('SELECT pg_walfile_name(redo_lsn) AS redo, pg_walfile_name(pg_current_wal_lsn()) AS now FROM pg_control_checkpoint()');
+  const { redo, now } = rows[0]!;
+  const { rows: files } = await pglite.query<{ name: string }>('SELECT name FROM pg_ls_waldir()');
+  return new Set(files.map((f) => f.name).filter((name) => name >= redo && name <= now));
+}
+
+/**
+ * A tar archive without the WAL segments (`pg_wal/` + 24 hex digits) not in `keep`: each entry is a
+ * 512-byte header (name at 0, its ustar prefix at 345, size in octal at 124) and its data, padded to
+ * 512 bytes.
+ */
+export function withoutWalSegments(tar: Buffer, keep: ReadonlySet<string>): Buffer {
+  // Nothing known to keep: the archive as it is.
+  if (keep.size === 0) return tar;
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 512 <= tar.length) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const field = (from: number, length: number) => header.subarray(from, from + length).toString('latin1').replace(/\0.*$/s, '');
+    const prefix = field(345, 155);
+    const name = prefix === '' ? field(0, 100) : `${prefix}/${field(0, 100)}`;
+    const size = parseInt(field(124, 12).trim() || '0', 8);
+    const end = at + 512 + Math.ceil(size / 512) * 512;
+    const segment = /(?:^|\/)pg_wal\/([0-9A-F]{24})$/.exec(name)?.[1];
+    if (segment === undefined || keep.has(segment)) parts.push(tar.subarray(at, end));
+    at = end;
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
 }
 
 /**

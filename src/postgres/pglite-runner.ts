@@ -41,6 +41,9 @@ const startParams = [
   '-c', 'temp_buffers=1MB',
   '-c', 'wal_buffers=64kB',
   '-c', 'max_connections=2',
+  // Postgres refuses fewer connections than it reserves for superusers (3 by default) when it runs
+  // as a server; single-user mode does not check, but nothing is reserved here either.
+  '-c', 'superuser_reserved_connections=0',
 ];
 
 /** WAL in segments of 1 MB instead of 16: the kept cluster holds one segment, mostly empty. */

@@ -44,6 +44,13 @@ const axiosHttpOnly = {
       if (!text.includes(eager)) throw new Error(`${args.path} changed: review the axios-http-only plugin of scripts/build.mjs`);
       return { contents: text.replace(eager, 'const FormDataCtor = undefined;'), loader: 'js' };
     });
+    // mb-sync sends JSON only: the form-data package (with mime-types and mime-db's 2,500-type table,
+    // a fifth of the bundle) is replaced by a class that says so if it is ever constructed.
+    b.onResolve({ filter: /^form-data$/ }, () => ({ path: 'form-data', namespace: 'mb-sync-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'mb-sync-stub' }, () => ({
+      contents: "module.exports = class FormData { constructor() { throw new Error('mb-sync sends no multipart body: form-data is left out of its bundle'); } };",
+      loader: 'js',
+    }));
   },
 };
 const common = {

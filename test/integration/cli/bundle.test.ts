@@ -66,6 +66,8 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
       // The probe works (http is there: the plan went over it) and undici is not.
       expect(stderr).toMatch(/^loaded: .*NativeModule http\b/m);
       expect(stderr).not.toMatch(/^loaded: .*undici/m);
+      // The plan went out without the form-data package, left out of the bundle with mime-db's table.
+      expect(await readFile(join(pkg, 'dist/cli/mb-sync.cjs'), 'utf8')).not.toMatch(/node_modules\/(form-data|mime-db)\//);
     } finally {
       await fake.close();
     }

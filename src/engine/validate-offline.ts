@@ -1,7 +1,6 @@
 import { compileCard } from '../core/card-body.ts';
 import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
-import { makePlan, versionRefusalFirst, type PlanInput, type PlanningState } from './make-plan.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
 import { sampleSql } from '../core/native-sql-sample.ts';
 import type { Origin, Project, ProjectCard } from '../core/project.ts';
@@ -273,67 +272,5 @@ export async function assertChangedSqlCompiles(project: Project, plan: Plan, sta
   } finally {
     // A check given by the caller is closed by the caller.
     if (started === undefined) await check.close();
-  }
-}
-
-/**
- * The plan as `plan` and `apply` make it: the native SQL check prepared first (with `bootSql`,
- * embedded Postgres boots while the plan reads Metabase), `verify` run on the plan (a saved plan
- * still valid), then the SQL the plan would send compiled. The sandbox is closed however it ends.
- *
- * `planned` is given the plan while its SQL compiles, for the caller to render it then: on a cold
- * apply the main thread would otherwise sit idle until embedded Postgres is done, then render. What
- * it renders is the caller's to print only once this returns (a refused plan prints nothing).
- */
-export async function makeCheckedPlan(input: PlanInput, options: CheckedPlanOptions = {}): Promise<PlanningState> {
-  try {
-    return await checkedPlan(input, options);
-  } catch (error) {
-    // Also for what fails outside makePlan: the views folder, the SQL check.
-    throw await versionRefusalFirst(input.server, error);
-  }
-}
-
-interface CheckedPlanOptions {
-  bootSql?: boolean;
-  early?: EarlySandbox;
-  verify?: (plan: Plan) => void;
-  planned?: (plan: Plan) => void;
-}
-
-async function checkedPlan(input: PlanInput, options: CheckedPlanOptions): Promise<PlanningState> {
-  // The SQL folder is read first: one without views is refused before the plan reads anything. Then
-  // the plan's reads go out, and the check is prepared (its cache read, the SQL of every native
-  // card sampled and hashed) while they are on the network.
-  const { project } = input;
-  let views: string;
-  try {
-    views = await viewsDigest(sqlLayout(project.root, project.config.postgres), project.config.postgres.timezone);
-  } catch (error) {
-    await options.early?.runner.close();
-    throw error;
-  }
-  const planning = makePlan(input);
-  const checking = prepareNativeSqlCheck(project, { boot: Boolean(options.bootSql), views, ...(options.early ? { early: options.early } : {}) });
-  // Each is awaited below; a failure of one while the other runs must not go unhandled.
-  planning.catch(() => {});
-  checking.catch(() => {});
-  try {
-    const state = await planning;
-    options.verify?.(state.plan);
-    // The compile starts (embedded Postgres boots, if it was not already) before the caller renders.
-    const compiled = assertChangedSqlCompiles(project, state.plan, await checking);
-    compiled.catch(() => {});
-    try {
-      options.planned?.(state.plan);
-    } catch (error) {
-      // A refusal of the SQL is the one to report; the caller's own failure comes after it.
-      await compiled;
-      throw error;
-    }
-    await compiled;
-    return state;
-  } finally {
-    await checking.then((check) => check.close(), () => {});
   }
 }

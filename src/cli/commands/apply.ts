@@ -55,11 +55,6 @@ export function register(program: Command): void {
       }
       const { applyPlan, handlers, makeCheckedPlan } = engine;
       const style = global.color && process.stderr.isTTY ? colors : plain;
-      // Rendered while the plan's SQL compiles (see makeCheckedPlan), printed once it has.
-      let planText: string | undefined;
-      const render = (plan: Plan) => {
-        if (!saved && hasWork(plan)) planText = renderPlanText(plan, style);
-      };
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
       const state = await makeCheckedPlan({
@@ -71,8 +66,9 @@ export function register(program: Command): void {
         allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
         seal: saved !== undefined,
         select: saved ? (saved.selection?.selectors ?? []) : options.select,
-      }, { bootSql: true, planned: render, ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
-      const { plan } = state;
+      }, { bootSql: true, render: (plan: Plan) => (!saved && hasWork(plan) ? renderPlanText(plan, style) : ''), ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
+      // Rendered while the plan's SQL compiled (makeCheckedPlan), printed now that it has.
+      const { plan, rendered: planText } = state;
 
       const say = (text: string) => process.stderr.write(redactText(text));
       if (!hasWork(plan)) {
@@ -81,7 +77,7 @@ export function register(program: Command): void {
         return;
       }
       if (!saved) {
-        say(planText ?? renderPlanText(plan, style));
+        say(planText);
         if (!options.yes) await confirm(`${plan.target.environment} (${plan.target.url})`);
       }
 
@@ -157,7 +153,7 @@ async function loadEngine() {
     parseSelectorsOrThrow: (await import('../../engine/make-plan.ts')).parseSelectorsOrThrow,
     openTarget: (await import('../../engine/open-target.ts')).openTarget,
     handlers: (await import('../../resources/registry.ts')).handlers,
-    makeCheckedPlan: (await import('../../engine/validate-offline.ts')).makeCheckedPlan,
+    makeCheckedPlan: (await import('../../engine/checked-plan.ts')).makeCheckedPlan,
   };
 }
 

@@ -38,7 +38,7 @@ export function register(program: Command): void {
       const { parseSelectorsOrThrow } = await import('../../engine/make-plan.ts');
       const { openTarget } = await import('../../engine/open-target.ts');
       const { handlers } = await import('../../resources/registry.ts');
-      const { makeCheckedPlan } = await import('../../engine/validate-offline.ts');
+      const { makeCheckedPlan } = await import('../../engine/checked-plan.ts');
       const global = globalOptions(command);
       if (options.json && command.getOptionValueSource('format') === 'cli' && options.format !== 'json') {
         throw new MbSyncError('CONFIG_INVALID', `--json and --format ${options.format} ask for two different outputs`, { hint: 'keep one of them' });
@@ -58,8 +58,7 @@ export function register(program: Command): void {
         const json = options.out || format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : '';
         return { json, shown: format === 'json' ? json : format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan, global.color && process.stdout.isTTY ? colors : plain) };
       };
-      let rendered: ReturnType<typeof render> | undefined;
-      const { plan } = await makeCheckedPlan({
+      const { plan, rendered } = await makeCheckedPlan({
         project: target.project,
         api: target.api,
         server: target.server,
@@ -69,8 +68,8 @@ export function register(program: Command): void {
         seal: Boolean(options.out) || format === 'json',
         select: options.select,
         ...(target.baseline === undefined ? {} : { baseline: target.baseline }),
-      }, { planned: (p) => (rendered = render(p)) });
-      const { json, shown } = rendered ?? render(plan);
+      }, { render });
+      const { json, shown } = rendered;
       if (options.out) await writeFile(options.out, redactText(json), { mode: 0o600 });
       process.stdout.write(redactText(shown));
       if (options.fullMarkdown) await writeFile(options.fullMarkdown, redactText(renderPlanMarkdown(plan, { maxChars: Infinity })));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
-import { assertChangedSqlCompiles, makeCheckedPlan, validateOffline } from '../../../src/engine/validate-offline.ts';
+import { assertChangedSqlCompiles, validateOffline } from '../../../src/engine/validate-offline.ts';
+import { makeCheckedPlan } from '../../../src/engine/checked-plan.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import { openSession, useFakeMetabase } from './harness.ts';
 import { env, files } from './fixture-project.ts';
@@ -78,9 +79,14 @@ describe('cards that cannot work', () => {
     await expect(assertChangedSqlCompiles(session.project, state.plan)).rejects.toThrow(/energie\.yaml:\d+: cards\[2\]\.sql: card\.funnel: the SQL does not compile against the analytics views: syntax error/);
     // The plan is handed over for rendering while its SQL compiles, yet refused once it does not.
     const rendered: string[] = [];
-    const checked = makeCheckedPlan({ project: session.project, api: session.api, server: Promise.resolve(session.server), target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false }, { planned: (plan) => rendered.push(`${plan.summary.create} to create`) });
+    const checked = makeCheckedPlan({ project: session.project, api: session.api, server: Promise.resolve(session.server), target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false }, { render: (plan) => rendered.push(`${plan.summary.create} to create`) });
     await expect(checked).rejects.toThrow(/card\.funnel: the SQL does not compile/);
     expect(rendered).toEqual([expect.stringMatching(/^\d+ to create$/)]);
+    // Should the render itself fail, the SQL's refusal is still what is reported.
+    const failing = makeCheckedPlan({ project: session.project, api: session.api, server: Promise.resolve(session.server), target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false }, { render: () => {
+      throw new Error('the render failed');
+    } });
+    await expect(failing).rejects.toThrow(/card\.funnel: the SQL does not compile/);
     // Neither command prints the plan it rendered.
     const cliEnv = { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env };
     for (const args of [['apply', '--yes'], ['plan']]) {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTarget } from '../../../src/engine/open-target.ts';
-import { makeCheckedPlan } from '../../../src/engine/validate-offline.ts';
+import { makeCheckedPlan } from '../../../src/engine/checked-plan.ts';
+import { setupOf } from '../../../src/engine/early-sql-check.ts';
+import { sqlLayout } from '../../../src/postgres/sql-files.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import { startFakeMetabase } from '../../support/fake-metabase/index.ts';
 import { writeProject } from './harness.ts';
@@ -27,6 +29,31 @@ describe('the checked plan', () => {
     // Only the server's version, asked for by openTarget.
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/session/properties']);
   });
+
+  it('hands the plan over for rendering while its SQL compiles, and returns what was rendered', async () => {
+    const fake = await startFakeMetabase();
+    cleanups.push(() => fake.close());
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    // Embedded Postgres stood in for by a runner whose every statement waits until the render opens
+    // it: were the plan rendered only after its SQL compiled, this would wait for ever.
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const runner = { query: async <T>() => ({ rows: (await opened, []) as T[] }), exec: async () => opened, close: async () => {} };
+    const { postgres } = target.project.config;
+    const early = { runner, setup: setupOf(sqlLayout(target.project.root, postgres), postgres.timezone) };
+    const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: target.environment, url: target.url }, handlers, allowArchive: false }, {
+      bootSql: true,
+      early,
+      render: (plan) => {
+        open();
+        return `${plan.summary.create} to create`;
+      },
+    });
+    const outcome = await Promise.race([planning, new Promise<string>((resolve) => setTimeout(() => resolve('still compiling'), 10_000))]);
+    expect(outcome).toMatchObject({ rendered: expect.stringMatching(/^\d+ to create$/) });
+  }, 20_000);
 
   it('names an old server rather than what else is wrong (no views): exit code 3, not 1', async () => {
     const fake = await startFakeMetabase({ version: 'v0.57.2' });

@@ -38,7 +38,7 @@ describe('the empty cluster kept between runs', () => {
     await rm(recent);
     await rm(otherUsed);
     const [file] = await readdir(join(cache, 'mb-sync'));
-    expect(file).toMatch(/^pglite-[\d.]+-cluster\.tar$/);
+    expect(file).toMatch(/^pglite-[\d.]+-cluster-v\d+\.tar$/);
     const path = join(cache, 'mb-sync', file!);
     const written = (await stat(path)).mtimeMs;
     // What keeps its start short: one database to unpack, one WAL segment of 1 MB (~10 MB in all).
@@ -82,13 +82,13 @@ describe('the empty cluster kept between runs', () => {
     dirs.push(cache);
     const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../../node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
     // A folder where the file should be: it can be neither read nor replaced.
-    const taken = join(cache, 'mb-sync', `pglite-${version}-cluster.tar`);
+    const taken = join(cache, 'mb-sync', `pglite-${version}-cluster-v2.tar`);
     await mkdir(taken, { recursive: true });
     await writeFile(join(taken, 'keep'), 'not ours');
     const db = await openPglite({ XDG_CACHE_HOME: cache });
     expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await db.close();
-    expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster.tar`]);
+    expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster-v2.tar`]);
     expect(await readdir(taken)).toEqual(['keep']);
   });
 

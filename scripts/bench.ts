@@ -9,7 +9,8 @@
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
  *   npm run bench -- --compare /other/checkout/bin/mb-sync.js [--runs 5]
  *                               # first applies of this build and another, alternated, each from
- *                               # scratch (the machine's speed drifts: compare builds side by side)
+ *                               # scratch but its own PGlite cluster (the machine's speed drifts:
+ *                               # compare builds side by side)
  *
  * BENCH_NODE_OPTIONS, when set, is given to the measured processes as NODE_OPTIONS (e.g.
  * `--require /abs/path/tracer.cjs`: an absolute path, the processes run in the generated project);
@@ -17,7 +18,7 @@
  */
 import { copyFile, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { spawn } from 'node:child_process';
@@ -198,35 +199,57 @@ function addUnmanagedCards(fake: FakeMetabase, count: number): void {
  * this machine's cache when it has one (as on any machine that ran mb-sync before).
  */
 let cacheHome = '';
-async function prepareCacheHome(root: string): Promise<void> {
+async function prepareCacheHome(root: string, clusters = machineCacheDir(process.env)): Promise<void> {
   cacheHome = join(root, 'xdg-cache');
   await mkdir(join(cacheHome, 'mb-sync'), { recursive: true });
-  const mine = machineCacheDir(process.env);
-  for (const name of mine === undefined ? [] : await readdir(mine).catch(() => [] as string[])) {
-    // Every version's (--compare may run an older build, with another PGlite).
-    if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(mine!, name), join(cacheHome, 'mb-sync', name));
+  for (const name of clusters === undefined ? [] : await readdir(clusters).catch(() => [] as string[])) {
+    if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(clusters!, name), join(cacheHome, 'mb-sync', name));
   }
 }
 
 /**
- * First applies of this build and of `other` (another checkout's bin/mb-sync.js, built), alternated,
- * each from an empty Metabase and empty caches (PGlite's cluster kept, as in the bench).
+ * First applies of this build and of `other` (another checkout's bin/mb-sync.js, built), alternated
+ * (A B, B A, …), each from an empty Metabase and empty caches. Each build first runs once untimed:
+ * the PGlite cluster that run keeps (its own version and format) is what its timed runs start from,
+ * as on a machine that ran that build before; that run also warms the fake.
  */
-async function compareFirstApplies(root: string, fake: FakeMetabase, other: string, runs: number, concurrency: number): Promise<void> {
+async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: string, runs: number, concurrency: number): Promise<void> {
+  const other = resolve(process.env.INIT_CWD ?? process.cwd(), otherPath);
+  const label = (bin: string) => (bin === BIN ? 'this build' : other);
   const empty = structuredClone(fake.state);
+  const clusters = new Map<string, string>();
+  const apply = async (bin: string, timed: boolean) => {
+    restore(fake.state as unknown as Record<string, unknown>, structuredClone(empty) as unknown as Record<string, unknown>);
+    await rm(join(root, 'node_modules', '.cache'), { recursive: true, force: true });
+    await rm(cacheHome, { recursive: true, force: true });
+    await prepareCacheHome(root, clusters.get(bin));
+    return measure(`first apply, ${label(bin)}${timed ? '' : ' (untimed: keeps its PGlite cluster)'}`, ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0, undefined, bin);
+  };
+  for (const bin of [BIN, other]) {
+    await apply(bin, false);
+    const kept = join(root, `clusters-${clusters.size}`);
+    await mkdir(kept);
+    for (const name of await readdir(join(cacheHome, 'mb-sync'))) {
+      if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(cacheHome, 'mb-sync', name), join(kept, name));
+    }
+    clusters.set(bin, kept);
+  }
   const seconds = new Map<string, number[]>([[BIN, []], [other, []]]);
+  const requests = new Map<string, Set<string>>([[BIN, new Set()], [other, new Set()]]);
   for (let i = 0; i < runs; i++) {
-    for (const bin of [BIN, other]) {
-      restore(fake.state as unknown as Record<string, unknown>, structuredClone(empty) as unknown as Record<string, unknown>);
-      await rm(join(root, 'node_modules', '.cache'), { recursive: true, force: true });
-      await rm(cacheHome, { recursive: true, force: true });
-      await prepareCacheHome(root);
-      const row = await measure(`first apply, ${bin === BIN ? 'this build' : other}`, ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0, undefined, bin);
+    for (const bin of i % 2 === 0 ? [BIN, other] : [other, BIN]) {
+      const row = await apply(bin, true);
       seconds.get(bin)!.push(row.seconds as number);
+      requests.get(bin)!.add(`${row.requests as number} requests, ${row.writes as number} writes`);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  for (const [bin, xs] of seconds) console.log(`# ${bin === BIN ? 'this build' : other}: median ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')})`);
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  for (const [bin, xs] of seconds) console.log(`# ${label(bin)}: median ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')}); ${[...requests.get(bin)!].join(' / ')}`);
+  if ([...requests.get(BIN)!].join() !== [...requests.get(other)!].join()) console.log('# the two builds did not send the same number of requests: compare the work, not only the time');
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +9,8 @@ import { openPglite } from '../../../src/postgres/pglite-runner.ts';
 // Embedded Postgres starts from an empty cluster kept in the user's cache (src/postgres/pglite-runner.ts).
 const dirs: string[] = [];
 const DAY = 24 * 3600_000;
+const REPO = join(import.meta.dirname, '../../..');
+const run = promisify(execFile);
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
@@ -80,7 +84,7 @@ describe('the empty cluster kept between runs', () => {
   it('is not needed: a cluster that cannot be written leaves no half file, and the run goes on', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
     dirs.push(cache);
-    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../../node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(await readFile(join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
     // A folder where the file should be: it can be neither read nor replaced.
     const taken = join(cache, 'mb-sync', `pglite-${version}-cluster-v2.tar`);
     await mkdir(taken, { recursive: true });
@@ -91,6 +95,31 @@ describe('the empty cluster kept between runs', () => {
     expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster-v2.tar`]);
     expect(await readdir(taken)).toEqual(['keep']);
   });
+
+  it('is left as it is when damaged in a cache the user cannot write, and the run goes on', async (ctx) => {
+    const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
+    dirs.push(cache);
+    const { version } = JSON.parse(await readFile(join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+    const damaged = join(cache, 'mb-sync', `pglite-${version}-cluster-v2.tar`);
+    await mkdir(join(cache, 'mb-sync'));
+    await writeFile(damaged, 'not a tar');
+    if (process.getuid?.() === 0) {
+      // Root removes files from any folder: the run is another user's (nobody), on a cache folder
+      // root owns; skipped where that user cannot read the checkout.
+      const asNobody = { cwd: REPO, uid: 65534, gid: 65534, env: { PATH: process.env.PATH ?? '', XDG_CACHE_HOME: cache, HOME: '/nonexistent' } };
+      if (!(await run(process.execPath, [join(REPO, 'bin/mb-sync.js'), '--version'], asNobody).then(() => true, () => false))) ctx.skip();
+      await chmod(cache, 0o755);
+      await chmod(join(cache, 'mb-sync'), 0o755);
+      const { stdout, stderr } = await run(process.execPath, [join(REPO, 'bin/mb-sync.js'), 'validate'], asNobody);
+      expect(`${stdout}${stderr}`).toMatch(/valid: \d+ dashboard.*native queries compiled/);
+    } else {
+      await chmod(join(cache, 'mb-sync'), 0o555);
+      const db = await openPglite({ XDG_CACHE_HOME: cache }).finally(() => chmod(join(cache, 'mb-sync'), 0o755));
+      expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await db.close();
+    }
+    expect(await readFile(damaged, 'utf8')).toBe('not a tar');
+  }, 60_000);
 
   it('is neither read nor written with MB_SYNC_NO_CACHE=1', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));

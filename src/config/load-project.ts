@@ -27,9 +27,10 @@ export async function loadProject(options: {
   allowMissingEnv?: boolean;
   onMissingEnv?: (missing: MissingVariable[]) => void;
   /**
-   * What identifies the schemas the files are validated with: a file validated before, unchanged
-   * and with no variable in it, is taken from the cache as it came out. The build's id by default
-   * (scripts/build.mjs); running from the sources there is none, and every file is validated.
+   * What identifies the code that reads and validates the files: a file validated before, unchanged
+   * and with no variable in it, is taken from the cache as it came out, and a parse is cached under
+   * it. The build's id by default (scripts/build.mjs); running from the sources there is none, and
+   * every file is validated.
    */
   schemaVersion?: string;
 }): Promise<Project> {
@@ -38,8 +39,8 @@ export async function loadProject(options: {
   const root = dirname(configAbsolute);
   const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
   const issues: ConfigIssue[] = [];
-  const cache = await openParseCache(root, env);
   const schemaVersion = options.schemaVersion ?? BUILD_ID;
+  const cache = await openParseCache(root, env, schemaVersion);
   const validated = cache && schemaVersion !== undefined ? await openCacheFile<unknown>(root, 'validated', schemaVersion, env) : undefined;
   const missing: MissingVariable[] = [];
 

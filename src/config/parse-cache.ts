@@ -4,9 +4,9 @@ import { openCacheFile } from './cache-file.ts';
 
 /**
  * Parsed YAML by the text it came from (`node_modules/.cache/mb-sync/yaml.json`, see cache-file.ts).
- * Parsing is most of the CPU time of a plan; an entry is the value and the line of every path,
- * keyed by a hash of the text, under the parser's version. Files that fail to parse are never
- * cached: their errors are always computed afresh. Values are the text's, before interpolation:
+ * An entry is the value and the line of every path, keyed by a hash of the text, under the yaml
+ * library's version and mb-sync's build. Files that fail to parse are never cached: their errors
+ * are always computed afresh. Values are the text's, before interpolation:
  * never a secret.
  */
 export interface ParseCache {
@@ -25,8 +25,10 @@ export interface CachedParse {
 /** Bumped when the shape of an entry or the meaning of `lines` changes. */
 const FORMAT = 3;
 
-export async function openParseCache(root: string, env: NodeJS.ProcessEnv = process.env): Promise<ParseCache | undefined> {
-  const file = await openCacheFile<CachedParse>(root, 'yaml', `${FORMAT}/${parserVersion()}`, env);
+export async function openParseCache(root: string, env: NodeJS.ProcessEnv = process.env, code = 'sources'): Promise<ParseCache | undefined> {
+  // Under the build too (`code`): most files are read by mb-sync's own reader (plain-yaml.ts), whose
+  // fixes the library's version does not tell.
+  const file = await openCacheFile<CachedParse>(root, 'yaml', `${FORMAT}/${parserVersion()}/${code}`, env);
   if (file === undefined) return undefined;
   const handedOut = new WeakSet<CachedParse>();
   const keyOf = (text: string) => createHash('sha256').update(text).digest('base64url');

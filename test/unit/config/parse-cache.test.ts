@@ -36,6 +36,9 @@ describe('parse cache', () => {
     await writeFile(cacheFile, (await readFile(cacheFile, 'utf8')).replace('"Phoenix – Energie Live"', '"From the cache"'));
     const third = await loadProject({ configPath, env });
     expect(third.dashboards[0]!.dashboard.name).toBe('From the cache');
+    // Another build (its YAML reader may read differently) does not take this build's parses.
+    const otherBuild = await loadProject({ configPath, env, schemaVersion: 'another-build' });
+    expect(otherBuild.dashboards[0]!.dashboard.name).toBe('Phoenix – Energie Live');
   });
 
   it('never holds an interpolated value: the cache has ${VAR}, not the secret', async () => {

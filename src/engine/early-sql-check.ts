@@ -4,6 +4,7 @@ import { openCacheFile } from '../config/cache-file.ts';
 import { readPostgresSection } from '../postgres/postgres-config.ts';
 import type { SqlRunner } from '../postgres/runner.ts';
 import { openSandboxThread } from '../postgres/sandbox-thread.ts';
+import { pgliteVersion } from '../postgres/pglite-version.ts';
 import { appFiles, sqlLayout, viewFiles, type SqlLayout } from '../postgres/sql-files.ts';
 
 // Apart from the rest of the SQL check (validate-offline.ts) so that `apply` can load it, and start
@@ -16,6 +17,14 @@ export async function viewsDigest(layout: SqlLayout, timezone: string): Promise<
   for (const file of [...(await appFiles(layout)), ...(await viewFiles(layout))]) inputs.update(`${file.name}\u0000${file.text}\u0000`);
   inputs.update(`${timezone}\u0000${layout.schema}`);
   return inputs.digest('hex');
+}
+
+/**
+ * Native SQL known to compile, by what it was compiled against (see prepareNativeSqlCheck), under
+ * the embedded Postgres that compiled it: another PGlite is another Postgres.
+ */
+export function openSqlCache(root: string, env: NodeJS.ProcessEnv = process.env) {
+  return openCacheFile<true>(root, 'sql', `2/pglite@${pgliteVersion()}`, env);
 }
 
 /** Embedded Postgres started before the project was read (bootSqlCheckEarly). */
@@ -38,7 +47,7 @@ export async function bootSqlCheckEarly(configPath: string, env: NodeJS.ProcessE
     const root = dirname(resolve(configPath));
     const { postgres } = await readPostgresSection(configPath, env);
     const layout = sqlLayout(root, postgres);
-    const cache = await openCacheFile<true>(root, 'sql', '1', env);
+    const cache = await openSqlCache(root, env);
     if (cache?.get(`views:${await viewsDigest(layout, postgres.timezone)}`)) return undefined;
     return { runner: openSandboxThread({ timezone: postgres.timezone, sql: layout }), setup: setupOf(layout, postgres.timezone) };
   } catch {

@@ -9,8 +9,7 @@ import { didYouMean } from '../core/suggest.ts';
 import { openSandboxThread } from '../postgres/sandbox-thread.ts';
 import { sqlLayout } from '../postgres/sql-files.ts';
 import { createHash } from 'node:crypto';
-import { openCacheFile } from '../config/cache-file.ts';
-import { setupOf, viewsDigest, type EarlySandbox } from './early-sql-check.ts';
+import { openSqlCache, setupOf, viewsDigest, type EarlySandbox } from './early-sql-check.ts';
 
 export interface ValidationSummary {
   cards: number;
@@ -124,7 +123,7 @@ export async function prepareNativeSqlCheck(project: Project, options: { boot?: 
   if (options.early !== undefined && early === undefined) await options.early.runner.close();
   // SQL that compiled against these very view definitions before (the plan, then its apply) is not
   // compiled again: the key covers the app tables, the views, the timezone and the SQL sent.
-  const cache = await openCacheFile<true>(project.root, 'sql', '1');
+  const cache = await openSqlCache(project.root);
   const pending = new Map<string, { samples: string[]; key: string }>();
   let base: string;
   try {

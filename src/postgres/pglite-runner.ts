@@ -1,13 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
-import { createRequire } from 'node:module';
 import { lstat, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { makeDirs } from '../config/make-dirs.ts';
 import { machineCacheDir } from '../config/cache-home.ts';
 import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import type { SqlRunner } from './runner.ts';
+import { pgliteVersion } from './pglite-version.ts';
 
 /**
  * Embedded PostgreSQL (WASM): the fallback when no server is given, and `validate`'s sandbox.
@@ -189,19 +188,4 @@ const CLUSTER_FORMAT = 'v2';
 function clusterFile(env: NodeJS.ProcessEnv): string | undefined {
   const dir = machineCacheDir(env);
   return dir === undefined ? undefined : join(dir, `pglite-${pgliteVersion()}-cluster-${CLUSTER_FORMAT}.tar`);
-}
-
-/** The installed PGlite's version (its package.json is not among its exports: found from its entry). */
-function pgliteVersion(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
-    } catch {
-      // Not here: one level up.
-    }
-    if (dirname(dir) === dir) return 'unknown';
-    dir = dirname(dir);
-  }
 }

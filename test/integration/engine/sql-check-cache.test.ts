@@ -46,6 +46,10 @@ describe('the native SQL check before plan and apply', () => {
     expect(opened.count).toBe(1);
     expect(await checkNativeSql(loaded, ['funnel', 'zero-surge'])).toEqual([]);
     expect(opened.count).toBe(1);
+    // Known to compile under the embedded Postgres that compiled it: another PGlite compiles again.
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../../node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+    const cache = JSON.parse(await readFile(join(project.root, 'node_modules/.cache/mb-sync/sql.json'), 'utf8')) as { version: string };
+    expect(cache.version).toContain(`pglite@${version}`);
   });
 
   it('a plan that changes no native card boots no embedded Postgres, even with nothing cached (plan boots lazily)', async () => {

@@ -44,6 +44,15 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
 }
 
 /**
+ * A YAML text's value alone (no lines, no worded issues: a syntax error throws), read as readYaml
+ * reads it: by the fast reader when it can, else by the library, loaded only then.
+ */
+export async function yamlData(text: string): Promise<unknown> {
+  const plain = readPlainYaml(text);
+  return plain ? plain.data : yamlModule(await import('yaml')).parse(text);
+}
+
+/**
  * The text of a file that must be UTF-8: a UTF-16 file (with or without its byte order mark) or a
  * Latin-1 one is refused with the encoding named, instead of being read as garbage.
  */
@@ -79,7 +88,7 @@ type YamlModule = typeof Yaml;
  * The library's exports, however it was loaded: Node gives a CommonJS module's names to `import()`,
  * the bundle in dist/ (scripts/build.mjs) gives them as its default export only.
  */
-export function yamlModule(loaded: YamlModule | { default: YamlModule }): YamlModule {
+function yamlModule(loaded: YamlModule | { default: YamlModule }): YamlModule {
   return 'LineCounter' in loaded ? loaded : loaded.default;
 }
 

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { yamlModule } from '../config/read-yaml.ts';
-import { readPlainYaml } from '../config/plain-yaml.ts';
+import { yamlData } from '../config/read-yaml.ts';
 import { interpolate, soleVariable } from '../config/interpolate.ts';
 import { PostgresConfig, type PostgresConfigT } from '../model/project.ts';
 import { ConfigError, MbSyncError } from '../core/errors.ts';
@@ -74,11 +73,8 @@ export async function readPostgresSection(configPath: string, env: NodeJS.Proces
   let section: unknown = {};
   let database: { user?: unknown; password?: unknown } = {};
   try {
-    // Read by the fast reader when it can (apply reads this before anything else, to start the SQL
-    // check); the library is loaded only for the rest.
-    const text = await readFile(configPath, 'utf8');
-    const plain = readPlainYaml(text);
-    const document = (plain ? plain.data : yamlModule(await import('yaml')).parse(text)) as { postgres?: unknown; database?: typeof database } | null;
+    // apply reads this before anything else, to start the SQL check: the fast reader when it can.
+    const document = (await yamlData(await readFile(configPath, 'utf8'))) as { postgres?: unknown; database?: typeof database } | null;
     section = document?.postgres ?? {};
     database = document?.database ?? {};
   } catch (error) {

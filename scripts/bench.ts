@@ -202,8 +202,13 @@ let cacheHome = '';
 async function prepareCacheHome(root: string, clusters = machineCacheDir(process.env)): Promise<void> {
   cacheHome = join(root, 'xdg-cache');
   await mkdir(join(cacheHome, 'mb-sync'), { recursive: true });
-  for (const name of clusters === undefined ? [] : await readdir(clusters).catch(() => [] as string[])) {
-    if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(clusters!, name), join(cacheHome, 'mb-sync', name));
+  if (clusters !== undefined) await copyClusters(clusters, join(cacheHome, 'mb-sync'));
+}
+
+/** PGlite's saved clusters (any version's, any format's) from one folder to another. */
+async function copyClusters(from: string, to: string): Promise<void> {
+  for (const name of await readdir(from).catch(() => [] as string[])) {
+    if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(from, name), join(to, name));
   }
 }
 
@@ -229,9 +234,7 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
     await apply(bin, false);
     const kept = join(root, `clusters-${clusters.size}`);
     await mkdir(kept);
-    for (const name of await readdir(join(cacheHome, 'mb-sync'))) {
-      if (/^pglite-.*\.tar$/.test(name)) await copyFile(join(cacheHome, 'mb-sync', name), join(kept, name));
-    }
+    await copyClusters(join(cacheHome, 'mb-sync'), kept);
     clusters.set(bin, kept);
   }
   const seconds = new Map<string, number[]>([[BIN, []], [other, []]]);

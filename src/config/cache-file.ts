@@ -14,6 +14,8 @@ export interface CacheFile<V> {
   get(key: string): V | undefined;
   /** The value is serialised at once: what the caller does to it afterwards never reaches the file. */
   set(key: string, value: V): void;
+  /** Drops an entry no longer needed (the file is rewritten without it). */
+  delete(key: string): void;
   save(): Promise<void>;
 }
 
@@ -56,6 +58,11 @@ export async function openCacheFile<V>(root: string, name: string, version: stri
     },
     set(key, value) {
       fresh.set(key, JSON.stringify({ value, used: now }));
+      changed = true;
+    },
+    delete(key) {
+      if (!fresh.delete(key) && !(key in stored)) return;
+      delete stored[key];
       changed = true;
     },
     async save() {

@@ -7,9 +7,9 @@ import { registerSecret } from '../core/secrets.ts';
 import { CardFile, Dashboard } from '../model/dashboard.ts';
 import { ProjectConfig } from '../model/project.ts';
 import { interpolate } from './interpolate.ts';
-import { formatPath, readYaml, type YamlFile } from './read-yaml.ts';
+import { formatPath, knownPlainYamlFile, parseYamlText, readYamlText, type YamlFile } from './read-yaml.ts';
 import { checkProject } from './check-project.ts';
-import { openParseCache } from './parse-cache.ts';
+import { openParseCache, textDigest, type ParseCache } from './parse-cache.ts';
 import { openCacheFile } from './cache-file.ts';
 
 /** Set by scripts/build.mjs to the build's id; undefined when running from the sources. */
@@ -40,15 +40,31 @@ export async function loadProject(options: {
   const display = (absolute: string) => relative(process.cwd(), absolute) || absolute;
   const issues: ConfigIssue[] = [];
   const schemaVersion = options.schemaVersion ?? BUILD_ID;
-  const cache = await openParseCache(root, env, schemaVersion);
-  const validated = cache && schemaVersion !== undefined ? await openCacheFile<unknown>(root, 'validated', schemaVersion, env) : undefined;
+  // Files validated before are taken from `validated` without being parsed: the parse cache is
+  // read only when a file is not there (most runs of a team whose files did not change never read it).
+  const validated = schemaVersion === undefined ? undefined : await openCacheFile<unknown>(root, 'validated', schemaVersion, env);
+  let parseCache: Promise<ParseCache | undefined> | undefined;
   const missing: MissingVariable[] = [];
 
   const parse = async <S extends z.ZodType>(absolute: string, schema: S, name: string): Promise<{ value?: z.infer<S>; yaml?: YamlFile }> => {
-    const read = await readYaml(absolute, display(absolute), cache);
-    issues.push(...read.issues);
-    if (!read.yaml) return {};
-    const { yaml } = read;
+    const shown = display(absolute);
+    const read = await readYamlText(absolute, shown);
+    if ('issues' in read) {
+      issues.push(...read.issues);
+      return {};
+    }
+    // The schemas' output for a text with no variable depends on that text alone: such a text is
+    // kept by its hash when mb-sync's own reader read it, so that its lines can be read again at
+    // once if an error needs one (knownPlainYamlFile).
+    const digest = validated === undefined ? undefined : textDigest(read.text);
+    const key = digest === undefined ? undefined : `${name}:${digest}`;
+    const known = key === undefined ? undefined : validated?.get(key);
+    if (known !== undefined) return { value: known as z.infer<S>, yaml: knownPlainYamlFile(shown, read.text, digest!) };
+    const cache = await (parseCache ??= openParseCache(root, env, schemaVersion));
+    const parsed = await parseYamlText(read.text, shown, cache, cache === undefined ? undefined : (digest ?? textDigest(read.text)));
+    issues.push(...parsed.issues);
+    if (!parsed.yaml) return {};
+    const { yaml } = parsed;
     const interpolated = interpolate(yaml.data, env, options.allowMissingEnv ? 'unset' : '');
     for (const secret of interpolated.secrets) registerSecret(secret);
     // Collected apart from the file problems: an unset secret is not a mistake in the files. Offline
@@ -56,16 +72,17 @@ export async function loadProject(options: {
     for (const miss of interpolated.missing) {
       const line = yaml.lineOf(miss.path);
       const usedAt = `${yaml.file}${line === undefined ? '' : `:${line}`} ${formatPath(miss.path)}`;
-      const known = missing.find((m) => m.variable === miss.variable);
-      if (known) known.usedAt.push(usedAt);
+      const listed = missing.find((m) => m.variable === miss.variable);
+      if (listed) listed.usedAt.push(usedAt);
       else missing.push({ variable: miss.variable, usedAt: [usedAt] });
     }
-    // The schemas' output for a text with no variable depends on that text alone.
-    const key = interpolated.untouched && yaml.digest !== undefined ? `${name}:${yaml.digest}` : undefined;
-    const known = key === undefined ? undefined : validated?.get(key);
-    if (known !== undefined) return { value: known as z.infer<S>, yaml };
     const result = schema.safeParse(interpolated.value);
-    if (result.success && key !== undefined) validated?.set(key, result.data);
+    if (result.success && key !== undefined && interpolated.untouched && yaml.plain) {
+      validated?.set(key, result.data);
+      // Its parse will not be read again: the parse cache keeps only what runs read from it
+      // (files with variables, or beyond mb-sync's own reader), so it stays small to load.
+      cache?.delete(digest!);
+    }
     if (!result.success) {
       const missingPaths = new Set(interpolated.missing.map((m) => formatPath(m.path)));
       for (const issue of result.error.issues.flatMap((i) => explainUnion(i))) {
@@ -83,7 +100,7 @@ export async function loadProject(options: {
   const modelFiles = await listYaml(join(root, 'models'));
   const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard, 'dashboard')) })));
   const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile, 'model')) })));
-  await cache?.save();
+  await (await parseCache)?.save();
   await validated?.save();
 
   if (!config.value) {
@@ -107,7 +124,7 @@ export async function loadProject(options: {
     cards.set(entry.card.key, entry);
   };
 
-  cfg.cards.forEach((card, i) => addCard({ card, collection: card.collection ?? defaultCollection, origin: { file: config.yaml!.file, path: `cards[${i}]`, line: config.yaml!.lineOf(['cards', i]) } }, config.yaml, ['cards', i]));
+  cfg.cards.forEach((card, i) => addCard({ card, collection: card.collection ?? defaultCollection, origin: withLine({ file: config.yaml!.file, path: `cards[${i}]` }, () => config.yaml!.lineOf(['cards', i])) }, config.yaml, ['cards', i]));
   for (const model of models) {
     if (!model.value) continue;
     addCard({ card: model.value, collection: model.value.collection ?? defaultCollection, origin: { file: model.yaml!.file, path: '', line: 1 } }, model.yaml, []);
@@ -119,7 +136,7 @@ export async function loadProject(options: {
     dashboard.cards.forEach((placed, i) => {
       if ('key' in placed) {
         const { layout: _l, tab: _t, filters: _f, settings: _s, ...card } = placed;
-        addCard({ card: card as ProjectCard['card'], collection: placed.collection ?? dashboard.collection, origin: { file: entry.yaml!.file, path: `cards[${i}]`, line: entry.yaml!.lineOf(['cards', i]) } }, entry.yaml, ['cards', i]);
+        addCard({ card: card as ProjectCard['card'], collection: placed.collection ?? dashboard.collection, origin: withLine({ file: entry.yaml!.file, path: `cards[${i}]` }, () => entry.yaml!.lineOf(['cards', i])) }, entry.yaml, ['cards', i]);
       }
     });
   }
@@ -141,10 +158,20 @@ function fileOrEnvError(issues: ConfigIssue[], missing: MissingVariable[], allow
   return new ConfigError(issues, { hint: `Fix the files above; nothing was sent to Metabase.${unset}` });
 }
 
-/** `origin.lines`, worked out the first time something asks (an error to locate), not on every run. */
+/**
+ * `origin.lines`, worked out the first time something asks (an error to locate), not on every run:
+ * a file validated before is not even parsed otherwise (knownPlainYamlFile).
+ */
 function withLines(origin: Origin, compute: () => Record<string, number>): Origin {
   let lines: Record<string, number> | undefined;
   Object.defineProperty(origin, 'lines', { enumerable: true, configurable: true, get: () => (lines ??= compute()) });
+  return origin;
+}
+
+/** `origin.line` the same way. */
+function withLine(origin: Origin, compute: () => number | undefined): Origin {
+  let line: { at?: number } | undefined;
+  Object.defineProperty(origin, 'line', { enumerable: true, configurable: true, get: () => (line ??= { at: compute() }).at });
   return origin;
 }
 

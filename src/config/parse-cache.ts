@@ -10,20 +10,27 @@ import { openCacheFile } from './cache-file.ts';
  * never a secret.
  */
 export interface ParseCache {
-  /** The key a text is cached under (a sha256 of it): worked out once per file, then passed to get and set. */
-  digest(text: string): string;
   get(digest: string): CachedParse | undefined;
   set(digest: string, entry: CachedParse): void;
+  /** A text now kept by the validated-files cache, which reads it again itself when asked (knownPlainYamlFile). */
+  delete(digest: string): void;
   save(): Promise<void>;
 }
 
 export interface CachedParse {
   data: unknown;
   lines: Record<string, number>;
+  /** Read by mb-sync's own reader (read-yaml.ts knownPlainYamlFile). */
+  plain?: true;
+}
+
+/** The key a text is cached under (a sha256 of it), here and in the validated-files cache. */
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** Bumped when the shape of an entry or the meaning of `lines` changes. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 export async function openParseCache(root: string, env: NodeJS.ProcessEnv = process.env, code = 'sources'): Promise<ParseCache | undefined> {
   // Under the build too (`code`): most files are read by mb-sync's own reader (plain-yaml.ts), whose
@@ -31,7 +38,6 @@ export async function openParseCache(root: string, env: NodeJS.ProcessEnv = proc
   const file = await openCacheFile<CachedParse>(root, 'yaml', `${FORMAT}/${parserVersion()}/${code}`, env);
   if (file === undefined) return undefined;
   const handedOut = new WeakSet<CachedParse>();
-  const keyOf = (text: string) => createHash('sha256').update(text).digest('base64url');
   return {
     get(digest) {
       const entry = file.get(digest);
@@ -42,7 +48,7 @@ export async function openParseCache(root: string, env: NodeJS.ProcessEnv = proc
       return entry;
     },
     set: (digest, entry) => file.set(digest, entry),
-    digest: keyOf,
+    delete: (digest) => file.delete(digest),
     save: () => file.save(),
   };
 }

@@ -13,10 +13,13 @@ export interface YamlFile {
   lines: Readonly<Record<string, number>>;
   /** A hash of the text, when a cache asked for one (what the text was parsed and validated from). */
   digest?: string;
+  /** Read by mb-sync's own reader (plain-yaml.ts), which can read it again at once, without the library. */
+  plain?: boolean;
   lineOf(path: ReadonlyArray<PropertyKey>): number | undefined;
 }
 
-export async function readYaml(absolute: string, display: string, cache?: ParseCache): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
+/** A file's text, or why it cannot be read (missing, not UTF-8) as an issue naming it. */
+export async function readYamlText(absolute: string, display: string): Promise<{ text: string } | { issues: ConfigIssue[] }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(absolute);
@@ -27,24 +30,52 @@ export async function readYaml(absolute: string, display: string, cache?: ParseC
   }
   const decoded = decodeUtf8(bytes);
   if ('problem' in decoded) return { issues: [{ file: display, path: '', ...(decoded.line === undefined ? {} : { line: decoded.line }), message: decoded.problem }] };
+  return decoded;
+}
+
+/**
+ * A text read as YAML, from the cache when it was parsed before (`digest`: its key there, see
+ * parse-cache.ts).
+ */
+export async function parseYamlText(text: string, display: string, cache?: ParseCache, digest?: string): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
   // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
-  const digest = cache?.digest(decoded.text);
   const cached = digest === undefined ? undefined : cache?.get(digest);
-  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), digest: digest! }, issues: [] };
+  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), digest: digest!, ...(cached.plain ? { plain: true } : {}) }, issues: [] };
   // Dashboards' usual YAML is read by a reader about five times faster than the library; anything else,
   // and every error, by the library, loaded only then (a run whose files are all cached or plain
   // skips it).
-  const plain = readPlainYaml(decoded.text);
-  const parsed = plain ? { yaml: yamlFile(display, plain.data, plain.lines), issues: [] } : parseYaml(yamlModule(await import('yaml')), decoded.text, display);
-  if (parsed.yaml && digest !== undefined) {
-    cache?.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines });
+  const plain = readPlainYaml(text);
+  const parsed = plain ? { yaml: { ...yamlFile(display, plain.data, plain.lines), plain: true }, issues: [] } : parseYaml(yamlModule(await import('yaml')), text, display);
+  if (parsed.yaml && digest !== undefined && cache) {
+    cache.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines, ...(plain ? { plain: true } : {}) });
     parsed.yaml.digest = digest;
   }
   return parsed;
 }
 
 /**
- * A YAML text's value alone (no lines, no worded issues: a syntax error throws), read as readYaml
+ * A plain YAML text (one readPlainYaml reads) whose value is known already (validated before):
+ * it is read again only when something asks for its data or a line, an error to locate.
+ */
+export function knownPlainYamlFile(file: string, text: string, digest: string): YamlFile {
+  let read: { data: unknown; lines: Record<string, number> } | undefined;
+  const parsed = () => (read ??= readPlainYaml(text) ?? { data: undefined, lines: {} });
+  return {
+    file,
+    digest,
+    plain: true,
+    get data() {
+      return parsed().data;
+    },
+    get lines() {
+      return parsed().lines;
+    },
+    lineOf: (path) => lineIn(parsed().lines, path),
+  };
+}
+
+/**
+ * A YAML text's value alone (no lines, no worded issues: a syntax error throws), read as parseYamlText
  * reads it: by the fast reader when it can, else by the library, loaded only then.
  */
 export async function yamlData(text: string): Promise<unknown> {
@@ -112,19 +143,16 @@ export function parseYaml(yaml: YamlModule, text: string, display: string): { ya
 }
 
 function yamlFile(file: string, data: unknown, lines: Record<string, number>): YamlFile {
-  return {
-    file,
-    data,
-    lines,
-    // A path that is not in the file (a missing key) gets the line of its nearest ancestor.
-    lineOf(path) {
-      for (let n = path.length; n >= 0; n--) {
-        const line = lines[formatPath(path.slice(0, n))];
-        if (line !== undefined) return line;
-      }
-      return undefined;
-    },
-  };
+  return { file, data, lines, lineOf: (path) => lineIn(lines, path) };
+}
+
+/** The line of a path; a path that is not in the file (a missing key) gets its nearest ancestor's. */
+function lineIn(lines: Readonly<Record<string, number>>, path: ReadonlyArray<PropertyKey>): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const line = lines[formatPath(path.slice(0, n))];
+    if (line !== undefined) return line;
+  }
+  return undefined;
 }
 
 function isCircular(value: unknown, ancestors: Set<object> = new Set()): boolean {

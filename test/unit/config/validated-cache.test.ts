@@ -63,4 +63,35 @@ describe('the validated-files cache', () => {
     for (let run = 0; run < 2; run++) await expect(loadProject({ configPath, env, schemaVersion: 'b' })).rejects.toBeInstanceOf(ConfigError);
     expect(Object.keys((await cacheOf(root)).entries)).toHaveLength(1);
   });
+
+  it('takes a validated file without parsing it, and reads its lines again from the text when an error needs one', async () => {
+    const root = await projectWithCache(files);
+    const configPath = join(root, 'metabase.config.yaml');
+    const fresh = await loadProject({ configPath, env });
+    await loadProject({ configPath, env, schemaVersion: 'b' });
+    // The parse cache is not what the lines come from: shifted there, they would show.
+    const parses = join(root, 'node_modules/.cache/mb-sync/yaml.json');
+    await writeFile(parses, (await readFile(parses, 'utf8')).replace(/"lines":\{[^}]*\}/g, (lines) => lines.replace(/:(\d+)/g, (_m, n: string) => `:${Number(n) + 1000}`)));
+    const again = await loadProject({ configPath, env, schemaVersion: 'b' });
+    // And it keeps only the parses runs read: the config's (it has variables), not the dashboard's.
+    expect(Object.keys((JSON.parse(await readFile(parses, 'utf8')) as { entries: object }).entries)).toHaveLength(1);
+    const card = [...again.cards.values()].find((c) => c.origin.file.includes('dashboards/'))!;
+    const before = fresh.cards.get(card.card.key)!;
+    expect(card.origin.line).toBeGreaterThan(1);
+    expect(card.origin.line).toBe(before.origin.line);
+    expect(card.origin.lines).toEqual(before.origin.lines);
+    expect(again.dashboards[0]!.origin.lines).toEqual(fresh.dashboards[0]!.origin.lines);
+    expect(JSON.stringify(again.dashboards)).toBe(JSON.stringify(fresh.dashboards));
+  });
+
+  it('keeps only texts its own YAML reader reads: one with an anchor is validated on every run', async () => {
+    const root = await projectWithCache(files);
+    const dashboard = join(root, 'dashboards/energie.yaml');
+    await writeFile(dashboard, (await readFile(dashboard, 'utf8')).replace('display: bar', 'display: &shown bar'));
+    const configPath = join(root, 'metabase.config.yaml');
+    const loaded = await loadProject({ configPath, env, schemaVersion: 'b' });
+    expect(loaded.dashboards).toHaveLength(1);
+    await loadProject({ configPath, env, schemaVersion: 'b' });
+    expect(await readFile(join(root, 'node_modules/.cache/mb-sync/validated.json'), 'utf8').catch(() => 'none')).toBe('none');
+  });
 });

@@ -1,7 +1,6 @@
 import { expandRecipients } from '../core/recipients.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toQuartzCron } from '../core/schedule.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { readMarker, withMarker } from '../core/card-marker.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -62,10 +61,10 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
       const id = ctx.refs.id('card', alert.card) as number | undefined;
       if (id !== undefined && !cards.has(id)) cards.set(id, {});
     }
-    const lists = await mapLimit([...cards.keys()], 4, async (cardId) => ({
+    const lists = await Promise.all([...cards.keys()].map(async (cardId) => ({
       cardId,
       list: await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications }),
-    }));
+    })));
     const out: LiveObject<LiveNotification>[] = [];
     const recordedIds = new Set([...cards.values()].flatMap((r) => Object.values(r)));
     for (const { cardId, list } of lists) {

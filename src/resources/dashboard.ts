@@ -1,5 +1,4 @@
 import { desiredDashboardBody, managedMarker, normalizeDashboard, parseMarker, type DashboardBody } from '../core/dashboard-body.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -28,29 +27,39 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
     // The Trash too: a dashboard archived with --allow-archive whose file comes back is restored
     // (same id, so links and subscriptions to it still work), not made again. Archived items keep
     // their collection_id and are listed with archived=true (0.50+).
-    const pages = await mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), 8, ({ id, archived }) =>
-      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }));
+    // Every read is asked for at once: the client sends them at its concurrency, each as soon as a
+    // slot frees, while the answers already in are checked.
+    const pages = await Promise.all(collections.flatMap((id) => [false, true].map((archived) =>
+      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }))));
     const ids = [...new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
     // Active before archived, so a marker found in both places resolves to the live one.
-    const dashboards = (await mapLimit(ids, 8, (id) => ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))
+    const dashboards = (await Promise.all(ids.map(async (id) => slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))))
       .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
     await ctx.after('card');
+    const markers = new Map(dashboards.map((d) => [d, parseMarker(d.caveats)]));
+    const marked = new Map<string, LiveDashboard>();
+    for (const d of dashboards) {
+      const marker = markers.get(d);
+      if (marker?.project === project && !marked.has(marker.key)) marked.set(marker.key, d);
+    }
     const out: LiveObject<LiveDashboard>[] = [];
     const claimed = new Set<number>();
     for (const { dashboard } of ctx.project.dashboards) {
       const names = [dashboard.name, ...(dashboard.renamed_from ?? [])];
       const found =
-        dashboards.find((d) => { const m = parseMarker(d.caveats); return m?.project === project && m.key === dashboard.key; }) ??
+        marked.get(dashboard.key) ??
         // Never adopted from the Trash by name: an unmarked dashboard there is someone else's.
-        dashboards.find((d) => !claimed.has(d.id) && d.archived !== true && parseMarker(d.caveats) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
+        dashboards.find((d) => !claimed.has(d.id) && d.archived !== true && markers.get(d) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
       if (!found) continue;
       claimed.add(found.id);
       out.push({ key: dashboard.key, id: found.id, raw: found, managed: true, archived: found.archived === true });
     }
+    const keys = new Set(out.map((o) => o.key));
     for (const d of dashboards) {
-      const marker = parseMarker(d.caveats);
-      if (claimed.has(d.id) || marker?.project !== project || out.some((o) => o.key === marker.key)) continue;
+      const marker = markers.get(d);
+      if (claimed.has(d.id) || marker?.project !== project || keys.has(marker.key)) continue;
       claimed.add(d.id);
+      keys.add(marker.key);
       out.push({ key: marker.key, id: d.id, raw: d, managed: true, archived: d.archived === true });
     }
     for (const live of out) registerDashcards(live.key, live.raw, ctx.refs);
@@ -129,6 +138,20 @@ async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashbo
     dashcards,
   }, { schema: Shapes.dashboard });
   registerDashcards(desired.key, saved, ctx.refs);
+}
+
+/**
+ * A dashboard as read, without the copy of each card its dashcards carry (query, result metadata:
+ * most of the answer, and the card list has them) nor its filters' field metadata. Dropped as each
+ * answer comes in, they are never kept: the garbage collector copies every object that lives on.
+ */
+function slim(dashboard: LiveDashboard): LiveDashboard {
+  for (const dashcard of dashboard.dashcards) {
+    delete dashcard.card;
+    delete dashcard.series;
+  }
+  delete dashboard.param_fields;
+  return dashboard;
 }
 
 /** `dashcard:<dashboard>/<card>` → dashcard id (`#2`, `#3` for a card placed again). */

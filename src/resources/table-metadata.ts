@@ -1,6 +1,5 @@
 import type { ProjectConfigT } from '../model/project.ts';
 import { ref, type Ref } from '../core/refs.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
 import { runState, type ApplyContext, type DesiredObject, type ResourceHandler } from './types.ts';
 
@@ -102,5 +101,6 @@ async function write(key: string, tableId: number, object: DesiredObject<TableBo
     if (compared.has_field_values === 'list') rescan(ctx).value = true;
     writes.push(() => ctx.api.put(`/api/field/${fieldId}`, attrs));
   }
-  await mapLimit(writes, 4, (w) => w());
+  // Sent at the client's concurrency (each field is its own object).
+  await Promise.all(writes.map((w) => w()));
 }

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../../../src/config/load-project.ts';
+import { makePlan } from '../../../src/engine/make-plan.ts';
+import { createMetabaseClient, readServerInfo } from '../../../src/metabase/client.ts';
+import { handlers } from '../../../src/resources/registry.ts';
+import { env, files } from './fixture-project.ts';
+import { useFakeMetabase } from './harness.ts';
+
+/** The most requests the fake was answering at one time, from when each came in and went out. */
+function peakInFlight(requests: Array<{ received?: number; answered?: number }>): number {
+  return Math.max(...requests.map((at) => requests.filter((r) => r.received! <= at.received! && at.received! < r.answered!).length));
+}
+
+describe('reads of a plan', () => {
+  const t = useFakeMetabase({ files });
+
+  // The dashboards of the managed collections are read one request each: at the concurrency the
+  // user chose (--concurrency, `concurrency:` in the config), never more, and never a fixed lower one.
+  it.each([4, 16])('reads dashboards %i at a time when the client allows that many', async (concurrency) => {
+    await t.apply(t.root);
+    const collection = [...t.fake.state.collections.values()].find((c) => c.name === 'Phoenix')!;
+    const api = createMetabaseClient({ url: t.fake.url, auth: { apiKey: t.fake.apiKey }, concurrency });
+    // Someone else's dashboards beside mb-sync's: read with the others (they may be the ones to adopt).
+    for (let i = 0; i < 40; i++) await api.post('/api/dashboard', { name: `Other ${i}`, collection_id: collection.id });
+    t.fake.setLatency(40);
+    t.fake.resetLog();
+    const project = await loadProject({ configPath: join(t.root, 'metabase.config.yaml'), env });
+    await makePlan({ project, api, server: await readServerInfo(api), target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false });
+    const reads = t.fake.requests.filter((r) => r.method === 'GET' && /^\/api\/dashboard\/\d+$/.test(r.path));
+    expect(reads.length).toBeGreaterThan(40);
+    const peak = peakInFlight(reads);
+    expect(peak).toBeLessThanOrEqual(concurrency);
+    expect(peak).toBeGreaterThan(concurrency === 4 ? 2 : 8);
+  });
+});

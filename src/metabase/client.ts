@@ -4,8 +4,7 @@ import { MbSyncError } from '../core/errors.ts';
 import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
 import { describeErrorBody, MetabaseHttpError } from './errors.ts';
-import type { ZodType } from 'zod';
-import { Shapes } from './shapes.ts';
+import { describeProblem, Shapes, type Shape } from './shapes.ts';
 import type { MetabaseApi, RequestOptions, ServerInfo } from './types.ts';
 
 export type ClientAuth = { apiKey: string } | { username: string; password: string } | null;
@@ -181,11 +180,9 @@ export function proxyVariableSet(env: NodeJS.ProcessEnv): boolean {
   return Object.keys(env).some((name) => /_proxy$/i.test(name) && !/^no_proxy$/i.test(name) && env[name] !== '');
 }
 
-function shapeMismatch(schema: ZodType, value: unknown): string | undefined {
-  const result = schema.safeParse(value);
-  if (result.success) return undefined;
-  const issue = result.error.issues[0]!;
-  return `${issue.path.length > 0 ? issue.path.join('.') : 'the body'}: ${issue.message}`;
+function shapeMismatch(shape: Shape, value: unknown): string | undefined {
+  const problem = shape(value);
+  return problem === undefined ? undefined : describeProblem(problem);
 }
 
 function backoff(attempt: number, base: number): number {

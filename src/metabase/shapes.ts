@@ -1,34 +1,96 @@
-import { z } from 'zod';
-
 /**
  * The shapes of the responses mb-sync reads, just the fields it relies on. A 200 that does not have
  * its shape — a proxy's page, a truncated body, another service at MB_URL — stops the run before
  * anything is written, instead of reading as "nothing there".
  *
- * They only check: the client hands back the body as it came (every other field with it), never
- * what the schema outputs. So objects are `z.object`, which looks at the fields named here and
- * ignores the rest, rather than `z.looseObject`, which would copy every field of every card of a
- * bulk list into an output nobody reads.
+ * They only check: the client hands back the body as it came. So they are plain functions that
+ * look at the fields named here and build nothing (a schema library copies what it checks into an
+ * output: every card of a bulk list, every dashcard of every dashboard, for nobody to read).
  */
-const id = z.number().int();
-const item = z.object({ id });
-const list = <T extends z.ZodType>(element: T) => z.array(element);
-const page = <T extends z.ZodType>(element: T) => z.object({ data: z.array(element) });
+
+/** What is wrong with a value, at which path (filled on the way out, only when something is). */
+export interface ShapeProblem {
+  path: Array<string | number>;
+  expected: string;
+  got: unknown;
+}
+
+/** A response shape: the first problem in a value, or undefined when it has the shape. */
+export type Shape = (value: unknown) => ShapeProblem | undefined;
+
+/** `cards[3].entity_id: expected a string, got undefined` */
+export function describeProblem(problem: ShapeProblem): string {
+  const path = problem.path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? key : `${out}.${key}`), '');
+  const got = problem.got === null ? 'null' : Array.isArray(problem.got) ? 'a list' : typeof problem.got;
+  return `${path === '' ? 'the body' : path}: expected ${problem.expected}, got ${got}`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const wrong = (expected: string, got: unknown): ShapeProblem => ({ path: [], expected, got });
+const under = (key: string | number, problem: ShapeProblem | undefined): ShapeProblem | undefined => {
+  problem?.path.unshift(key);
+  return problem;
+};
+
+const int: Shape = (v) => (Number.isInteger(v) ? undefined : wrong('an integer', v));
+const number: Shape = (v) => (typeof v === 'number' ? undefined : wrong('a number', v));
+const string: Shape = (v) => (typeof v === 'string' ? undefined : wrong('a string', v));
+const anything: Shape = () => undefined;
+const nullable = (shape: Shape): Shape => (v) => (v === null ? undefined : shape(v));
+const optional = (shape: Shape): Shape => (v) => (v === undefined ? undefined : shape(v));
+const either = (a: Shape, b: Shape, expected: string): Shape => (v) => (a(v) === undefined || b(v) === undefined ? undefined : wrong(expected, v));
+
+function object(fields: Record<string, Shape> = {}): Shape {
+  const entries = Object.entries(fields);
+  return (v) => {
+    if (!isObject(v)) return wrong('an object', v);
+    for (const [key, shape] of entries) {
+      const problem = under(key, shape(v[key]));
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+function list(element: Shape): Shape {
+  return (v) => {
+    if (!Array.isArray(v)) return wrong('a list', v);
+    for (let i = 0; i < v.length; i++) {
+      const problem = under(i, element(v[i]));
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+function record(value: Shape): Shape {
+  return (v) => {
+    if (!isObject(v)) return wrong('an object', v);
+    for (const key of Object.keys(v)) {
+      const problem = under(key, value(v[key]));
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}
+
+const item = object({ id: int });
+const page = (element: Shape) => object({ data: list(element) });
 
 export const Shapes = {
-  properties: z.object({ version: z.object({ tag: z.string().optional() }).nullable().optional() }),
-  groups: list(z.object({ id, name: z.string() })),
-  group: z.object({ id, members: z.array(z.object({ user_id: id, email: z.string() })).optional() }),
-  databases: page(z.object({ id, name: z.string() })),
-  database: z.object({ id, name: z.string(), details: z.record(z.string(), z.unknown()).nullable().optional() }),
-  metadata: z.object({ tables: z.array(z.object({ id, name: z.string(), schema: z.string().nullable(), fields: z.array(z.object({ id, name: z.string() })) })).optional() }),
-  collections: list(z.object({ id: z.union([id, z.string()]), name: z.string() })),
-  items: page(z.object({ id, model: z.string() })),
-  graph: z.object({ revision: z.number(), groups: z.record(z.string(), z.record(z.string(), z.string())) }),
-  cards: list(z.object({ id, entity_id: z.string(), name: z.string(), dataset_query: z.unknown(), visualization_settings: z.record(z.string(), z.unknown()).nullable().optional() })),
-  card: z.object({ id, entity_id: z.string() }),
-  dashboard: z.object({ id, name: z.string(), dashcards: z.array(z.object({ id, row: z.number(), col: z.number() })), tabs: z.array(item).optional() }),
-  pulses: list(z.object({ id, dashboard_id: id.nullable().optional(), channels: z.array(z.object({})) })),
-  notifications: list(z.object({ id, payload: z.object({}), handlers: z.array(z.object({})) })),
+  properties: object({ version: optional(nullable(object({ tag: optional(string) }))) }),
+  groups: list(object({ id: int, name: string })),
+  group: object({ id: int, members: optional(list(object({ user_id: int, email: string }))) }),
+  databases: page(object({ id: int, name: string })),
+  database: object({ id: int, name: string, details: optional(nullable(object())) }),
+  metadata: object({ tables: optional(list(object({ id: int, name: string, schema: nullable(string), fields: list(object({ id: int, name: string })) }))) }),
+  collections: list(object({ id: either(int, string, 'an integer or a string'), name: string })),
+  items: page(object({ id: int, model: string })),
+  graph: object({ revision: number, groups: record(record(string)) }),
+  cards: list(object({ id: int, entity_id: string, name: string, dataset_query: anything, visualization_settings: optional(nullable(object())) })),
+  card: object({ id: int, entity_id: string }),
+  dashboard: object({ id: int, name: string, dashcards: list(object({ id: int, row: number, col: number })), tabs: optional(list(item)) }),
+  pulses: list(object({ id: int, dashboard_id: optional(nullable(int)), channels: list(object()) })),
+  notifications: list(object({ id: int, payload: object(), handlers: list(object()) })),
   item,
 } as const;

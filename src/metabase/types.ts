@@ -1,9 +1,9 @@
-import type { ZodType } from 'zod';
+import type { Shape } from './shapes.ts';
 
 /** What handlers and the engine need from the HTTP client (src/metabase/client.ts implements it). */
 export interface RequestOptions {
   /** The shape the answer must have (src/metabase/shapes.ts): anything else is an error, not data. */
-  schema?: ZodType;
+  schema?: Shape;
   params?: Record<string, string | number | boolean | Array<string | number> | undefined>;
   /** Mark a write as safe to retry blindly (PUTs of a whole object are; POSTs that create are not). */
   idempotent?: boolean;

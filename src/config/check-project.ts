@@ -43,38 +43,46 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
     checkRecipients(configFile, ['alerts', i, 'to'], alert.to);
   });
 
+  const collectionSet = new Set(collections);
   for (const { card, collection, origin } of project.cards.values()) {
-    const base = origin.path === '' ? [] : parsePath(origin.path);
-    if (collection === '' || !collections.includes(collection)) at(origin.file, [...base, 'collection'], known('collection', collection || '(none)', collections));
+    // The card's own path, parsed only when there is something to say about it.
+    const base = (): Array<string | number> => (origin.path === '' ? [] : parsePath(origin.path));
+    if (collection === '' || !collectionSet.has(collection)) at(origin.file, [...base(), 'collection'], known('collection', collection || '(none)', collections));
     // Inline dashboard cards are read by another schema than models/ files: the rule is checked here for all.
-    if ((card.query === undefined) === (card.sql === undefined) && origin.path !== '') at(origin.file, base, 'a card needs exactly one of `query` (query builder) or `sql` (native)');
-    const sources: Array<[string | undefined, Array<string | number>]> = [[card.query?.source, ['query', 'source']], ...(card.query?.join ?? []).map((j, i): [string, Array<string | number>] => [j.source, ['query', 'join', i, 'source']])];
-    for (const [source, path] of sources) {
-      if (!source || !/^(model|card):/.test(source)) continue;
-      const key = source.slice(source.indexOf(':') + 1);
-      if (!project.cards.has(key)) at(origin.file, [...base, ...path], known('card', key, cardKeys));
+    if ((card.query === undefined) === (card.sql === undefined) && origin.path !== '') at(origin.file, base(), 'a card needs exactly one of `query` (query builder) or `sql` (native)');
+    if (card.query !== undefined) {
+      const sources: Array<[string | undefined, Array<string | number>]> = [[card.query.source, ['query', 'source']], ...(card.query.join ?? []).map((j, i): [string, Array<string | number>] => [j.source, ['query', 'join', i, 'source']])];
+      for (const [source, path] of sources) {
+        if (!source || !/^(model|card):/.test(source)) continue;
+        const key = source.slice(source.indexOf(':') + 1);
+        if (!project.cards.has(key)) at(origin.file, [...base(), ...path], known('card', key, cardKeys));
+      }
     }
     if (card.sql !== undefined) {
       const used = templateTags(card.sql);
       const declared = Object.keys(card.params ?? {});
-      for (const tag of used) if (!declared.includes(tag)) at(origin.file, [...base, 'sql'], `{{${tag}}} has no entry in params${didYouMean(tag, declared)}`);
+      for (const tag of used) if (!declared.includes(tag)) at(origin.file, [...base(), 'sql'], `{{${tag}}} has no entry in params${didYouMean(tag, declared)}`);
       for (const name of declared) {
-        if (!used.includes(name)) at(origin.file, [...base, 'params', name], `param "${name}" is not used as {{${name}}} in the SQL`);
+        if (!used.includes(name)) at(origin.file, [...base(), 'params', name], `param "${name}" is not used as {{${name}}} in the SQL`);
         const param = card.params![name]!;
-        if (param.type === 'dimension' && !param.field) at(origin.file, [...base, 'params', name], 'a field filter (type dimension) needs `field: schema.table.column`');
+        if (param.type === 'dimension' && !param.field) at(origin.file, [...base(), 'params', name], 'a field filter (type dimension) needs `field: schema.table.column`');
       }
     }
   }
 
   // A model built on itself, directly or through others, has no query Metabase could run.
   const sourcesOf = (key: string): string[] => {
-    const card = project.cards.get(key)?.card;
-    return [card?.query?.source, ...(card?.query?.join ?? []).map((j) => j.source)].filter((s): s is string => s !== undefined && /^(model|card):/.test(s)).map((s) => s.slice(s.indexOf(':') + 1));
+    const query = project.cards.get(key)?.card.query;
+    if (query === undefined) return [];
+    return [query.source, ...(query.join ?? []).map((j) => j.source)].filter((s): s is string => s !== undefined && /^(model|card):/.test(s)).map((s) => s.slice(s.indexOf(':') + 1));
   };
   const reported = new Set<string>();
+  // Cards from which no circle can be reached (explored to the end): not walked again.
+  const acyclic = new Set<string>();
   for (const start of project.cards.keys()) {
     const path: string[] = [];
     const visit = (key: string): string[] | undefined => {
+      if (acyclic.has(key)) return undefined;
       if (path.includes(key)) return [...path.slice(path.indexOf(key)), key];
       path.push(key);
       for (const next of sourcesOf(key)) {
@@ -82,6 +90,7 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
         if (cycle) return cycle;
       }
       path.pop();
+      acyclic.add(key);
       return undefined;
     };
     const cycle = visit(start);

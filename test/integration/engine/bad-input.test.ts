@@ -61,6 +61,12 @@ describe('cards that cannot work', () => {
     await expect(load(self)).rejects.toThrow(/models\/self\.yaml:5: query\.source: card loop is built on itself/);
     const circle = await project((f) => ({ ...f, 'models/a.yaml': 'key: ma\nname: A\ntype: model\ncollection: phoenix\nquery: { source: "model:mb" }\n', 'models/b.yaml': 'key: mb\nname: B\ntype: model\ncollection: phoenix\nquery: { source: "model:ma" }\n' }));
     await expect(load(circle)).rejects.toThrow(/query\.source: models built on each other in a circle: ma → mb → ma/);
+    // A chain built on models (no circle) is fine; one that leads into the circle names it once.
+    const model = (key: string, source: string) => `key: ${key}\nname: ${key}\ntype: model\ncollection: phoenix\nquery: { source: "${source}" }\n`;
+    const into = await project((f) => ({ ...f, 'models/a.yaml': model('ma', 'model:mb'), 'models/b.yaml': model('mb', 'model:ma'), 'models/c.yaml': model('mc', 'model:ma'), 'models/d.yaml': model('md', 'model:me'), 'models/e.yaml': model('me', 'model:mf'), 'models/f.yaml': model('mf', 'analytics.vw_daily_energy_ledger') }));
+    const message = await load(into).then(() => '', (e: Error) => e.message);
+    expect(message.match(/in a circle/g)).toHaveLength(1);
+    expect(message).not.toMatch(/\b(mc|md|me|mf)\b/);
   });
 
   it('column metadata for a column the model lacks, by validate and by plan', async () => {

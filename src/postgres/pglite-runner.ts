@@ -104,7 +104,7 @@ async function slim(pglite: PGlite): Promise<Set<string>> {
  * 512-byte header (name at 0, its ustar prefix at 345, size in octal at 124) and its data, padded to
  * 512 bytes.
  */
-function withoutWalSegments(tar: Buffer, keep: ReadonlySet<string>): Buffer {
+export function withoutWalSegments(tar: Buffer, keep: ReadonlySet<string>): Buffer {
   // Nothing known to keep: the archive as it is.
   if (keep.size === 0) return tar;
   const parts: Buffer[] = [];

@@ -35,7 +35,8 @@ const under = (key: string | number, problem: ShapeProblem | undefined): ShapePr
 const int: Shape = (v) => (Number.isInteger(v) ? undefined : wrong('an integer', v));
 const number: Shape = (v) => (typeof v === 'number' ? undefined : wrong('a number', v));
 const string: Shape = (v) => (typeof v === 'string' ? undefined : wrong('a string', v));
-const anything: Shape = () => undefined;
+// Any value, as long as the field is there (JSON has no undefined: absent is the only way to get it).
+const present: Shape = (v) => (v === undefined ? wrong('a value', v) : undefined);
 const nullable = (shape: Shape): Shape => (v) => (v === null ? undefined : shape(v));
 const optional = (shape: Shape): Shape => (v) => (v === undefined ? undefined : shape(v));
 const either = (a: Shape, b: Shape, expected: string): Shape => (v) => (a(v) === undefined || b(v) === undefined ? undefined : wrong(expected, v));
@@ -87,7 +88,7 @@ export const Shapes = {
   collections: list(object({ id: either(int, string, 'an integer or a string'), name: string })),
   items: page(object({ id: int, model: string })),
   graph: object({ revision: number, groups: record(record(string)) }),
-  cards: list(object({ id: int, entity_id: string, name: string, dataset_query: anything, visualization_settings: optional(nullable(object())) })),
+  cards: list(object({ id: int, entity_id: string, name: string, dataset_query: present, visualization_settings: optional(nullable(object())) })),
   card: object({ id: int, entity_id: string }),
   dashboard: object({ id: int, name: string, dashcards: list(object({ id: int, row: number, col: number })), tabs: optional(list(item)) }),
   pulses: list(object({ id: int, dashboard_id: optional(nullable(int)), channels: list(object()) })),

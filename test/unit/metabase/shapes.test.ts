@@ -25,6 +25,9 @@ describe('response shapes', () => {
     expect(problem('items', { data: [{ id: 1.5, model: 'dashboard' }] })).toBe('data[0].id: expected an integer, got number');
     expect(problem('graph', { revision: 3, groups: { 1: { 2: 7 } } })).toBe('groups.1.2: expected a string, got number');
     expect(problem('collections', [{ id: true, name: 'c' }])).toBe('[0].id: expected an integer or a string, got boolean');
+    // A card without its query would read as one whose query was emptied: refused, as zod's z.unknown() refused it.
+    expect(problem('cards', [{ id: 1, entity_id: 'a', name: 'x' }])).toBe('[0].dataset_query: expected a value, got undefined');
+    expect(problem('cards', [{ id: 1, entity_id: 'a', name: 'x', dataset_query: null }])).toBeUndefined();
   });
 
   it('refuse what a proxy or another service answers instead', () => {

@@ -100,8 +100,9 @@ export async function loadProject(options: {
   const modelFiles = await listYaml(join(root, 'models'));
   const dashboards = await Promise.all(dashboardFiles.map(async (f) => ({ file: f, ...(await parse(f, Dashboard, 'dashboard')) })));
   const models = await Promise.all(modelFiles.map(async (f) => ({ file: f, ...(await parse(f, CardFile, 'model')) })));
-  await (await parseCache)?.save();
+  // The validated files first: the parse cache drops what that one holds.
   await validated?.save();
+  await (await parseCache)?.save();
 
   if (!config.value) {
     // The schema refused only the empty values of unset variables: an environment error.

@@ -18,8 +18,16 @@ import { checkPlain, flowCollection, INDICATOR, KEY, MAX_DEPTH, outside, OUTSIDE
  * edited ones (test/unit/config/plain-yaml.test.ts).
  */
 export function readPlainYaml(text: string): { data: unknown; lines: Record<string, number> } | undefined {
-  if (text.includes('\r')) return undefined;
-  const reader = new Reader(text.split('\n'));
+  // CRLF is a line break as LF is (a Windows checkout): read as one. A lone CR is left to the library.
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const cr = line.indexOf('\r');
+    if (cr === -1) continue;
+    if (cr !== line.length - 1 || i === lines.length - 1) return undefined;
+    lines[i] = line.slice(0, -1);
+  }
+  const reader = new Reader(lines);
   try {
     const start = reader.next(0);
     if (start === undefined) return undefined;

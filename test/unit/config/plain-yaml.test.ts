@@ -43,6 +43,17 @@ describe('the fast YAML reader', () => {
     expect(declined.filter((f) => f.startsWith('dashboards/') || f === 'metabase.config.yaml')).toEqual([]);
   });
 
+  it('reads files with CRLF line endings (a Windows checkout) as the library does, and leaves a lone CR to it', async () => {
+    for (const file of await yamlFiles(ROOT)) {
+      const text = await readFile(file, 'utf8');
+      const crlf = text.replace(/\n/g, '\r\n');
+      expect(compare(crlf), file).toBe(compare(text));
+    }
+    expect(readPlainYaml('a: 1\rb: 2\n')).toBeUndefined();
+    expect(readPlainYaml('a: 1\r')).toBeUndefined();
+    expect(readPlainYaml('a: |\r\n  x\r\n  y\r\nb: 2\r\n')?.data).toEqual({ a: 'x\ny\n', b: 2 });
+  });
+
   it('reads what the library writes, for values of every kind and each writing option', () => {
     const random = seeded(7);
     let read = 0;
@@ -59,7 +70,7 @@ describe('the fast YAML reader', () => {
     const texts = await Promise.all((await yamlFiles(join(ROOT, 'dashboards'))).map((file) => readFile(file, 'utf8')));
     const random = seeded(11);
     let read = 0;
-    const pieces = ['\u00a0', '\u3000', ' # c\n  x', ' ', '  ', '-', '- ', ':', ': ', '#', ' #', "'", '"', '|', '|-', '>', '{', '}', '[', ']', ',', '\n', '\n  ', '&a ', '*a', '!t ', '? ', '0x1', '1e2', 'true', '~', 'é', '\t'];
+    const pieces = ['\u00a0', '\u3000', ' # c\n  x', ' ', '  ', '-', '- ', ':', ': ', '#', ' #', "'", '"', '|', '|-', '>', '{', '}', '[', ']', ',', '\n', '\n  ', '&a ', '*a', '!t ', '? ', '0x1', '1e2', 'true', '~', 'é', '\t', '\r', '\r\n'];
     for (let n = 0; n < Number(process.env.PLAIN_YAML_DOCS ?? 1500); n++) {
       let text = texts[n % texts.length]!;
       for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
@@ -120,7 +131,7 @@ describe('the fast YAML reader', () => {
   it("declines what it does not read, and every error, leaving them to the library's reading and wording", () => {
     const declined = [
       'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: {b: 1, b: 2}\n', 'a: {b}\n', 'a: [b,\n  c]\n', 'a: {b: [c}]\n', 'a: >\n  folded\n', 'a: |+\n  kept\n\n', 'a: |2\n   x\n',
-      '---\na: 1\n', 'a: 1\n...\n', '%YAML 1.2\n---\na: 1\n', '\ta: 1\n', 'a:\n\tb: 1\n', 'a: 1\r\nb: 2\r\n',
+      '---\na: 1\n', 'a: 1\n...\n', '%YAML 1.2\n---\na: 1\n', '\ta: 1\n', 'a:\n\tb: 1\n', 'a: 1\rb: 2\n',
       'a: 1\na: 2\n', '1: a\n', 'true: a\n', '__proto__: a\n', '<<: a\n', '? a\n: b\n', "'a': 1\n",
       'a: 0x1F\n', 'a: 0o17\n', 'a: .inf\n', 'a: .nan\n', 'a: -.inf\n',
       'a: b: c\n', 'a: b\n c: d\n', 'a: "open\n  quote"\n', "a: 'x'y\n", 'a: [b: c]\n',

@@ -94,4 +94,16 @@ describe('the validated-files cache', () => {
     await loadProject({ configPath, env, schemaVersion: 'b' });
     expect(await readFile(join(root, 'node_modules/.cache/mb-sync/validated.json'), 'utf8').catch(() => 'none')).toBe('none');
   });
+
+  it('keeps a file with CRLF line endings (a Windows checkout) like any other, lines included', async () => {
+    const crlf = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replace(/\n/g, '\r\n')]));
+    const root = await projectWithCache(crlf);
+    const configPath = join(root, 'metabase.config.yaml');
+    const fresh = await loadProject({ configPath, env });
+    await loadProject({ configPath, env, schemaVersion: 'b' });
+    expect(Object.keys((await cacheOf(root)).entries)).toHaveLength(1);
+    const again = await loadProject({ configPath, env, schemaVersion: 'b' });
+    expect(JSON.stringify(again.dashboards)).toBe(JSON.stringify(fresh.dashboards));
+    expect(JSON.stringify([...again.cards.values()].map((c) => c.origin))).toBe(JSON.stringify([...fresh.cards.values()].map((c) => c.origin)));
+  });
 });

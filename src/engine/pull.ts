@@ -1,4 +1,5 @@
 import { Shapes } from '../metabase/shapes.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
@@ -30,8 +31,8 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   const { refs } = await readLive(handlers.filter((h) => PULL_READS.includes(h.kind)), { api, project });
   // Names are looked up in the project's collections and the root collection; ids work anywhere.
   const byName = options.dashboards.some((d) => !/^\d+$/.test(d))
-    ? (await Promise.all(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)].map((id) =>
-        api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items })))).flatMap((page) => page.data)
+    ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], api.concurrency, (id) =>
+        api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items }))).flatMap((page) => page.data)
     : [];
   const wanted = options.dashboards.map((selector) => {
     if (/^\d+$/.test(selector)) return Number(selector);
@@ -40,7 +41,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     return match.id;
   });
   const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
-  const dashboards = await Promise.all(wanted.map((id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })));
+  const dashboards = await mapLimit(wanted, api.concurrency, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
   await mkdir(options.outDir, { recursive: true });
   const result: PullResult = { files: [], skipped: [] };
   // Cards the project defines elsewhere are placed by key; those of a dashboard being pulled again are

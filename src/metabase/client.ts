@@ -53,7 +53,8 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   });
   const retries = options.retries ?? 4;
   const base = options.retryBaseMs ?? 250;
-  const queue = mapLimitQueue(options.concurrency ?? 8);
+  const concurrency = options.concurrency ?? 8;
+  const queue = mapLimitQueue(concurrency);
   const stats = { requests: 0, byMethod: {} as Record<string, number> };
   let session: Promise<string> | undefined;
   const auth = options.auth;
@@ -146,6 +147,7 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   }
 
   return {
+    concurrency,
     stats,
     get: (path, o) => request('GET', path, undefined, o),
     post: (path, body, o) => request('POST', path, body ?? {}, o),

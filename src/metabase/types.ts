@@ -14,6 +14,12 @@ export interface MetabaseApi {
   post<T = unknown>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   put<T = unknown>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
   delete<T = unknown>(path: string, options?: RequestOptions): Promise<T>;
+  /**
+   * How many requests it keeps in flight (--concurrency): a handler with many requests to make hands
+   * it that many at a time (mapLimit), so that what another kind asks meanwhile does not queue
+   * behind all of them.
+   */
+  readonly concurrency: number;
   /** Requests made so far, by method (the benchmark and the no-op tests read it). */
   readonly stats: { requests: number; byMethod: Record<string, number> };
 }

@@ -1,4 +1,5 @@
 import { expandRecipients } from '../core/recipients.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toQuartzCron } from '../core/schedule.ts';
 import { guardEmail } from './email-guard.ts';
@@ -61,10 +62,10 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
       const id = ctx.refs.id('card', alert.card) as number | undefined;
       if (id !== undefined && !cards.has(id)) cards.set(id, {});
     }
-    const lists = await Promise.all([...cards.keys()].map(async (cardId) => ({
+    const lists = await mapLimit([...cards.keys()], ctx.api.concurrency, async (cardId) => ({
       cardId,
       list: await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications }),
-    })));
+    }));
     const out: LiveObject<LiveNotification>[] = [];
     const recordedIds = new Set([...cards.values()].flatMap((r) => Object.values(r)));
     for (const { cardId, list } of lists) {

@@ -1,4 +1,5 @@
 import { flatten } from '../core/collections.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { LiveObject, ReadContext, ResourceHandler } from './types.ts';
 import { readCollectionMarker, withCollectionMarker } from '../core/collection-marker.ts';
@@ -73,7 +74,7 @@ export const collectionHandler: ResourceHandler<CollectionBody, LiveCollection> 
     // second copy made by two runs at once (archived as a duplicate, unless something holds it).
     const gone = active.filter((l) => !claimed.has(l.id) && ours(l) !== undefined);
     for (const live of gone) if (!out.some((o) => o.key === ours(live))) ctx.refs.set('collection', ours(live)!, live.id);
-    const held = await Promise.all(gone.map((live) => itemsOf(ctx, live.id)));
+    const held = await mapLimit(gone, ctx.api.concurrency, (live) => itemsOf(ctx, live.id));
     gone.forEach((live, i) => {
       const key = ours(live)!;
       const first = !out.some((o) => o.key === key);

@@ -1,4 +1,5 @@
 import { desiredDashboardBody, managedMarker, normalizeDashboard, parseMarker, type DashboardBody } from '../core/dashboard-body.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -27,13 +28,12 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
     // The Trash too: a dashboard archived with --allow-archive whose file comes back is restored
     // (same id, so links and subscriptions to it still work), not made again. Archived items keep
     // their collection_id and are listed with archived=true (0.50+).
-    // Every read is asked for at once: the client sends them at its concurrency, each as soon as a
-    // slot frees, while the answers already in are checked.
-    const pages = await Promise.all(collections.flatMap((id) => [false, true].map((archived) =>
-      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }))));
+    // At the client's concurrency (--concurrency), not a number of its own.
+    const pages = await mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), ctx.api.concurrency, ({ id, archived }) =>
+      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }));
     const ids = [...new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
     // Active before archived, so a marker found in both places resolves to the live one.
-    const dashboards = (await Promise.all(ids.map(async (id) => slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))))
+    const dashboards = (await mapLimit(ids, ctx.api.concurrency, async (id) => slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }))))
       .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
     await ctx.after('card');
     const markers = new Map(dashboards.map((d) => [d, parseMarker(d.caveats)]));

@@ -1,4 +1,5 @@
 import { expandRecipients } from '../core/recipients.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toPulseSchedule } from '../core/schedule.ts';
 import { guardEmail } from './email-guard.ts';
@@ -59,13 +60,13 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     // Pulses address users one by one: a group becomes its members' e-mail addresses.
     const groups = [...new Set(desired.flatMap((d) => d.body.recipients.filter((r) => r.startsWith('group:')).map((r) => r.slice(6))))];
     const members = new Map<string, string[]>();
-    await Promise.all(groups.map(async (key) => {
+    await mapLimit(groups, ctx.api.concurrency, async (key) => {
       const id = ctx.refs.id('group', key);
       if (id === undefined) return members.set(key, []);
       const group = await ctx.api.get<{ members?: Array<{ user_id: number; email: string }> }>(`/api/permissions/group/${id}`, { schema: Shapes.group });
       for (const m of group.members ?? []) ctx.refs.set('user', m.email.toLowerCase(), m.user_id);
       return members.set(key, (group.members ?? []).map((m) => m.email.toLowerCase()));
-    }));
+    });
     return desired.map((d) => ({
       ...d,
       body: { ...d.body, recipients: [...new Set(d.body.recipients.flatMap((r) => (r.startsWith('group:') ? members.get(r.slice(6)) ?? [] : [r])))].sort() },

@@ -1,4 +1,5 @@
 import type { ProjectConfigT } from '../model/project.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { ref, type Ref } from '../core/refs.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
 import { runState, type ApplyContext, type DesiredObject, type ResourceHandler } from './types.ts';
@@ -101,6 +102,6 @@ async function write(key: string, tableId: number, object: DesiredObject<TableBo
     if (compared.has_field_values === 'list') rescan(ctx).value = true;
     writes.push(() => ctx.api.put(`/api/field/${fieldId}`, attrs));
   }
-  // Sent at the client's concurrency (each field is its own object).
-  await Promise.all(writes.map((w) => w()));
+  // At the client's concurrency (each field is its own object).
+  await mapLimit(writes, ctx.api.concurrency, (w) => w());
 }

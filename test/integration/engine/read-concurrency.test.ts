@@ -32,5 +32,11 @@ describe('reads of a plan', () => {
     const peak = peakInFlight(reads);
     expect(peak).toBeLessThanOrEqual(concurrency);
     expect(peak).toBeGreaterThan(concurrency === 4 ? 2 : 8);
+    // A handler with many reads hands the client a few at a time: what another kind asks meanwhile
+    // (the alerts' list, read once the cards are) does not wait behind all of them.
+    const all = t.fake.requests;
+    const alerts = all.findIndex((r) => r.path === '/api/notification');
+    expect(alerts).toBeGreaterThan(0);
+    expect(all.slice(alerts).filter((r) => reads.includes(r)).length).toBeGreaterThan(concurrency);
   });
 });

@@ -58,7 +58,7 @@ function memoryKinds(store: { folders: Map<number, { name: string }>; docs: Map<
 }
 
 const server: ServerInfo = { tag: 'v0.58.1', major: 58, emailConfigured: true, siteUrl: null };
-const api = { stats: { requests: 0, byMethod: {} } } as unknown as MetabaseApi;
+const api = { concurrency: 8, stats: { requests: 0, byMethod: {} } } as unknown as MetabaseApi;
 // makePlan reads the views the project's sql/ defines: this repository's, as a project at its root would.
 const project = { root: join(import.meta.dirname, '../../..'), config: { project: 'p', postgres: { schema: 'analytics', sql_dir: 'sql' } } } as unknown as Project;
 const target = { environment: 'test', url: 'http://mb' };

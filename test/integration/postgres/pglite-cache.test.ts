@@ -86,13 +86,13 @@ describe('the empty cluster kept between runs', () => {
     dirs.push(cache);
     const { version } = JSON.parse(await readFile(join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
     // A folder where the file should be: it can be neither read nor replaced.
-    const taken = join(cache, 'mb-sync', `pglite-${version}-cluster-v2.tar`);
+    const taken = join(cache, 'mb-sync', `pglite-${version}-cluster-v3.tar`);
     await mkdir(taken, { recursive: true });
     await writeFile(join(taken, 'keep'), 'not ours');
     const db = await openPglite({ XDG_CACHE_HOME: cache });
     expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await db.close();
-    expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster-v2.tar`]);
+    expect(await readdir(join(cache, 'mb-sync'))).toEqual([`pglite-${version}-cluster-v3.tar`]);
     expect(await readdir(taken)).toEqual(['keep']);
   });
 
@@ -100,7 +100,7 @@ describe('the empty cluster kept between runs', () => {
     const cache = await mkdtemp(join(tmpdir(), 'mb-sync-xdg-'));
     dirs.push(cache);
     const { version } = JSON.parse(await readFile(join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
-    const damaged = join(cache, 'mb-sync', `pglite-${version}-cluster-v2.tar`);
+    const damaged = join(cache, 'mb-sync', `pglite-${version}-cluster-v3.tar`);
     await mkdir(join(cache, 'mb-sync'));
     await writeFile(damaged, 'not a tar');
     if (process.getuid?.() === 0) {

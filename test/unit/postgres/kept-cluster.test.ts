@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutWalSegments } from '../../../src/postgres/pglite-runner.ts';
+import { keptFiles } from '../../../src/postgres/pglite-runner.ts';
 
 /** A ustar archive of these files, as PGlite's dumpDataDir writes one (a path over 100 bytes goes in the prefix field). */
 function tar(files: Array<[string, string]>): Buffer {
@@ -41,23 +41,29 @@ const cluster = tar([
   ['/pg_wal/archive_status/000000010000000000000001.done', ''],
   [deep, 'z'],
   ['/base/5/1259', 'w'.repeat(1024)],
+  ['/base/5/1259_fsm', 'f'],
+  ['/base/5/1259_vm', 'v'],
+  ['/base/5/2608_fsm.1', 'f'],
+  ['/global/1262_fsm', 'f'],
+  ['/global/1262', 'g'],
+  ['/base/5/pg_filenode.map', 'm'],
 ]);
 
-describe('the kept cluster without recycled WAL segments', () => {
-  it('drops the segments not kept, whatever else is in pg_wal/ or beside it', () => {
-    const slimmed = withoutWalSegments(cluster, new Set(['000000010000000000000002']));
-    expect(names(slimmed)).toEqual(['/PG_VERSION', '/pg_wal/000000010000000000000002', '/pg_wal/archive_status/000000010000000000000001.done', '/base/5/1259']);
+describe('the kept cluster without recycled WAL segments nor free space and visibility maps', () => {
+  it('drops the segments not kept and the relations\' map forks, and keeps everything else', () => {
+    const slimmed = keptFiles(cluster, new Set(['000000010000000000000002']));
+    expect(names(slimmed)).toEqual(['/PG_VERSION', '/pg_wal/000000010000000000000002', '/pg_wal/archive_status/000000010000000000000001.done', '/base/5/1259', '/global/1262', '/base/5/pg_filenode.map']);
     // What is kept is kept whole: the data of the file after a dropped one is intact.
     expect(slimmed.includes(Buffer.from('w'.repeat(1024)))).toBe(true);
     expect(slimmed.subarray(-1024).every((b) => b === 0)).toBe(true);
   });
 
   it('reads a name split into the prefix field', () => {
-    expect(names(withoutWalSegments(cluster, new Set(['000000010000000000000003'])))).toContain(deep);
-    expect(names(withoutWalSegments(cluster, new Set(['000000010000000000000002'])))).not.toContain(deep);
+    expect(names(keptFiles(cluster, new Set(['000000010000000000000003'])))).toContain(deep);
+    expect(names(keptFiles(cluster, new Set(['000000010000000000000002'])))).not.toContain(deep);
   });
 
   it('keeps the archive as it is when it is told of no segment to keep (a cluster needs one)', () => {
-    expect(withoutWalSegments(cluster, new Set())).toBe(cluster);
+    expect(keptFiles(cluster, new Set())).toBe(cluster);
   });
 });

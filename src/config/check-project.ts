@@ -4,7 +4,7 @@ import { didYouMean } from '../core/suggest.ts';
 import { checkLayout } from '../core/check-layout.ts';
 import { templateTags } from '../core/native-query.ts';
 import { flatten } from '../core/collections.ts';
-import { formatPath } from './read-yaml.ts';
+import { formatPath, parsePath } from '../core/value-path.ts';
 
 type LineOf = (file: string, path: Array<string | number>) => number | undefined;
 
@@ -129,8 +129,4 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
     });
   }
   return issues;
-}
-
-function parsePath(path: string): Array<string | number> {
-  return path.split(/\.|\[|\]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }

@@ -1,3 +1,5 @@
+import { formatPath } from '../core/value-path.ts';
+
 /**
  * The shapes of the responses mb-sync reads, just the fields it relies on. A 200 that does not have
  * its shape — a proxy's page, a truncated body, another service at MB_URL — stops the run before
@@ -20,7 +22,7 @@ export type Shape = (value: unknown) => ShapeProblem | undefined;
 
 /** `cards[3].entity_id: expected a string, got undefined` */
 export function describeProblem(problem: ShapeProblem): string {
-  const path = problem.path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? key : `${out}.${key}`), '');
+  const path = formatPath(problem.path);
   const got = problem.got === null ? 'null' : Array.isArray(problem.got) ? 'a list' : typeof problem.got;
   return `${path === '' ? 'the body' : path}: expected ${problem.expected}, got ${got}`;
 }

@@ -1,6 +1,7 @@
 import * as yaml from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { formatPath, parseYaml } from '../../../src/config/read-yaml.ts';
+import { parseYaml } from '../../../src/config/read-yaml.ts';
+import { formatPath } from '../../../src/core/value-path.ts';
 
 describe('the line of every path of a YAML file', () => {
   const text = `key: d1

@@ -7,7 +7,8 @@ import { registerSecret } from '../core/secrets.ts';
 import { CardFile, Dashboard } from '../model/dashboard.ts';
 import { ProjectConfig } from '../model/project.ts';
 import { interpolate } from './interpolate.ts';
-import { formatPath, knownPlainYamlFile, parseYamlText, readYamlText, type YamlFile } from './read-yaml.ts';
+import { knownPlainYamlFile, parseYamlText, readYamlText, type YamlFile } from './read-yaml.ts';
+import { formatPath } from '../core/value-path.ts';
 import { checkProject } from './check-project.ts';
 import { openParseCache, textDigest, type ParseCache } from './parse-cache.ts';
 import { openCacheFile } from './cache-file.ts';
@@ -59,7 +60,7 @@ export async function loadProject(options: {
     const digest = validated === undefined ? undefined : textDigest(read.text);
     const key = digest === undefined ? undefined : `${name}:${digest}`;
     const known = key === undefined ? undefined : validated?.get(key);
-    if (known !== undefined) return { value: known as z.infer<S>, yaml: knownPlainYamlFile(shown, read.text, digest!) };
+    if (known !== undefined) return { value: known as z.infer<S>, yaml: knownPlainYamlFile(shown, read.text) };
     const cache = await (parseCache ??= openParseCache(root, env, schemaVersion));
     const parsed = await parseYamlText(read.text, shown, cache, cache === undefined ? undefined : (digest ?? textDigest(read.text)));
     issues.push(...parsed.issues);
@@ -116,7 +117,7 @@ export async function loadProject(options: {
   const cards = new Map<string, ProjectCard>();
   const projectDashboards: ProjectDashboard[] = [];
   const addCard = (entry: ProjectCard, yaml: YamlFile | undefined, path: Array<string | number>) => {
-    if (yaml) withLines(entry.origin, () => linesUnder(yaml, path));
+    if (yaml) lazily(entry.origin, 'lines', () => linesUnder(yaml, path));
     const existing = cards.get(entry.card.key);
     if (existing) {
       issues.push({ file: entry.origin.file, line: yaml?.lineOf([...path, 'key']), path: formatPath([...path, 'key']), message: `card key "${entry.card.key}" is already used in ${existing.origin.file} (${existing.origin.path})` });
@@ -125,7 +126,7 @@ export async function loadProject(options: {
     cards.set(entry.card.key, entry);
   };
 
-  cfg.cards.forEach((card, i) => addCard({ card, collection: card.collection ?? defaultCollection, origin: withLine({ file: config.yaml!.file, path: `cards[${i}]` }, () => config.yaml!.lineOf(['cards', i])) }, config.yaml, ['cards', i]));
+  cfg.cards.forEach((card, i) => addCard({ card, collection: card.collection ?? defaultCollection, origin: lazily({ file: config.yaml!.file, path: `cards[${i}]` }, 'line', () => config.yaml!.lineOf(['cards', i])) }, config.yaml, ['cards', i]));
   for (const model of models) {
     if (!model.value) continue;
     addCard({ card: model.value, collection: model.value.collection ?? defaultCollection, origin: { file: model.yaml!.file, path: '', line: 1 } }, model.yaml, []);
@@ -133,11 +134,11 @@ export async function loadProject(options: {
   for (const entry of dashboards) {
     if (!entry.value) continue;
     const dashboard = entry.value;
-    projectDashboards.push({ dashboard, origin: withLines({ file: entry.yaml!.file, path: '', line: 1 }, () => linesUnder(entry.yaml!, [])) });
+    projectDashboards.push({ dashboard, origin: lazily({ file: entry.yaml!.file, path: '', line: 1 }, 'lines', () => linesUnder(entry.yaml!, [])) });
     dashboard.cards.forEach((placed, i) => {
       if ('key' in placed) {
         const { layout: _l, tab: _t, filters: _f, settings: _s, ...card } = placed;
-        addCard({ card: card as ProjectCard['card'], collection: placed.collection ?? dashboard.collection, origin: withLine({ file: entry.yaml!.file, path: `cards[${i}]` }, () => entry.yaml!.lineOf(['cards', i])) }, entry.yaml, ['cards', i]);
+        addCard({ card: card as ProjectCard['card'], collection: placed.collection ?? dashboard.collection, origin: lazily({ file: entry.yaml!.file, path: `cards[${i}]` }, 'line', () => entry.yaml!.lineOf(['cards', i])) }, entry.yaml, ['cards', i]);
       }
     });
   }
@@ -160,19 +161,12 @@ function fileOrEnvError(issues: ConfigIssue[], missing: MissingVariable[], allow
 }
 
 /**
- * `origin.lines`, worked out the first time something asks (an error to locate), not on every run:
- * a file validated before is not even parsed otherwise (knownPlainYamlFile).
+ * `origin.line` or `origin.lines`, worked out the first time something asks (an error to locate),
+ * not on every run: a file validated before is not even parsed otherwise (knownPlainYamlFile).
  */
-function withLines(origin: Origin, compute: () => Record<string, number>): Origin {
-  let lines: Record<string, number> | undefined;
-  Object.defineProperty(origin, 'lines', { enumerable: true, configurable: true, get: () => (lines ??= compute()) });
-  return origin;
-}
-
-/** `origin.line` the same way. */
-function withLine(origin: Origin, compute: () => number | undefined): Origin {
-  let line: { at?: number } | undefined;
-  Object.defineProperty(origin, 'line', { enumerable: true, configurable: true, get: () => (line ??= { at: compute() }).at });
+function lazily<K extends 'line' | 'lines'>(origin: Origin, key: K, compute: () => Origin[K]): Origin {
+  let known: { value: Origin[K] } | undefined;
+  Object.defineProperty(origin, key, { enumerable: true, configurable: true, get: () => (known ??= { value: compute() }).value });
   return origin;
 }
 

@@ -4,6 +4,7 @@ import type { LineCounter } from 'yaml';
 import type { ConfigIssue } from '../core/errors.ts';
 import type { ParseCache } from './parse-cache.ts';
 import { readPlainYaml } from './plain-yaml.ts';
+import { formatPath } from '../core/value-path.ts';
 
 /** A parsed YAML file that can tell the line of any path in it. */
 export interface YamlFile {
@@ -11,8 +12,6 @@ export interface YamlFile {
   data: unknown;
   /** The line of every path in the file (`cards[3].filters.period`; the root is `''`). */
   lines: Readonly<Record<string, number>>;
-  /** A hash of the text, when a cache asked for one (what the text was parsed and validated from). */
-  digest?: string;
   /** Read by mb-sync's own reader (plain-yaml.ts), which can read it again at once, without the library. */
   plain?: boolean;
   lineOf(path: ReadonlyArray<PropertyKey>): number | undefined;
@@ -40,16 +39,13 @@ export async function readYamlText(absolute: string, display: string): Promise<{
 export async function parseYamlText(text: string, display: string, cache?: ParseCache, digest?: string): Promise<{ yaml?: YamlFile; issues: ConfigIssue[] }> {
   // Parsing is most of a plan's CPU time: a file whose text was parsed before is read from the cache.
   const cached = digest === undefined ? undefined : cache?.get(digest);
-  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), digest: digest!, ...(cached.plain ? { plain: true } : {}) }, issues: [] };
+  if (cached) return { yaml: { ...yamlFile(display, cached.data, cached.lines), ...(cached.plain ? { plain: true } : {}) }, issues: [] };
   // Dashboards' usual YAML is read by a reader about five times faster than the library; anything else,
   // and every error, by the library, loaded only then (a run whose files are all cached or plain
   // skips it).
   const plain = readPlainYaml(text);
   const parsed = plain ? { yaml: { ...yamlFile(display, plain.data, plain.lines), plain: true }, issues: [] } : parseYaml(yamlModule(await import('yaml')), text, display);
-  if (parsed.yaml && digest !== undefined && cache) {
-    cache.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines, ...(plain ? { plain: true } : {}) });
-    parsed.yaml.digest = digest;
-  }
+  if (parsed.yaml && digest !== undefined) cache?.set(digest, { data: parsed.yaml.data, lines: parsed.yaml.lines, ...(plain ? { plain: true } : {}) });
   return parsed;
 }
 
@@ -57,12 +53,11 @@ export async function parseYamlText(text: string, display: string, cache?: Parse
  * A plain YAML text (one readPlainYaml reads) whose value is known already (validated before):
  * it is read again only when something asks for its data or a line, an error to locate.
  */
-export function knownPlainYamlFile(file: string, text: string, digest: string): YamlFile {
+export function knownPlainYamlFile(file: string, text: string): YamlFile {
   let read: { data: unknown; lines: Record<string, number> } | undefined;
   const parsed = () => (read ??= readPlainYaml(text) ?? { data: undefined, lines: {} });
   return {
     file,
-    digest,
     plain: true,
     get data() {
       return parsed().data;
@@ -188,9 +183,4 @@ function lineMap({ isMap, isScalar, isSeq }: YamlModule, root: unknown, lineCoun
   };
   walk(root, '', lineAt(root));
   return lines;
-}
-
-/** `cards[2].layout.width` */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out === '' ? String(key) : `${out}.${String(key)}`), '');
 }

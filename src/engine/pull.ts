@@ -1,9 +1,9 @@
 import { Shapes } from '../metabase/shapes.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { MbSyncError } from '../core/errors.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { parseMarker } from '../core/dashboard-body.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
 import type { ResourceHandler } from '../resources/types.ts';

@@ -13,7 +13,7 @@ import { pgliteVersion } from './pglite-version.ts';
  *
  * A new PGlite runs initdb, three to four seconds of CPU. The empty cluster it makes depends only
  * on the PGlite version, so it is kept once per machine, in the user's cache
- * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~10 MB), and later
+ * (`$XDG_CACHE_HOME/mb-sync`, else `~/.cache/mb-sync`; no project data, ~8 MB), and later
  * instances start from it in under a second. `MB_SYNC_NO_CACHE=1` turns it off; a cache that
  * cannot be read or written is ignored.
  */

@@ -1,8 +1,8 @@
 import { flatten } from '../core/collections.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import type { LiveObject, ReadContext, ResourceHandler } from './types.ts';
 import { readCollectionMarker, withCollectionMarker } from '../core/collection-marker.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
 import { writeCells } from './collection-permissions.ts';

@@ -1,7 +1,7 @@
 import { expandRecipients } from '../core/recipients.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toPulseSchedule } from '../core/schedule.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { guardEmail } from './email-guard.ts';
 import { PULSE_MARKER, readPulseMarker } from '../core/pulse-marker.ts';
 import { Shapes } from '../metabase/shapes.ts';

@@ -1,6 +1,6 @@
 import type { ProjectConfigT } from '../model/project.ts';
-import { mapLimit } from '../core/map-limit.ts';
 import { ref, type Ref } from '../core/refs.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import type { LiveDatabase, LiveTable } from './database.ts';
 import { runState, type ApplyContext, type DesiredObject, type ResourceHandler } from './types.ts';
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareText } from './compare-text.ts';
 
 /** A stable hash of a JSON value (object keys sorted), for "live state moved since the plan". */
 export function fingerprint(value: unknown): string {
@@ -8,7 +9,7 @@ export function fingerprint(value: unknown): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareText(a, b)));
     }
     return v;
   });

@@ -1,4 +1,5 @@
 import type { ProjectConfigT } from '../model/project.ts';
+import { compareText } from './compare-text.ts';
 
 export type RecipientSpec = { email: string } | { group: string };
 
@@ -16,5 +17,5 @@ export function expandRecipients(to: string[], config: Pick<ProjectConfigT, 'rec
       out.set(entry.toLowerCase(), { email: entry.toLowerCase() });
     }
   }
-  return [...out.values()].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return [...out.values()].sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)));
 }

@@ -1,10 +1,12 @@
+import { compareText } from './compare-text.ts';
+
 /** Nearest candidates by edit distance, for "did you mean" hints. */
 export function nearest(name: string, candidates: string[], max = 3): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
   return candidates
     .map((candidate) => ({ candidate, distance: distance(name.toLowerCase(), candidate.toLowerCase()) }))
     .filter(({ candidate, distance: d }) => d <= limit || candidate.toLowerCase().includes(name.toLowerCase()))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .sort((a, b) => a.distance - b.distance || compareText(a.candidate, b.candidate))
     .slice(0, max)
     .map(({ candidate }) => candidate);
 }

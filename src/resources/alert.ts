@@ -1,4 +1,5 @@
 import { expandRecipients } from '../core/recipients.ts';
+import { compareText } from '../core/compare-text.ts';
 import { ref, resolveRefs, type Ref } from '../core/refs.ts';
 import { toQuartzCron } from '../core/schedule.ts';
 import { mapLimit } from '../core/map-limit.ts';
@@ -167,5 +168,5 @@ function requestBody(body: AlertBody, ctx: ApplyContext, live?: LiveNotification
 }
 
 function sortRecipients(recipients: Recipient[]): Recipient[] {
-  return [...recipients].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return [...recipients].sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)));
 }

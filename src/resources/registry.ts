@@ -1,4 +1,5 @@
 import { alertHandler } from './alert.ts';
+import { compareText } from '../core/compare-text.ts';
 import { cardHandler } from './card.ts';
 import { collectionPermissionsHandler } from './collection-permissions.ts';
 import { collectionHandler } from './collection.ts';
@@ -34,7 +35,7 @@ export function inApplyOrder(list: readonly ResourceHandler[]): ResourceHandler[
   const ordered: ResourceHandler[] = [];
   const placed = new Set<string>();
   while (ordered.length < list.length) {
-    const ready = list.filter((h) => !placed.has(h.kind) && h.dependsOn.every((d) => placed.has(d))).sort((a, b) => a.kind.localeCompare(b.kind));
+    const ready = list.filter((h) => !placed.has(h.kind) && h.dependsOn.every((d) => placed.has(d))).sort((a, b) => compareText(a.kind, b.kind));
     if (ready.length === 0) throw new Error(`resource kinds depend on each other: ${list.filter((h) => !placed.has(h.kind)).map((h) => h.kind).join(', ')}`);
     // One at a time: the first ready kind by name, then look again (a kind comes as early as it can).
     ordered.push(ready[0]!);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlLayout } from '../../../src/postgres/sql-files.ts';
 import { catalogFromSandbox } from '../../support/catalog-from-sandbox.ts';
@@ -58,7 +59,7 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     // Which of Node's own modules the main thread loaded: not its fetch implementation (undici), which
     // axios would have it load for nothing (scripts/build.mjs leaves axios's fetch adapter out).
     const probe = join(pkg, 'loaded-modules.cjs');
-    await writeFile(probe, "if (require('node:worker_threads').isMainThread) process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => /undici|internal\\/http$|^NativeModule http$/.test(m)).join(', ')}\\n`));\n");
+    await writeFile(probe, "if (require('node:worker_threads').isMainThread) process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => /undici|internal\\/http$|^NativeModule http2?$/.test(m)).join(', ')}\\n`));\n");
     try {
       const { stdout, stderr } = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], { XDG_CACHE_HOME: cache, MB_URL: fake.url, MB_API_KEY: fake.apiKey, SHOP_REPORTING_RO_PASSWORD: 'shop-ro', NODE_OPTIONS: `--require ${probe}` });
       expect(stdout).toMatch(/card:top-customers/);
@@ -66,12 +67,31 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
       // The probe works (http is there: the plan went over it) and undici is not.
       expect(stderr).toMatch(/^loaded: .*NativeModule http\b/m);
       expect(stderr).not.toMatch(/^loaded: .*undici/m);
+      // Nor HTTP/2, which mb-sync never asks for (scripts/build.mjs has axios load it on first use).
+      expect(stderr).not.toMatch(/^loaded: .*NativeModule http2\b/m);
       // The plan went out without the form-data package, left out of the bundle with mime-db's table.
       expect(await readFile(join(pkg, 'dist/cli/mb-sync.cjs'), 'utf8')).not.toMatch(/node_modules\/(form-data|mime-db)\//);
     } finally {
       await fake.close();
     }
     expect((await codeCache()).some((f) => f.endsWith('-plan.bin'))).toBe(true);
+  }, 60_000);
+
+  it('reaches an https Metabase through HTTPS_PROXY, with the tunnelling agent the bundle loads on first use', async () => {
+    // A proxy that records the CONNECT it is asked for and refuses it (407: not retried).
+    const asked: string[] = [];
+    const proxy = createServer((socket) => socket.once('data', (data: Buffer) => {
+      asked.push(data.toString().split('\r\n')[0]!);
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n');
+    }));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = { XDG_CACHE_HOME: cache, MB_URL: 'https://metabase.invalid:8443', MB_API_KEY: 'mb_key', SHOP_REPORTING_RO_PASSWORD: 'shop-ro', HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+      await expect(mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], env)).rejects.toThrow(/407/);
+      expect(asked[0]).toBe('CONNECT metabase.invalid:8443 HTTP/1.1');
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   }, 60_000);
 
   it('keeps the caches of the four newest builds (other installs on the machine), not older ones', async () => {

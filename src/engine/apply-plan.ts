@@ -1,5 +1,5 @@
 import { MbSyncError } from '../core/errors.ts';
-import type { Action, Address } from '../core/plan.ts';
+import type { Action, Address, Stage } from '../core/plan.ts';
 import { collectRefs, UnresolvedRefError } from '../core/refs.ts';
 import { redactText } from '../core/secrets.ts';
 import type { ApplyContext, DesiredObject, ResourceHandler } from '../resources/types.ts';
@@ -33,7 +33,10 @@ export interface ApplyResult {
 }
 
 /**
- * Carries out a plan stage by stage, in registry order. Inside a stage, an action waits for the
+ * Carries out a plan stage by stage. A stage starts once the stages of the kinds it depends on
+ * (`dependsOn`) are done, so kinds that need nothing of each other go out together: groups and
+ * collections while the database syncs, alerts beside dashboards. A kind's second stage (the
+ * archives of containers) waits for every stage before it. Inside a stage, an action waits for the
  * actions whose objects it refers to (a child collection for its parent, a card for the model it
  * is built on). A failed object stops only what depends on it: an action that refers to a failed or
  * skipped object is not run ("depends on card.x, which failed"), everything else is applied. The
@@ -53,9 +56,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   /** `kind:key` of every object that failed or was not run → why, for what depends on it. */
   const blocked = new Map<string, string>();
 
-  for (const stage of state.plan.stages) {
-    const handler = byKind.get(stage.kind);
-    if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
+  const runStage = async (stage: Stage, handler: ResourceHandler): Promise<void> => {
     const pending = stage.actions.filter((a) => a.op !== 'noop');
     for (const wave of waves(pending)) {
       await mapLimit(wave, options.concurrency ?? 4, async (action) => {
@@ -97,7 +98,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     if (handler.afterStage && options.signal?.aborted) {
       result.interrupted = true;
       result.notRun.push(`${stage.kind}.*`);
-      continue;
+      return;
     }
     // A kind's closing step (the database waits for its sync) runs unless one of its own objects failed.
     if (handler.afterStage && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
@@ -109,7 +110,33 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         emit({ type: 'failed', address: `${stage.kind}.*`, op: 'update', error: describe(error) });
       }
     }
-  }
+  };
+
+  const handlerOf = (stage: Stage): ResourceHandler => {
+    const handler = byKind.get(stage.kind);
+    if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
+    return handler;
+  };
+  const stageHandlers = state.plan.stages.map(handlerOf);
+  /** Each kind's stages so far, and every stage, as they finish. */
+  const doneByKind = new Map<string, Promise<unknown>>();
+  const running: Array<Promise<void>> = [];
+  state.plan.stages.forEach((stage, i) => {
+    const handler = stageHandlers[i]!;
+    const before = doneByKind.has(stage.kind) ? [...running] : handler.dependsOn.flatMap((kind) => doneByKind.get(kind) ?? []);
+    // A stage that failed unexpectedly (not an object: those are in the result) stops what waits on it.
+    const run = Promise.all(before).then(() => runStage(stage, handler));
+    const done = Promise.all([doneByKind.get(stage.kind), run]);
+    // Awaited by the stages that depend on it, if any; its failure is reported through `running`.
+    done.catch(() => {});
+    doneByKind.set(stage.kind, done);
+    running.push(run);
+  });
+  // Every stage has ended, one way or the other, before the apply returns or throws: nothing is
+  // still writing behind the caller's back.
+  const ended = await Promise.allSettled(running);
+  const broken = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  if (broken) throw broken.reason;
   return result;
 }
 

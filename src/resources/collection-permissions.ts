@@ -1,7 +1,7 @@
 import { MetabaseHttpError } from '../metabase/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { ref, type Ref } from '../core/refs.ts';
-import { runState, type ApplyContext, type ResourceHandler } from './types.ts';
+import { oneAtATime, type ApplyContext, type ResourceHandler } from './types.ts';
 
 /** The cell's group and collection are refs, so the plan (and a failed group) shows what it waits for. */
 interface PermissionBody {
@@ -60,9 +60,7 @@ async function write(ctx: ApplyContext, key: string, access: string): Promise<vo
  */
 export async function writeCells(ctx: Pick<ApplyContext, 'api' | 'run'>, groups: Record<string, Record<string, string>>): Promise<void> {
   const { api } = ctx;
-  const lock = runState(ctx, 'permissions.graph-lock', () => ({ last: Promise.resolve() as Promise<unknown> }));
-  const previous = lock.last;
-  const next = previous.catch(() => {}).then(async () => {
+  await oneAtATime(ctx, 'collection-graph', async () => {
     for (let attempt = 1; ; attempt++) {
       const { revision } = await api.get<Graph>('/api/collection/graph', { schema: Shapes.graph });
       try {
@@ -74,6 +72,4 @@ export async function writeCells(ctx: Pick<ApplyContext, 'api' | 'run'>, groups:
       }
     }
   });
-  lock.last = next;
-  await next;
 }

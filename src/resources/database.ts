@@ -6,7 +6,7 @@ import { DIGEST_KEY, secretDigest, warmSecretDigest } from '../core/secret-diges
 import type { MetabaseApi } from '../metabase/types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
-import { runState, type ApplyContext, type ReadContext, type ResourceHandler } from './types.ts';
+import { DATA_PERMISSION_ROWS, oneAtATime, runState, type ApplyContext, type ReadContext, type ResourceHandler } from './types.ts';
 
 interface DatabaseBody {
   name: string;
@@ -102,10 +102,11 @@ export const databaseHandler: ResourceHandler<DatabaseBody, LiveDatabase> = {
     };
   },
   async create(desired, ctx) {
-    const created = await createOnce(
+    // Not alongside a group's create (DATA_PERMISSION_ROWS): each fills the data permissions of the other's kind.
+    const created = await oneAtATime(ctx, DATA_PERMISSION_ROWS, () => createOnce(
       () => ctx.api.post<{ id: number }>('/api/database', requestBody(desired.body, ctx.project.config.database, true), { schema: Shapes.item }),
       async () => (await ctx.api.get<{ data: Array<{ id: number; name: string }> }>('/api/database', { schema: Shapes.databases })).data.find((d) => d.name === desired.body.name),
-    );
+    ));
     ctx.refs.set('database', desired.key, created.id);
     touched(ctx).value = true;
     return created.id;

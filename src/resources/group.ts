@@ -1,4 +1,4 @@
-import type { ResourceHandler } from './types.ts';
+import { DATA_PERMISSION_ROWS, oneAtATime, type ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
 
@@ -23,11 +23,12 @@ export const groupHandler: ResourceHandler<GroupBody, LiveGroup> = {
   },
   normalize: (live) => ({ name: live.raw.name }),
   async create(desired, ctx) {
-    const group = await createOnce(
+    // Not alongside the database's create: see DATA_PERMISSION_ROWS.
+    const group = await oneAtATime(ctx, DATA_PERMISSION_ROWS, () => createOnce(
       () => ctx.api.post<LiveGroup>('/api/permissions/group', { name: desired.body.name }, { schema: Shapes.item }),
       async () => (await ctx.api.get<LiveGroup[]>('/api/permissions/group', { schema: Shapes.groups })).find((g) => g.name === desired.body.name),
       { alreadyExists: /already exists/i },
-    );
+    ));
     ctx.refs.set('group', desired.key, group.id);
     return group.id;
   },

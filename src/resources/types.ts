@@ -134,3 +134,22 @@ export function runState<T>(ctx: Pick<ApplyContext, 'run'>, key: string, init: (
   if (!ctx.run.has(key)) ctx.run.set(key, init());
   return ctx.run.get(key) as T;
 }
+
+/**
+ * The key under which groups and databases are created one at a time. When a database is created,
+ * Metabase writes its data permissions for every group it finds (the database's after-insert hook,
+ * in a transaction), and a new group gets its own for every database: a group and a database
+ * created at the same moment could each miss the other.
+ */
+export const DATA_PERMISSION_ROWS = 'data-permission-rows';
+
+/**
+ * Runs `work` once every earlier `work` of this apply under the same `key` has ended (succeeded or
+ * failed): writes that must not overlap on the server, whichever kinds make them.
+ */
+export function oneAtATime<T>(ctx: Pick<ApplyContext, 'run'>, key: string, work: () => Promise<T>): Promise<T> {
+  const lock = runState(ctx, `one-at-a-time:${key}`, () => ({ last: Promise.resolve() as Promise<unknown> }));
+  const next = lock.last.catch(() => {}).then(work);
+  lock.last = next;
+  return next;
+}

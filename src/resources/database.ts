@@ -149,12 +149,24 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   const timeoutMs = ctx.project.config.database.sync.timeout_seconds * 1000;
   // A small schema syncs in a second or two: poll soon, then less often (up to every 2 s).
   const interval = ctx.pollIntervalMs ?? 2000;
-  let wait = Math.min(100, interval);
-  const deadline = Date.now() + timeoutMs;
   const started = Date.now();
   // Starting a sync twice is harmless: safe to retry.
   await ctx.api.post(`/api/database/${id}/sync_schema`, {}, { idempotent: true });
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
+  try {
+    await pollUntilSynced(ctx, id, { missing, timeoutMs, interval, started });
+  } finally {
+    // Groups and collections may still be written: the status line shows them, not a finished wait.
+    ctx.progress(undefined);
+  }
+  ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata ready` });
+}
+
+/** Polls the database and its metadata until nothing wanted is missing and the first sync is over; throws at the deadline. */
+async function pollUntilSynced(ctx: ApplyContext, id: number, o: { missing: () => string[]; timeoutMs: number; interval: number; started: number }): Promise<void> {
+  const { missing, timeoutMs, interval, started } = o;
+  let wait = Math.min(100, interval);
+  const deadline = started + timeoutMs;
   for (;;) {
     const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
     await readMetadata(ctx.api, id, ctx);
@@ -169,5 +181,4 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
     await new Promise((resolve) => setTimeout(resolve, wait));
     wait = Math.min(wait * 2, interval);
   }
-  ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata ready` });
 }

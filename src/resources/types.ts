@@ -62,8 +62,8 @@ export interface ApplyContext extends ReadContext {
   /** Every ref the desired state mentions: the database stage waits for the tables and fields among them. */
   wantedRefs: ReadonlySet<string>;
   emit(event: ApplyEvent): void;
-  /** Progress on a TTY (sync waits); a no-op otherwise. */
-  progress(message: string): void;
+  /** A wait's progress on a TTY (the sync), shown beside the objects being written; `undefined` once it is over. */
+  progress(message: string | undefined): void;
   /**
    * `kind:key` of planned objects an earlier step of this apply already brought to their desired
    * state (a collection's permissions, written with the collection): the engine does not run them again.

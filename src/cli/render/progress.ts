@@ -5,8 +5,11 @@ import type { Style } from './plan-text.ts';
 export interface Progress {
   /** One apply event: a finished object is counted and printed. */
   event(event: ApplyEvent): void;
-  /** A wait with no object to count (the database's sync): shown on the status line on a terminal. */
-  status(message: string): void;
+  /**
+   * A wait with no object to count (the database's sync): shown on the status line on a terminal,
+   * before the objects written meanwhile; `undefined` once the wait is over.
+   */
+  status(message: string | undefined): void;
   /** Clears the status line. */
   end(): void;
 }
@@ -35,7 +38,7 @@ export function createProgress(options: { total: number; tty: boolean; style: St
   const redraw = () => {
     if (!tty) return;
     clear();
-    const current = waiting ?? [...running].slice(0, 3).join(', ');
+    const current = [waiting, [...running].slice(0, waiting === undefined ? 3 : 2).join(', ')].filter(Boolean).join(' · ');
     write(style.dim(`${counter()} ${seconds()}${current ? ` · ${current}` : ''}`));
     statusShown = true;
   };
@@ -59,7 +62,7 @@ export function createProgress(options: { total: number; tty: boolean; style: St
     status(message) {
       waiting = message;
       if (tty) redraw();
-      else if (now() - lastStatusLine >= 10_000) {
+      else if (message !== undefined && now() - lastStatusLine >= 10_000) {
         // A log gets a wait's news every ten seconds, not every poll.
         lastStatusLine = now();
         write(`  ${message}\n`);

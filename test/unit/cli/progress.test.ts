@@ -47,4 +47,22 @@ describe('apply progress', () => {
     progress.end();
     expect(out.at(-1)).toBe('\r\u001b[2K');
   });
+
+  it('on a terminal: a wait is shown beside the objects written meanwhile, and goes once it is over', () => {
+    const { progress, out } = recorder(true);
+    progress.status('waiting for the sync: 2 table(s)/field(s) still missing (1 s)');
+    progress.event({ type: 'start', address: 'group.product', op: 'create' });
+    progress.event({ type: 'start', address: 'collection.phoenix', op: 'create' });
+    progress.event({ type: 'start', address: 'collection.aube', op: 'create' });
+    expect(out.at(-1)).toBe('[0/3] 0.0 s · waiting for the sync: 2 table(s)/field(s) still missing (1 s) · group.product, collection.phoenix');
+    progress.status(undefined);
+    expect(out.at(-1)).toBe('[0/3] 0.0 s · group.product, collection.phoenix, collection.aube');
+  });
+
+  it('without a terminal, the end of a wait prints nothing', () => {
+    const { progress, out } = recorder(false);
+    progress.status('waiting for the sync (0 s)');
+    progress.status(undefined);
+    expect(out).toEqual(['  waiting for the sync (0 s)\n']);
+  });
 });

@@ -118,12 +118,19 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     return handler;
   };
   const stageHandlers = state.plan.stages.map(handlerOf);
+  // Checked before any stage starts: a kind whose dependency has no stage before it would run unordered.
+  const seen = new Set<string>();
+  state.plan.stages.forEach((stage, i) => {
+    const missing = stageHandlers[i]!.dependsOn.find((kind) => !seen.has(kind));
+    if (missing !== undefined) throw new Error(`${stage.kind} depends on ${missing}, which has no stage before it in the plan`);
+    seen.add(stage.kind);
+  });
   /** Each kind's stages so far, and every stage, as they finish. */
   const doneByKind = new Map<string, Promise<unknown>>();
   const running: Array<Promise<void>> = [];
   state.plan.stages.forEach((stage, i) => {
     const handler = stageHandlers[i]!;
-    const before = doneByKind.has(stage.kind) ? [...running] : handler.dependsOn.flatMap((kind) => doneByKind.get(kind) ?? []);
+    const before = doneByKind.has(stage.kind) ? [...running] : handler.dependsOn.map((kind) => doneByKind.get(kind)!);
     // A stage that failed unexpectedly (not an object: those are in the result) stops what waits on it.
     const run = Promise.all(before).then(() => runStage(stage, handler));
     const done = Promise.all([doneByKind.get(stage.kind), run]);

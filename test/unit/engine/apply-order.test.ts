@@ -83,4 +83,34 @@ describe('the order of stages in an apply', () => {
     expect((await applying).failed).toEqual([]);
     expect(log.slice(-3)).toEqual(['sync ends', 'create card', 'archive collection']);
   });
+
+  it('refuses a plan whose stages come before what they depend on, before anything is written', async () => {
+    const log: string[] = [];
+    const handlers = kinds(log, Promise.resolve());
+    const state = await makePlan({ project, api, server, target, handlers, allowArchive: false });
+    state.plan.stages.reverse();
+    await expect(applyPlan({ state, handlers, context: { api, project, server, progress: () => {} }, emit: () => {} })).rejects.toThrow('card depends on database, which has no stage before it in the plan');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual([]);
+  });
+
+  it('when a stage breaks (not an object failing: a fault of mb-sync), stops what depends on it, ends the others, then throws', async () => {
+    const log: string[] = [];
+    const sync = deferred<void>();
+    const handlers = kinds(log, sync.promise);
+    const state = await makePlan({ project, api, server, target, handlers, allowArchive: false });
+    const emit = (event: { type: string; address?: string }) => {
+      if (event.type === 'start' && event.address === 'group.one') throw new Error('the renderer broke');
+    };
+    const applying = applyPlan({ state, handlers, context: { api, project, server, progress: () => {} }, emit });
+    let settled = false;
+    applying.catch(() => {}).finally(() => (settled = true));
+    await expect.poll(() => log.includes('sync starts')).toBe(true);
+    // The database's stage is still going: the apply has not given up on it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(false);
+    sync.resolve();
+    await expect(applying).rejects.toThrow('the renderer broke');
+    expect(log).toEqual(['create database', 'sync starts', 'sync ends']);
+  });
 });

@@ -47,7 +47,20 @@ const axiosHttpOnly = {
     // Its http adapter also loads Node's http2 module and https-proxy-agent (with agent-base and
     // debug) as it loads, for HTTP/2, which mb-sync never asks for, and HTTPS through a proxy. Each
     // is loaded where it is first used instead: ~8 ms of every plan and apply.
-    b.onResolve({ filter: /^(http2|https-proxy-agent)$/ }, (args) => (/[\\/]axios[\\/]lib[\\/]/.test(args.importer) ? { path: args.path, namespace: 'mb-sync-lazy', pluginData: args.resolveDir } : undefined));
+    // A newer axios that imports them otherwise (`node:http2`) stops the build, to be looked at again.
+    const deferred = new Set();
+    b.onStart(() => deferred.clear());
+    b.onResolve({ filter: /^(node:)?(http2|https-proxy-agent)$/ }, (args) => {
+      if (!/[\\/]axios[\\/]lib[\\/]/.test(args.importer)) return undefined;
+      const name = args.path.replace(/^node:/, '');
+      deferred.add(name);
+      return { path: name, namespace: 'mb-sync-lazy', pluginData: args.resolveDir };
+    });
+    b.onEnd((result) => {
+      if (result.errors.length > 0 || !b.initialOptions.entryPoints?.['mb-sync']) return;
+      const missed = ['http2', 'https-proxy-agent'].filter((name) => !deferred.has(name));
+      if (missed.length > 0) throw new Error(`axios no longer imports ${missed.join(' and ')} as the axios-http-only plugin of scripts/build.mjs expects: review it`);
+    });
     b.onLoad({ filter: /.*/, namespace: 'mb-sync-lazy' }, (args) => ({
       contents: args.path === 'http2'
         ? "let http2;\nmodule.exports = new Proxy({}, { get: (_, key) => (key === '__esModule' ? undefined : (http2 ??= require('node:http2'))[key]) });\n"

@@ -19,7 +19,7 @@ export interface Progress {
  * own line, under a status line redrawn in place — `[n/N] elapsed · current object`. Elsewhere (CI
  * logs): one line per object, `[n/N]` first, and no control characters.
  */
-export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number }): Progress {
+export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number; columns?: number }): Progress {
   const { total, tty, style, write } = options;
   const now = options.now ?? Date.now;
   const started = now();
@@ -39,7 +39,10 @@ export function createProgress(options: { total: number; tty: boolean; style: St
     if (!tty) return;
     clear();
     const current = [waiting, [...running].slice(0, waiting === undefined ? 3 : 2).join(', ')].filter(Boolean).join(' · ');
-    write(style.dim(`${counter()} ${seconds()}${current ? ` · ${current}` : ''}`));
+    const line = `${counter()} ${seconds()}${current ? ` · ${current}` : ''}`;
+    // Cut to the terminal's width: a line that wraps is redrawn below itself instead of in place.
+    const width = options.columns ?? 80;
+    write(style.dim([...line].length < width ? line : `${[...line].slice(0, width - 2).join('')}…`));
     statusShown = true;
   };
 

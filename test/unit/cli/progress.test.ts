@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../../src/cli/render/progress.ts';
 import { plain } from '../../../src/cli/render/plan-text.ts';
 
-function recorder(tty: boolean) {
+function recorder(tty: boolean, columns = 200) {
   let clock = 0;
   const out: string[] = [];
-  const progress = createProgress({ total: 3, tty, style: plain, write: (t) => out.push(t), now: () => clock });
+  const progress = createProgress({ total: 3, tty, style: plain, write: (t) => out.push(t), now: () => clock, columns });
   return { progress, out, tick: (ms: number) => (clock += ms) };
 }
 
@@ -64,5 +64,12 @@ describe('apply progress', () => {
     progress.status('waiting for the sync (0 s)');
     progress.status(undefined);
     expect(out).toEqual(['  waiting for the sync (0 s)\n']);
+  });
+
+  it('on a terminal: the status line is cut to the width, so that it never wraps (a wrapped line is not redrawn in place)', () => {
+    const { progress, out } = recorder(true, 40);
+    progress.event({ type: 'start', address: 'table-metadata.analytics.vw_daily_energy_ledger', op: 'create' });
+    expect(out.at(-1)).toBe('[0/3] 0.0 s · table-metadata.analytics…');
+    expect([...out.at(-1)!]).toHaveLength(39);
   });
 });

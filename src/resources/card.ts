@@ -35,7 +35,9 @@ type CardState = CardBody & { identity: 'recorded' | 'unrecorded' };
 export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
   dependsOn: ['database', 'table-metadata', 'collection'],
-  readAfter: ['database', 'collection'],
+  // The Trash is asked for at once, the database's cards once its id is known; the collections are
+  // waited for only before returning (normalize names a card's collection by its key).
+  readAfter: [],
   *desired(project) {
     for (const entry of project.cards.values()) {
       const compiled = compileCard(project.config.project, project.config.database.key, entry);
@@ -52,7 +54,10 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   async read(ctx) {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
-    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key));
+    const trash = listTrash(ctx.api);
+    trash.catch(() => {}); // awaited below, after the database: a failure meanwhile is not unhandled
+    await ctx.after('database');
+    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), trash);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
     const identities = classifyCards(project, cards);
@@ -84,6 +89,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
         out.push({ key: `${key}~${card.id}`, id: card.id, raw: card, managed: true, duplicateOf: key, facts });
       }
     }
+    await ctx.after('collection');
     return out;
   },
   normalize(live, refs) {
@@ -143,14 +149,16 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
  * the database it queries), and every card in the Trash. Two bulk calls, whatever the number of
  * cards; the instance's other databases, often most of its cards, are not read at all.
  */
-async function listCards(api: MetabaseApi, databaseId: number | string | undefined): Promise<LiveCard[]> {
+async function listCards(api: MetabaseApi, databaseId: number | string | undefined, trash: Promise<LiveCard[]> = listTrash(api)): Promise<LiveCard[]> {
   const [active, archived] = await Promise.all([
     // No database yet: none of its cards can exist.
     databaseId === undefined ? Promise.resolve([]) : api.get<LiveCard[]>('/api/card', { params: { f: 'database', model_id: databaseId }, schema: Shapes.cards }),
-    api.get<LiveCard[]>('/api/card', { params: { f: 'archived' }, schema: Shapes.cards }),
+    trash,
   ]);
   return [...active, ...archived];
 }
+
+const listTrash = (api: MetabaseApi): Promise<LiveCard[]> => api.get<LiveCard[]>('/api/card', { params: { f: 'archived' }, schema: Shapes.cards });
 
 function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): Resolved<CardWire> {
   return resolveRefs(desired.wire as CardWire, ctx.refs);

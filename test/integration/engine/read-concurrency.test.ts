@@ -39,4 +39,21 @@ describe('reads of a plan', () => {
     expect(alerts).toBeGreaterThan(0);
     expect(all.slice(alerts).filter((r) => reads.includes(r)).length).toBeGreaterThan(concurrency);
   });
+
+  // A first plan (or one with a new collection) reads the collections' Trash too, one round trip more:
+  // the cards' Trash does not wait for it, nor for the database's metadata.
+  it('asks for the cards in the Trash with the first lists, not after the collections and the database', async () => {
+    const api = createMetabaseClient({ url: t.fake.url, auth: { apiKey: t.fake.apiKey } });
+    const server = await readServerInfo(api);
+    t.fake.setLatency(40);
+    t.fake.resetLog();
+    const project = await loadProject({ configPath: join(t.root, 'metabase.config.yaml'), env });
+    await makePlan({ project, api, server, target: { environment: 'test', url: t.fake.url }, handlers, allowArchive: false });
+    const first = (test: (r: { method: string; path: string; query?: string }) => boolean) => t.fake.requests.find((r) => r.method === 'GET' && test(r))!;
+    const cardTrash = first((r) => r.path === '/api/card' && r.query === '?f=archived');
+    const collections = first((r) => r.path === '/api/collection' && r.query === '');
+    const collectionTrash = first((r) => r.path === '/api/collection' && /archived=true/.test(r.query ?? ''));
+    expect(collectionTrash).toBeDefined();
+    expect(cardTrash.received!).toBeLessThan(collections.answered!);
+  });
 });

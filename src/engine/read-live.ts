@@ -21,14 +21,16 @@ export async function readLive(
   const after = (kind: string): Promise<void> => done.get(kind)?.promise ?? Promise.resolve();
   const ctx: ReadContext = { ...base, refs, live, after };
   const waits = (h: ResourceHandler) => (h.readAfter ?? []).filter((kind) => known.has(kind));
-  // A kind that waits on itself, directly or not, would never start: said before anything is read.
+  // A kind that waits on itself, directly or not (before its read or during it), would never end:
+  // said before anything is read.
+  const allWaits = (h: ResourceHandler) => [...waits(h), ...(h.readWaits ?? []).filter((kind) => known.has(kind))];
   const visiting = new Set<string>();
   const settled = new Set<string>();
   const visit = (kind: string) => {
     if (settled.has(kind)) return;
     if (visiting.has(kind)) throw new Error(`resource kinds wait on each other: ${[...visiting].join(', ')}`);
     visiting.add(kind);
-    for (const next of waits(handlers.find((h) => h.kind === kind)!)) visit(next);
+    for (const next of allWaits(handlers.find((h) => h.kind === kind)!)) visit(next);
     visiting.delete(kind);
     settled.add(kind);
   };

@@ -36,8 +36,10 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
   dependsOn: ['database', 'table-metadata', 'collection'],
   // The Trash is asked for at once, the database's cards once its id is known; the collections are
-  // waited for only before returning (normalize names a card's collection by its key).
+  // waited for only before returning (normalize names a card's collection by its key). A card moved
+  // to the Trash between the two lists is in neither: planned as a create, like one deleted.
   readAfter: [],
+  readWaits: ['database', 'collection'],
   *desired(project) {
     for (const entry of project.cards.values()) {
       const compiled = compileCard(project.config.project, project.config.database.key, entry);
@@ -55,9 +57,9 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
     const trash = listTrash(ctx.api);
-    trash.catch(() => {}); // awaited below, after the database: a failure meanwhile is not unhandled
-    await ctx.after('database');
-    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), trash);
+    // Its failure is reported as soon as it comes, not once the database is read.
+    const [archived] = await Promise.all([trash, ctx.after('database')]);
+    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), Promise.resolve(archived));
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
     const identities = classifyCards(project, cards);
@@ -118,7 +120,8 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     // again only if it is not there.
     const created = await createOnce(
       () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
-      async () => (await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
+      // Only active cards can be this create: the Trash is not read.
+      async () => (await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), Promise.resolve([]))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
     // A model gets its column metadata over the columns the server computed for it.
@@ -149,7 +152,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
  * the database it queries), and every card in the Trash. Two bulk calls, whatever the number of
  * cards; the instance's other databases, often most of its cards, are not read at all.
  */
-async function listCards(api: MetabaseApi, databaseId: number | string | undefined, trash: Promise<LiveCard[]> = listTrash(api)): Promise<LiveCard[]> {
+async function listCards(api: MetabaseApi, databaseId: number | string | undefined, trash: Promise<LiveCard[]>): Promise<LiveCard[]> {
   const [active, archived] = await Promise.all([
     // No database yet: none of its cards can exist.
     databaseId === undefined ? Promise.resolve([]) : api.get<LiveCard[]>('/api/card', { params: { f: 'database', model_id: databaseId }, schema: Shapes.cards }),

@@ -56,4 +56,13 @@ describe('reads of a plan', () => {
     expect(collectionTrash).toBeDefined();
     expect(cardTrash.received!).toBeLessThan(collections.answered!);
   });
+
+  // Cards are read without waiting for the collections, but normalised with them: a card's
+  // collection is compared by key, which only the collections' read knows.
+  it('compares cards by their collection even when the collections answer last', async () => {
+    await t.apply(t.root);
+    t.fake.injectFault({ method: 'GET', path: '/api/collection' }, { delayMs: 300, times: 2 });
+    const plan = await t.plan(t.root);
+    expect(plan.summary).toMatchObject({ create: 0, update: 0, archive: 0 });
+  });
 });

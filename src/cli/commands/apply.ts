@@ -83,7 +83,7 @@ export function register(program: Command): void {
 
       const events: ApplyEvent[] = [];
       const total = plan.stages.reduce((n, s) => n + s.actions.filter((a) => a.op !== 'noop').length, 0);
-      const progress = createProgress({ total, tty: Boolean(process.stderr.isTTY), style, write: say, ...(process.stderr.columns ? { columns: process.stderr.columns } : {}) });
+      const progress = createProgress({ total, tty: Boolean(process.stderr.isTTY), style, write: say, columns: () => process.stderr.columns });
       // Ctrl-C: the objects in flight finish (each is one step), nothing new starts, and what was
       // and was not applied is printed; a second Ctrl-C quits at once.
       const stop = new AbortController();

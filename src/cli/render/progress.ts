@@ -19,7 +19,29 @@ export interface Progress {
  * own line, under a status line redrawn in place — `[n/N] elapsed · current object`. Elsewhere (CI
  * logs): one line per object, `[n/N]` first, and no control characters.
  */
-export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number; columns?: number }): Progress {
+/** East Asian wide characters and pictographs take two columns of a terminal. */
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
+
+/**
+ * `text` in at most `width - 1` columns (a line as wide as the terminal wraps in some), cut with an
+ * ellipsis; control characters (from a hand-edited marker, say) are shown as `?`.
+ */
+export function fitToWidth(text: string, width: number): string {
+  const room = Math.max(width - 1, 1);
+  const chars = [...text.replace(/\p{Cc}/gu, '?')];
+  const columns = (ch: string) => (/\p{Mn}/u.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1);
+  if (chars.reduce((sum, ch) => sum + columns(ch), 0) <= room) return chars.join('');
+  let used = 1; // the ellipsis
+  let out = '';
+  for (const ch of chars) {
+    if (used + columns(ch) > room) break;
+    used += columns(ch);
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number; columns?: () => number | undefined }): Progress {
   const { total, tty, style, write } = options;
   const now = options.now ?? Date.now;
   const started = now();
@@ -39,10 +61,9 @@ export function createProgress(options: { total: number; tty: boolean; style: St
     if (!tty) return;
     clear();
     const current = [waiting, [...running].slice(0, waiting === undefined ? 3 : 2).join(', ')].filter(Boolean).join(' · ');
-    const line = `${counter()} ${seconds()}${current ? ` · ${current}` : ''}`;
-    // Cut to the terminal's width: a line that wraps is redrawn below itself instead of in place.
-    const width = options.columns ?? 80;
-    write(style.dim([...line].length < width ? line : `${[...line].slice(0, width - 2).join('')}…`));
+    // Cut to the terminal's width, read at each redraw: a line that wraps is redrawn below itself
+    // instead of in place.
+    write(style.dim(fitToWidth(`${counter()} ${seconds()}${current ? ` · ${current}` : ''}`, options.columns?.() ?? 80)));
     statusShown = true;
   };
 

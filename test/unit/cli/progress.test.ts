@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../../src/cli/render/progress.ts';
+import { createProgress, fitToWidth } from '../../../src/cli/render/progress.ts';
 import { plain } from '../../../src/cli/render/plan-text.ts';
 
 function recorder(tty: boolean, columns = 200) {
   let clock = 0;
   const out: string[] = [];
-  const progress = createProgress({ total: 3, tty, style: plain, write: (t) => out.push(t), now: () => clock, columns });
+  const progress = createProgress({ total: 3, tty, style: plain, write: (t) => out.push(t), now: () => clock, columns: () => columns });
   return { progress, out, tick: (ms: number) => (clock += ms) };
 }
 
@@ -60,8 +60,10 @@ describe('apply progress', () => {
   });
 
   it('without a terminal, the end of a wait prints nothing', () => {
-    const { progress, out } = recorder(false);
+    const { progress, out, tick } = recorder(false);
     progress.status('waiting for the sync (0 s)');
+    // Past the ten seconds between two lines of a wait: only the guard keeps the end quiet.
+    tick(15_000);
     progress.status(undefined);
     expect(out).toEqual(['  waiting for the sync (0 s)\n']);
   });
@@ -71,5 +73,15 @@ describe('apply progress', () => {
     progress.event({ type: 'start', address: 'table-metadata.analytics.vw_daily_energy_ledger', op: 'create' });
     expect(out.at(-1)).toBe('[0/3] 0.0 s · table-metadata.analytics…');
     expect([...out.at(-1)!]).toHaveLength(39);
+  });
+
+  it('measures the width in terminal columns: wide characters count twice, control characters are shown as ?', () => {
+    expect(fitToWidth('ab', 3)).toBe('ab');
+    expect(fitToWidth('abc', 3)).toBe('a…');
+    // Each of these takes two columns: 9 columns hold four of them and the ellipsis.
+    expect(fitToWidth('データベース名', 10)).toBe('データベ…');
+    expect(fitToWidth('🚀🚀🚀🚀🚀🚀', 8)).toBe('🚀🚀🚀…');
+    expect(fitToWidth('card.x\u001b[2Jy', 80)).toBe('card.x?[2Jy');
+    expect(fitToWidth('café', 80)).toBe('café');
   });
 });

@@ -14,7 +14,9 @@ import type { ResourceHandler } from './types.ts';
  * Every resource kind. The apply order is derived from each handler's `dependsOn` (a kind after the
  * kinds it needs; ties by name, so the order never depends on this list's): groups and the database
  * first, its sync and metadata, collections and their permissions, cards, then dashboards, alerts and
- * subscriptions (metabase-api.md §10). Adding a kind = one handler file + one entry here.
+ * subscriptions (metabase-api.md §10). The plan lists the stages in this order; the apply runs each
+ * as soon as the kinds it needs are done, so kinds that need nothing of each other go together.
+ * Adding a kind = one handler file + one entry here.
  */
 export const handlers: ResourceHandler[] = inApplyOrder([
   alertHandler,

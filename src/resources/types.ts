@@ -45,7 +45,7 @@ export interface Contained {
 export interface ReadContext {
   api: MetabaseApi;
   project: Project;
-  /** Filled as kinds are read, in registry order: a handler may use the ids earlier kinds registered. */
+  /** Filled as kinds are read: a handler may use the ids of the kinds it waited for (readAfter, after()). */
   refs: RefIndex;
   /** Objects read by earlier kinds, by kind. */
   live: ReadonlyMap<string, LiveObject[]>;

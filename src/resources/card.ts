@@ -39,7 +39,6 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   // waited for only before returning (normalize names a card's collection by its key). A card moved
   // to the Trash between the two lists is in neither: planned as a create, like one deleted.
   readAfter: [],
-  readWaits: ['database', 'collection'],
   *desired(project) {
     for (const entry of project.cards.values()) {
       const compiled = compileCard(project.config.project, project.config.database.key, entry);

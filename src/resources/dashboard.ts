@@ -19,7 +19,6 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   // The dashboards are fetched as soon as the collections are known; the cards (whose ids their
   // dashcards are registered under) are waited for only before matching, not before the requests.
   readAfter: ['collection'],
-  readWaits: ['card'],
   *desired(project) {
     for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin };
   },

@@ -31,7 +31,6 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
   dependsOn: ['dashboard', 'group'],
   // The dashboards are waited for inside read(), after the list is asked for.
   readAfter: ['group'],
-  readWaits: ['dashboard'],
   desired(project) {
     return project.dashboards.flatMap(({ dashboard }) =>
       dashboard.subscriptions.map((s) => {

@@ -87,11 +87,6 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   /** Kinds whose read() must have run first (their ids in ctx.refs). */
   readAfter?: string[];
   /**
-   * Kinds its read() waits for along the way (`ctx.after(kind)`), after starting its own requests:
-   * named so that kinds waiting on each other are refused before anything is read, not left hanging.
-   */
-  readWaits?: string[];
-  /**
    * Kinds whose objects must exist before this kind's are written (what its bodies refer to, or
    * what its create touches): the apply order is derived from these (registry.ts), not from the
    * position of a handler in a list.

@@ -55,10 +55,9 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   async read(ctx) {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
-    const trash = listTrash(ctx.api);
-    // Its failure is reported as soon as it comes, not once the database is read.
-    const [archived] = await Promise.all([trash, ctx.after('database')]);
-    const cards = await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), Promise.resolve(archived));
+    // The Trash at once (its failure reported as soon as it comes), the database's cards once its id is known.
+    const [archived] = await Promise.all([listTrash(ctx.api), ctx.after('database')]);
+    const cards = [...(await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))), ...archived];
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
     const identities = classifyCards(project, cards);
@@ -119,8 +118,8 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     // again only if it is not there.
     const created = await createOnce(
       () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
-      // Only active cards can be this create: the Trash is not read.
-      async () => (await listCards(ctx.api, ctx.refs.id('database', ctx.project.config.database.key), Promise.resolve([]))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
+      // Only an active card can be this create: the Trash is not read.
+      async () => (await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
     // A model gets its column metadata over the columns the server computed for it.
@@ -146,20 +145,14 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   },
 };
 
-/**
+/*
  * The cards that can be this project's: the active cards of its database (a card always belongs to
  * the database it queries), and every card in the Trash. Two bulk calls, whatever the number of
  * cards; the instance's other databases, often most of its cards, are not read at all.
  */
-async function listCards(api: MetabaseApi, databaseId: number | string | undefined, trash: Promise<LiveCard[]>): Promise<LiveCard[]> {
-  const [active, archived] = await Promise.all([
-    // No database yet: none of its cards can exist.
-    databaseId === undefined ? Promise.resolve([]) : api.get<LiveCard[]>('/api/card', { params: { f: 'database', model_id: databaseId }, schema: Shapes.cards }),
-    trash,
-  ]);
-  return [...active, ...archived];
-}
-
+const listActive = async (api: MetabaseApi, databaseId: number | string | undefined): Promise<LiveCard[]> =>
+  // No database yet: none of its cards can exist.
+  databaseId === undefined ? [] : api.get<LiveCard[]>('/api/card', { params: { f: 'database', model_id: databaseId }, schema: Shapes.cards });
 const listTrash = (api: MetabaseApi): Promise<LiveCard[]> => api.get<LiveCard[]>('/api/card', { params: { f: 'archived' }, schema: Shapes.cards });
 
 function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): Resolved<CardWire> {

@@ -150,35 +150,29 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   // A small schema syncs in a second or two: poll soon, then less often (up to every 2 s).
   const interval = ctx.pollIntervalMs ?? 2000;
   const started = Date.now();
+  const deadline = started + timeoutMs;
+  let wait = Math.min(100, interval);
   // Starting a sync twice is harmless: safe to retry.
   await ctx.api.post(`/api/database/${id}/sync_schema`, {}, { idempotent: true });
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
   try {
-    await pollUntilSynced(ctx, id, { missing, timeoutMs, interval, started });
+    for (;;) {
+      const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
+      await readMetadata(ctx.api, id, ctx);
+      const left = missing();
+      if (left.length === 0 && database.initial_sync_status !== 'incomplete') break;
+      if (Date.now() >= deadline) {
+        throw new MbSyncError('SYNC_TIMEOUT', `Metabase's sync did not find ${left.length} expected object(s) after ${Math.round(timeoutMs / 1000)} s:\n${left.map((m) => `  ${m}`).join('\n')}`, {
+          hint: 'check that `mb-sync db apply` created the views, that the schema filter includes their schema, and that the read-only role can see them (`mb-sync db verify`)',
+        });
+      }
+      ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round((Date.now() - started) / 1000)} s)`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, interval);
+    }
   } finally {
     // Groups and collections may still be written: the status line shows them, not a finished wait.
     ctx.progress(undefined);
   }
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata ready` });
-}
-
-/** Polls the database and its metadata until nothing wanted is missing and the first sync is over; throws at the deadline. */
-async function pollUntilSynced(ctx: ApplyContext, id: number, o: { missing: () => string[]; timeoutMs: number; interval: number; started: number }): Promise<void> {
-  const { missing, timeoutMs, interval, started } = o;
-  let wait = Math.min(100, interval);
-  const deadline = started + timeoutMs;
-  for (;;) {
-    const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
-    await readMetadata(ctx.api, id, ctx);
-    const left = missing();
-    if (left.length === 0 && database.initial_sync_status !== 'incomplete') break;
-    if (Date.now() >= deadline) {
-      throw new MbSyncError('SYNC_TIMEOUT', `Metabase's sync did not find ${left.length} expected object(s) after ${Math.round(timeoutMs / 1000)} s:\n${left.map((m) => `  ${m}`).join('\n')}`, {
-        hint: 'check that `mb-sync db apply` created the views, that the schema filter includes their schema, and that the read-only role can see them (`mb-sync db verify`)',
-      });
-    }
-    ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round((Date.now() - started) / 1000)} s)`);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    wait = Math.min(wait * 2, interval);
-  }
 }

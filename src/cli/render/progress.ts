@@ -14,11 +14,6 @@ export interface Progress {
   end(): void;
 }
 
-/**
- * Apply's progress on stderr (stdout stays for --json). On a terminal: each finished object on its
- * own line, under a status line redrawn in place — `[n/N] elapsed · current object`. Elsewhere (CI
- * logs): one line per object, `[n/N]` first, and no control characters.
- */
 /** East Asian wide characters and pictographs take two columns of a terminal. */
 const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
 
@@ -41,6 +36,11 @@ export function fitToWidth(text: string, width: number): string {
   return `${out}…`;
 }
 
+/**
+ * Apply's progress on stderr (stdout stays for --json). On a terminal: each finished object on its
+ * own line, under a status line redrawn in place — `[n/N] elapsed · current object`. Elsewhere (CI
+ * logs): one line per object, `[n/N]` first, and no control characters.
+ */
 export function createProgress(options: { total: number; tty: boolean; style: Style; write: (text: string) => void; now?: () => number; columns?: () => number | undefined }): Progress {
   const { total, tty, style, write } = options;
   const now = options.now ?? Date.now;

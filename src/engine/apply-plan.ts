@@ -112,18 +112,15 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     }
   };
 
-  const handlerOf = (stage: Stage): ResourceHandler => {
-    const handler = byKind.get(stage.kind);
-    if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
-    return handler;
-  };
-  const stageHandlers = state.plan.stages.map(handlerOf);
   // Checked before any stage starts: a kind whose dependency has no stage before it would run unordered.
   const seen = new Set<string>();
-  state.plan.stages.forEach((stage, i) => {
-    const missing = stageHandlers[i]!.dependsOn.find((kind) => !seen.has(kind));
+  const stageHandlers = state.plan.stages.map((stage) => {
+    const handler = byKind.get(stage.kind);
+    if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
+    const missing = handler.dependsOn.find((kind) => !seen.has(kind));
     if (missing !== undefined) throw new Error(`${stage.kind} depends on ${missing}, which has no stage before it in the plan`);
     seen.add(stage.kind);
+    return handler;
   });
   /** Each kind's stages so far, and every stage, as they finish. */
   const doneByKind = new Map<string, Promise<unknown>>();

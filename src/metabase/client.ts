@@ -1,4 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MbSyncError } from '../core/errors.ts';
 import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
@@ -26,6 +28,8 @@ export interface ClientOptions {
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 const MAX_RETRY_AFTER_MS = 60_000;
+/** The keep-alive delay axios's http adapter sets on every socket it is given. */
+const AXIOS_KEEP_ALIVE_MS = 60_000;
 
 /**
  * The one HTTP client: concurrency-limited, retries with backoff (honouring Retry-After), errors a
@@ -38,6 +42,11 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     baseURL,
     timeout: options.timeoutMs ?? 30_000,
     maxRedirects: 0,
+    // axios turns TCP keep-alive on with a 60 s delay on each request's socket, Node's agent with its
+    // own delay (1 s by default) each time it takes a socket back: one setsockopt call each way per
+    // request. With the same delay on both, a socket is set once.
+    httpAgent: new HttpAgent({ keepAlive: true, keepAliveMsecs: AXIOS_KEEP_ALIVE_MS }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, keepAliveMsecs: AXIOS_KEEP_ALIVE_MS }),
     // Node's http, never fetch: the bundle leaves axios's fetch adapter out (scripts/build.mjs).
     adapter: 'http',
     // axios looks for a proxy in the environment on every request (a tenth of its time per request

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetabaseClient } from '../../../src/metabase/client.ts';
+
+// A real server on loopback: what is counted is what reaches the kernel. nock (test/support/setup.ts)
+// stands between the client and its sockets, so it is off for this file.
+let server: Server;
+let url = '';
+beforeAll(async () => {
+  nock.restore();
+  server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ id: 1, path: req.url }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  nock.activate();
+});
+
+/** Calls to the TCP handle's setKeepAlive (each one a setsockopt) while `run` runs. */
+async function keepAliveCalls(run: () => Promise<void>): Promise<number> {
+  const probe = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => probe.once('connect', resolve));
+  const tcp = Object.getPrototypeOf((probe as unknown as { _handle: object })._handle) as { setKeepAlive: (...args: unknown[]) => unknown };
+  probe.destroy();
+  const original = tcp.setKeepAlive;
+  let calls = 0;
+  tcp.setKeepAlive = function (this: unknown, ...args: unknown[]) {
+    calls += 1;
+    return original.apply(this, args);
+  };
+  try {
+    await run();
+  } finally {
+    tcp.setKeepAlive = original;
+  }
+  return calls;
+}
+
+describe('the client\'s sockets', () => {
+  it('reuses one connection and sets its keep-alive once, not at every request', async () => {
+    let connections = 0;
+    const counting = () => void (connections += 1);
+    const api = createMetabaseClient({ url, auth: { apiKey: 'mb_test_key' }, concurrency: 1 });
+    const calls = await keepAliveCalls(async () => {
+      server.on('connection', counting);
+      for (let i = 0; i < 20; i++) expect(await api.get(`/api/card/${i}`)).toEqual({ id: 1, path: `/api/card/${i}` });
+      server.off('connection', counting);
+    });
+    expect(connections).toBe(1);
+    // Before: axios (60 s) and Node's agent (1 s) set it in turn, twice per request.
+    expect(calls).toBeLessThanOrEqual(1);
+  });
+});

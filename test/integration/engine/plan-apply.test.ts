@@ -138,6 +138,25 @@ describe('names checked against the live Metabase, and e-mail', () => {
     }
   });
 
+  it('names every card that uses a missing column, not only the first', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    const copy = `  - key: spend-copy
+    name: Dépenses (copie)
+    display: bar
+    query: { source: analytics.vw_daily_energy_ledger, aggregate: [sum(total_spend)] }
+    layout: { row: 7, col: 0, width: 12, height: 6 }
+subscriptions:`;
+    const typo = await writeProject({ ...files, 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('aggregate: [sum(total_spent)]', 'aggregate: [sum(total_spend)]').replace('order_by: [-sum(total_spent)]', 'order_by: [-sum(total_spend)]').replace('subscriptions:', copy) });
+    try {
+      const error = await (await openSession(t.fake, typo.root, env)).plan().catch((e: unknown) => e as Error);
+      const message = String((error as Error).message);
+      expect(message).toMatch(/card\.spend-by-module: Metabase has no column analytics\.vw_daily_energy_ledger\.total_spend/);
+      expect(message).toMatch(/card\.spend-copy: Metabase has no column analytics\.vw_daily_energy_ledger\.total_spend/);
+    } finally {
+      await typo.cleanup();
+    }
+  });
+
   it('one failed object stops only what depends on it', async () => {
     t.fake.injectFault({ method: 'POST', path: '/api/permissions/group' }, { status: 500, body: { message: 'group store down' }, times: 3 });
     const { result, events } = await (await openSession(t.fake, t.root, env)).apply();

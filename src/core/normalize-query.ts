@@ -36,7 +36,9 @@ function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record
       }),
     };
   }
-  for (const [key, value] of Object.entries(stage)) {
+  for (const key in stage) {
+    if (!Object.hasOwn(stage, key)) continue;
+    const value = stage[key];
     if (value === undefined || value === null) continue;
     if (key === 'source-table') out[key] = idToRef(value, 'table', refs);
     else if (key === 'source-card') out[key] = idToRef(value, 'card', refs);
@@ -77,7 +79,8 @@ function normalizeTags(tags: unknown, refs?: RefIndex): Record<string, unknown> 
 
 /**
  * Clauses are `[op, {options}, ...args]`: server options dropped, field ids turned into refs.
- * Written as loops: it runs over every clause of every card a plan reads.
+ * Written as loops (for…in, not for…of over Object.keys(): no array and iterator per object): it
+ * runs over every clause of every card a plan reads, mostly before V8 has optimised it.
  */
 function clauses(value: unknown, refs?: RefIndex): unknown {
   if (Array.isArray(value)) {
@@ -89,7 +92,8 @@ function clauses(value: unknown, refs?: RefIndex): unknown {
       return out;
     }
     const kept: Record<string, unknown> = {};
-    for (const key of Object.keys(options)) {
+    for (const key in options) {
+      if (!Object.hasOwn(options, key)) continue;
       const option = (options as Record<string, unknown>)[key];
       if (!SERVER_OPTIONS.has(key) && option !== null && option !== undefined) setKey(kept, key, option);
     }
@@ -101,7 +105,7 @@ function clauses(value: unknown, refs?: RefIndex): unknown {
   if (typeof value === 'object' && value !== null) {
     if (isRef(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) setKey(out, key, clauses((value as Record<string, unknown>)[key], refs));
+    for (const key in value) if (Object.hasOwn(value, key)) setKey(out, key, clauses((value as Record<string, unknown>)[key], refs));
     return out;
   }
   return value;

@@ -113,16 +113,21 @@ async function replay(fake: FakeMetabase, requests: Array<{ method: string; path
   const file = join(tmpdir(), `mb-sync-replay-${process.pid}.json`);
   // The fake's API key and the bench's database password are in it: readable by this user only.
   await writeFile(file, JSON.stringify({ url: fake.url, key: fake.apiKey, concurrency, requests: requests.map((r) => ({ method: r.method, path: r.path + (r.query ?? ''), body: JSON.stringify(r.body) })) }), { mode: 0o600 });
-  const out = await new Promise<string>((resolve) => {
+  const { out, err, code } = await new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-replay.mjs'), file]);
     let text = '';
+    let errors = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('close', () => resolve(text));
+    child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+    child.on('close', (status) => resolve({ out: text, err: errors, code: status }));
   });
   await rm(file, { force: true });
   restore(fake.state as unknown as Record<string, unknown>, saved as unknown as Record<string, unknown>);
   fake.resetLog();
-  return Number(out.trim());
+  // A replay that failed (or printed nothing) is no floor at all, not a floor of 0 s.
+  const seconds = Number(out.trim());
+  if (code !== 0 || out.trim() === '' || !Number.isFinite(seconds)) throw new Error(`the replay of ${requests.length} requests failed (exit ${code}): ${err.trim().slice(-500) || out.trim() || 'no output'}`);
+  return seconds;
 }
 
 /** Puts every collection of the fake's state back to `saved`, in place (the routes hold these objects). */
@@ -140,8 +145,18 @@ function restore(state: Record<string, unknown>, saved: Record<string, unknown>)
   }
 }
 
-/** One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by the fake. */
-async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floorSeconds: number, serverFloor?: number, bin = BIN): Promise<Record<string, unknown>> {
+interface Floors {
+  /** Start-up plus the round trips that cannot be avoided, at the latency alone. */
+  floor?: number;
+  /** The same with what the server needs to answer them (replayed by a bare client). */
+  server?: number;
+}
+
+/**
+ * One whole `node bin/mb-sync.js …` process: wall time and peak memory (GNU time), requests seen by
+ * the fake. The row is printed with its floors beside it (row() again once they are known).
+ */
+async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floors: Floors | 'later', bin = BIN): Promise<Measured> {
   fake.resetLog();
   const env = { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
@@ -154,17 +169,46 @@ async function measure(label: string, args: string[], cwd: string, fake: FakeMet
   });
   const timing = /MBSYNC_TIME ([\d.]+) (\d+)/.exec(stderr);
   if (code !== 0) throw new Error(`${label} exited ${code}: ${stderr.slice(-800)}`);
-  const row = {
-    step: label,
-    requests: fake.requests.length,
-    writes: fake.writes(),
-    seconds: Number(timing?.[1] ?? NaN),
-    floor: Number(floorSeconds.toFixed(2)),
-    ...(serverFloor === undefined ? {} : { 'server floor': Number(serverFloor.toFixed(2)) }),
-    'peak MB': Math.round(Number(timing?.[2] ?? 0) / 1024),
-  };
-  console.log(JSON.stringify(row));
-  return row;
+  const measured = { step: label, requests: fake.requests.length, writes: fake.writes(), seconds: Number(timing?.[1] ?? NaN), peakMB: Math.round(Number(timing?.[2] ?? 0) / 1024) };
+  if (floors !== 'later') row(measured, floors);
+  return measured;
+}
+
+interface Measured {
+  step: string;
+  requests: number;
+  writes: number;
+  seconds: number;
+  peakMB: number;
+}
+
+/** A measured step as one JSON line, each floor with the ratio to it beside it. */
+function row(m: Measured, floors: Floors): void {
+  const ratio = (floor: number) => Number((m.seconds / floor).toFixed(2));
+  console.log(JSON.stringify({
+    step: m.step,
+    requests: m.requests,
+    writes: m.writes,
+    seconds: m.seconds,
+    ...(floors.floor === undefined ? {} : { floor: Number(floors.floor.toFixed(2)), '× floor': ratio(floors.floor) }),
+    ...(floors.server === undefined ? {} : { 'server floor': Number(floors.server.toFixed(2)), '× server floor': ratio(floors.server) }),
+    'peak MB': m.peakMB,
+  }));
+}
+
+/** Node's own start (`node -e 0`), the floor of mb-sync's: the median of three runs, timed as measure() times. */
+async function nodeStart(): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const stderr = await new Promise<string>((resolve) => {
+      const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e', process.execPath, '-e', '0']);
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', () => resolve(err));
+    });
+    runs.push(Number(/MBSYNC_TIME ([\d.]+)/.exec(stderr)?.[1] ?? NaN));
+  }
+  return runs.sort((a, b) => a - b)[1]!;
 }
 
 /**
@@ -228,7 +272,7 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
     await rm(join(root, 'node_modules', '.cache'), { recursive: true, force: true });
     await rm(cacheHome, { recursive: true, force: true });
     await prepareCacheHome(root, clusters.get(bin));
-    return measure(`first apply, ${label(bin)}${timed ? '' : ' (untimed: keeps its PGlite cluster)'}`, ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0, undefined, bin);
+    return measure(`first apply, ${label(bin)}${timed ? '' : ' (untimed: keeps its PGlite cluster)'}`, ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, {}, bin);
   };
   for (const bin of [BIN, other]) {
     await apply(bin, false);
@@ -242,8 +286,8 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
   for (let i = 0; i < runs; i++) {
     for (const bin of i % 2 === 0 ? [BIN, other] : [other, BIN]) {
       const row = await apply(bin, true);
-      seconds.get(bin)!.push(row.seconds as number);
-      requests.get(bin)!.add(`${row.requests as number} requests, ${row.writes as number} writes`);
+      seconds.get(bin)!.push(row.seconds);
+      requests.get(bin)!.add(`${row.requests} requests, ${row.writes} writes`);
     }
   }
   const median = (xs: number[]) => {
@@ -275,10 +319,11 @@ async function main(): Promise<void> {
     }
     // The first run of a command after a build compiles it and keeps the code (bin/mb-sync.js);
     // every later run starts from that: both are shown, the floors use the later one.
-    await measure('start-up (--help), first run after the build', ['--help'], root, fake, 0);
-    const startup = await measure('start-up (--help)', ['--help'], root, fake, 0);
-    const start = startup.seconds as number;
-    const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 0);
+    const bare = await nodeStart();
+    await measure('start-up (--help), first run after the build', ['--help'], root, fake, { floor: bare });
+    const startup = await measure('start-up (--help)', ['--help'], root, fake, { floor: bare });
+    const start = startup.seconds;
+    const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 'later');
     if (values.serve) {
       console.log(`# serving; in another shell:\ncd ${root} && XDG_CACHE_HOME=${cacheHome} MB_URL=${fake.url} MB_API_KEY=${fake.apiKey} BENCH_DB_PASSWORD=bench-password node ${BIN} plan`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -287,21 +332,24 @@ async function main(): Promise<void> {
     const firstWrites = fake.requests.filter((r) => r.method !== 'GET');
     // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency
     // (latency only), and the same plus what the server needs to answer them (replayed).
-    const firstFloor = start + rounds(first.writes as number);
+    const firstFloor = start + rounds(first.writes);
     const firstServer = start + (await replay(fake, firstWrites, concurrency));
-    console.log(`#   first apply floor: start-up + ${first.writes as number} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s (latency only); ${firstServer.toFixed(2)} s with the server's time (the writes replayed by a bare client)`);
+    row(first, { floor: firstFloor, server: firstServer });
+    console.log(`#   first apply floor: start-up + ${first.writes} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s (latency only); ${firstServer.toFixed(2)} s with the server's time (the writes replayed by a bare client)`);
     const readFloor = start + rounds(dashboardCount) + 3 * (latencyMs / 1000);
-    await measure('no-op plan, first plan after the build', ['plan', '--concurrency', String(concurrency)], root, fake, readFloor);
-    const plan = await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, readFloor);
+    const firstPlan = await measure('no-op plan, first plan after the build', ['plan', '--concurrency', String(concurrency)], root, fake, 'later');
+    const plan = await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, 'later');
     // The reads of a no-op plan replayed at once (their order ignored) plus the three list round trips they wait on.
     const readServer = start + (await replay(fake, fake.requests, concurrency)) + 3 * (latencyMs / 1000);
-    console.log(`#   no-op plan floor: ${readFloor.toFixed(2)} s (latency only); ${readServer.toFixed(2)} s with the server's time; ${plan.requests as number} requests`);
-    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, readFloor, readServer);
+    row(firstPlan, { floor: readFloor, server: readServer });
+    row(plan, { floor: readFloor, server: readServer });
+    console.log(`#   no-op plan floor: ${readFloor.toFixed(2)} s (latency only); ${readServer.toFixed(2)} s with the server's time; ${plan.requests} requests`);
+    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, { floor: readFloor, server: readServer });
     const ok = apply.writes === 0;
     console.log(ok ? '# no-op: zero writes' : '# NOT A NO-OP: see the rows above');
     for (const extra of values.unmanaged.split(',').filter(Boolean).map(Number)) {
       addUnmanagedCards(fake, extra - [...fake.state.cards.keys()].filter((id) => id >= 1_000_000).length);
-      await measure(`no-op plan, ${extra} unmanaged cards`, ['plan', '--concurrency', String(concurrency)], root, fake, start + rounds(dashboardCount) + 3 * (latencyMs / 1000));
+      await measure(`no-op plan, ${extra} unmanaged cards`, ['plan', '--concurrency', String(concurrency)], root, fake, { floor: readFloor });
     }
     if (!ok) process.exitCode = 1;
   } finally {

@@ -33,6 +33,16 @@ const mbSync = (args: string[], env: Record<string, string> = { XDG_CACHE_HOME: 
   run(process.execPath, [join(pkg, 'bin/mb-sync.js'), ...args], { cwd: REPO, timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: pkg, NO_COLOR: '1', ...env } });
 const codeCache = () => readdir(join(cache, 'mb-sync/code')).catch(() => [] as string[]);
 
+/**
+ * A file for NODE_OPTIONS=--require that prints, as the main thread exits, which of the Node modules
+ * it watches the process loaded: `loaded: NativeModule http, …` on stderr.
+ */
+async function moduleProbe(): Promise<string> {
+  const probe = join(pkg, 'loaded-modules.cjs');
+  await writeFile(probe, "if (require('node:worker_threads').isMainThread) process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => /undici|internal\\/http$|^NativeModule (http2?|tty)$/.test(m)).join(', ')}\\n`));\n");
+  return probe;
+}
+
 describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
   it('keeps the code V8 compiled per command, uses it on the next run, and replaces one V8 refuses', async () => {
     const version = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')).version as string;
@@ -58,8 +68,7 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     const fake = await startFakeMetabase({ catalog });
     // Which of Node's own modules the main thread loaded: not its fetch implementation (undici), which
     // axios would have it load for nothing (scripts/build.mjs leaves axios's fetch adapter out).
-    const probe = join(pkg, 'loaded-modules.cjs');
-    await writeFile(probe, "if (require('node:worker_threads').isMainThread) process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => /undici|internal\\/http$|^NativeModule http2?$/.test(m)).join(', ')}\\n`));\n");
+    const probe = await moduleProbe();
     try {
       const { stdout, stderr } = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], { XDG_CACHE_HOME: cache, MB_URL: fake.url, MB_API_KEY: fake.apiKey, SHOP_REPORTING_RO_PASSWORD: 'shop-ro', NODE_OPTIONS: `--require ${probe}` });
       expect(stdout).toMatch(/card:top-customers/);
@@ -69,6 +78,9 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
       expect(stderr).not.toMatch(/^loaded: .*undici/m);
       // Nor HTTP/2, which mb-sync never asks for (scripts/build.mjs has axios load it on first use).
       expect(stderr).not.toMatch(/^loaded: .*NativeModule http2\b/m);
+      // Nor https-proxy-agent, loaded on first use too: its `debug` package would have loaded tty
+      // (the proxy test below shows it does once the agent is used).
+      expect(stderr).not.toMatch(/^loaded: .*NativeModule tty\b/m);
       // The plan went out without the form-data package, left out of the bundle with mime-db's table.
       expect(await readFile(join(pkg, 'dist/cli/mb-sync.cjs'), 'utf8')).not.toMatch(/node_modules\/(form-data|mime-db)\//);
     } finally {
@@ -86,9 +98,12 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     }));
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const env = { XDG_CACHE_HOME: cache, MB_URL: 'https://metabase.invalid:8443', MB_API_KEY: 'mb_key', SHOP_REPORTING_RO_PASSWORD: 'shop-ro', HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
-      await expect(mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], env)).rejects.toThrow(/407/);
+      const env = { XDG_CACHE_HOME: cache, MB_URL: 'https://metabase.invalid:8443', MB_API_KEY: 'mb_key', SHOP_REPORTING_RO_PASSWORD: 'shop-ro', HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NODE_OPTIONS: `--require ${await moduleProbe()}` };
+      const failed = await mbSync(['-c', join(SHOP, 'metabase.config.yaml'), 'plan'], env).then(() => undefined, (e: unknown) => e as { message: string; stderr: string });
+      expect(failed?.message).toMatch(/407/);
       expect(asked[0]).toBe('CONNECT metabase.invalid:8443 HTTP/1.1');
+      // The agent (and its debug package, with tty) loaded when it was first needed.
+      expect(failed?.stderr).toMatch(/^loaded: .*NativeModule tty\b/m);
     } finally {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }

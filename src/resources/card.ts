@@ -36,8 +36,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   kind: 'card',
   dependsOn: ['database', 'table-metadata', 'collection'],
   // The Trash is asked for at once, the database's cards once its id is known; the collections are
-  // waited for only before returning (normalize names a card's collection by its key). A card moved
-  // to the Trash between the two lists is in neither: planned as a create, like one deleted.
+  // waited for only before returning (normalize names a card's collection by its key).
   readAfter: [],
   *desired(project) {
     for (const entry of project.cards.values()) {
@@ -56,19 +55,33 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const project = ctx.project.config.project;
     const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
     // The Trash at once (its failure reported as soon as it comes), the database's cards once its id is known.
-    const [archived] = await Promise.all([listTrash(ctx.api), ctx.after('database')]);
-    const cards = [...(await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))), ...archived];
+    const [trash] = await Promise.all([listTrash(ctx.api), ctx.after('database')]);
+    const databaseId = ctx.refs.id('database', ctx.project.config.database.key);
+    const active = await listActive(ctx.api, databaseId);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
-    const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
-    const identities = classifyCards(project, cards);
-    for (const card of cards) {
-      const adoptedKey = adopted.get(card.entity_id);
-      const { state, key } = identities.get(card)!;
-      const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
-      if (claimKey === undefined) continue;
-      const list = claims.get(claimKey) ?? [];
-      list.push({ card, recorded: adoptedKey !== undefined || state === 'recorded' });
-      claims.set(claimKey, list);
+    const claimsOf = (cards: LiveCard[]) => {
+      const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
+      const identities = classifyCards(project, cards);
+      for (const card of cards) {
+        const adoptedKey = adopted.get(card.entity_id);
+        const { state, key } = identities.get(card)!;
+        const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
+        if (claimKey === undefined) continue;
+        const list = claims.get(claimKey) ?? [];
+        list.push({ card, recorded: adoptedKey !== undefined || state === 'recorded' });
+        claims.set(claimKey, list);
+      }
+      return claims;
+    };
+    // A card brought back from the Trash between the two lists is in both: as the later one says.
+    const cards = new Map([...trash, ...active].map((card) => [card.id, card]));
+    let claims = claimsOf([...cards.values()]);
+    // One moved to the Trash between them is in neither, and would be planned as a new card: when a
+    // card of the files was found in neither, the Trash is read again (one round trip more, only for
+    // a plan that would create a card).
+    if (databaseId !== undefined && [...ctx.project.cards.keys()].some((key) => !claims.has(key))) {
+      for (const card of await listTrash(ctx.api)) if (!cards.has(card.id)) cards.set(card.id, card);
+      claims = claimsOf([...cards.values()]);
     }
     const out: LiveObject<LiveCard>[] = [];
     for (const [key, list] of claims) {

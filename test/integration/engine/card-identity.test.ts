@@ -37,6 +37,7 @@ describe('card identity on a server that picks entity_ids itself', () => {
     t.fake.resetLog();
     expect(await changes()).toEqual([]);
     const cardLists = t.fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/card').map((r) => r.query).sort();
+    // The Trash once: it is read again only when a card of the files is in neither list.
     expect(cardLists).toEqual(['?f=archived', `?f=database&model_id=${String(database)}`]);
   });
 
@@ -78,6 +79,26 @@ describe('card identity on a server that picks entity_ids itself', () => {
     await (await openSession(t.fake, t.root, env)).apply();
     expect(byName('Entonnoir pack')).toHaveLength(1);
     expect(t.fake.state.cards.get(card.id)!.collection_id).not.toBe(elsewhere.id);
+  });
+
+  // The two card lists are two requests: a card someone moves to the Trash, or brings back from it,
+  // between them must be found in one of them, not planned as a new card.
+  it.each([
+    ['moved to the Trash', false, true],
+    ['brought back from the Trash', true, false],
+  ])('finds a card %s between the Trash and the active list, and makes no copy', async (_, before, after) => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    const card = byName('Entonnoir pack')[0]!;
+    card.archived = before;
+    t.fake.onRequest(({ method, path, query }) => {
+      if (method === 'GET' && path === '/api/card' && query.get('f') === 'database') card.archived = after;
+    });
+    const planned = await changes();
+    expect(planned.filter((c) => c.startsWith('create'))).toEqual([]);
+    expect(planned).toEqual(after ? ['update card.funnel'] : []);
+    await (await openSession(t.fake, t.root, env)).apply();
+    expect([...t.fake.state.cards.values()].filter((c) => c.name === 'Entonnoir pack')).toHaveLength(1);
+    expect(card.archived).toBe(false);
   });
 
   it('does not duplicate a card whose create went through but whose answer was lost', async () => {

@@ -67,6 +67,11 @@ export interface FakeMetabase {
   injectFault(match: { method?: string; path: string | RegExp }, fault: Fault): void;
   /** Changes the rate of the seeded random faults (0 stops them). */
   setChaosRate(rate: number): void;
+  /**
+   * Calls `listener` as each request comes in, before it is handled: what someone changes in the UI
+   * at that moment (between two of a run's requests) is what the request then sees.
+   */
+  onRequest(listener: (request: { method: string; path: string; query: URLSearchParams }) => void): void;
   state: FakeState;
   close(): Promise<void>;
 }
@@ -119,12 +124,14 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
   };
   const faults: Array<{ method?: string; path: string | RegExp; fault: Fault; left: number }> = [];
   let latencyMs = options.latencyMs ?? 0;
+  const listeners: Array<Parameters<FakeMetabase['onRequest']>[0]> = [];
 
   const server: Server = createServer(async (req, res) => {
     const received = Date.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/%3f/g, '%3F');
+    for (const listener of listeners) listener({ method, path, query: url.searchParams });
     let body: unknown = {};
     let reply: Reply;
     const injected = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
@@ -179,6 +186,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     },
     injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
     setChaosRate: (rate) => void (chaosRate = rate),
+    onRequest: (listener) => void listeners.push(listener),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

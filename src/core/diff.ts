@@ -13,7 +13,7 @@ export function diffValues(before: unknown, after: unknown, path = ''): FieldCha
   if (deepEqual(before, after)) return [];
   if (isPlainObject(before) && isPlainObject(after) && !isRef(before) && !isRef(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((key) => diffValues(before[key], after[key], join(path, key)));
+    return keys.flatMap((key) => diffValues(own(before, key), own(after, key), join(path, key)));
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     const keyed = diffKeyed(before, after, path);
@@ -75,11 +75,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     // No set of keys is built: a no-op plan compares thousands of bodies and this runs per object.
     // for…in, not for…of over Object.keys(): no array or iterator per object, and 3 times faster
     // before V8 optimises it (a whole no-op plan runs before it does).
-    for (const key in a) if (Object.hasOwn(a, key) && !deepEqual(a[key], b[key])) return false;
+    for (const key in a) if (Object.hasOwn(a, key) && !deepEqual(a[key], own(b, key))) return false;
     for (const key in b) if (Object.hasOwn(b, key) && !Object.hasOwn(a, key) && !deepEqual(undefined, b[key])) return false;
     return true;
   }
   return false;
+}
+
+/** A key the object has itself: `toString` or `constructor` absent from a body is absent, not Object's. */
+function own(value: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

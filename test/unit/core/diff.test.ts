@@ -17,6 +17,15 @@ describe('diffValues', () => {
     expect(deepEqual([1], [1, null])).toBe(false);
   });
 
+  it("reads a body's own keys only: a key named like one of Object's is absent when the body lacks it", () => {
+    expect(deepEqual({ toString: null }, {})).toBe(true);
+    expect(deepEqual({}, { constructor: null })).toBe(true);
+    expect(deepEqual(JSON.parse('{"__proto__": null, "x": 1}'), { x: 1 })).toBe(true);
+    expect(deepEqual({ toString: 'a' }, {})).toBe(false);
+    expect(diffValues({ toString: 'a' }, {})).toEqual([{ path: 'toString', before: 'a', after: undefined }]);
+    expect(diffValues({ a: 1 }, { a: 1, constructor: null })).toEqual([]);
+  });
+
   it('gives field-level paths for nested changes', () => {
     const before = { name: 'A', dashcards: [{ layout: { width: 6 } }, { layout: { width: 12 } }] };
     const after = { name: 'B', dashcards: [{ layout: { width: 6 } }, { layout: { width: 24 } }] };

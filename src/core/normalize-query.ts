@@ -47,7 +47,7 @@ function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record
     else if (key === 'lib/stage-metadata') continue;
     // Trailing whitespace of SQL is not a change (YAML block scalars end with a newline).
     else if (key === 'native' && typeof value === 'string') out[key] = value.trimEnd();
-    else out[key] = clauses(value, refs);
+    else setKey(out, key, clauses(value, refs));
   }
   return out;
 }
@@ -57,7 +57,7 @@ function normalizeJoin(join: Record<string, unknown>, refs?: RefIndex): Record<s
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(join)) {
     if (key === 'lib/options' || value === undefined || value === null) continue;
-    out[key] = key === 'stages' && Array.isArray(value) ? value.map((s: Record<string, unknown>) => normalizeStage(s, refs)) : clauses(value, refs);
+    setKey(out, key, key === 'stages' && Array.isArray(value) ? value.map((s: Record<string, unknown>) => normalizeStage(s, refs)) : clauses(value, refs));
   }
   return out;
 }
@@ -72,7 +72,7 @@ function normalizeTags(tags: unknown, refs?: RefIndex): Record<string, unknown> 
       if (value === undefined || value === null || (key === 'required' && value === false)) continue;
       kept[key] = key === 'dimension' ? clauses(value, refs) : key === 'card-id' ? idToRef(value, 'card', refs) : value;
     }
-    out[String(tag.name)] = kept;
+    setKey(out, String(tag.name), kept);
   }
   return out;
 }

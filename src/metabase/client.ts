@@ -28,8 +28,16 @@ export interface ClientOptions {
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 const MAX_RETRY_AFTER_MS = 60_000;
-/** The keep-alive delay axios's http adapter sets on every socket it is given. */
-const AXIOS_KEEP_ALIVE_MS = 60_000;
+/**
+ * The connection pools of every client: Node's default agents' settings (keep-alive, an idle
+ * socket closed after 5 s or when the server's Keep-Alive hint says, so that one a proxy has
+ * dropped meanwhile is not reused), but the TCP keep-alive delay of axios's http adapter, which
+ * sets 60 s on each request's socket. Node's agent sets its own (1 s by default) each time it takes
+ * a socket back: with two delays, one setsockopt call each way per request; with one, one per socket.
+ */
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 5_000, scheduling: 'lifo' } as const;
+const httpAgent = new HttpAgent(AGENT_OPTIONS);
+const httpsAgent = new HttpsAgent(AGENT_OPTIONS);
 
 /**
  * The one HTTP client: concurrency-limited, retries with backoff (honouring Retry-After), errors a
@@ -42,11 +50,8 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     baseURL,
     timeout: options.timeoutMs ?? 30_000,
     maxRedirects: 0,
-    // axios turns TCP keep-alive on with a 60 s delay on each request's socket, Node's agent with its
-    // own delay (1 s by default) each time it takes a socket back: one setsockopt call each way per
-    // request. With the same delay on both, a socket is set once.
-    httpAgent: new HttpAgent({ keepAlive: true, keepAliveMsecs: AXIOS_KEEP_ALIVE_MS }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, keepAliveMsecs: AXIOS_KEEP_ALIVE_MS }),
+    httpAgent,
+    httpsAgent,
     // Node's http, never fetch: the bundle leaves axios's fetch adapter out (scripts/build.mjs).
     adapter: 'http',
     // axios looks for a proxy in the environment on every request (a tenth of its time per request

@@ -57,4 +57,32 @@ describe('the client\'s sockets', () => {
     // Before: axios (60 s) and Node's agent (1 s) set it in turn, twice per request.
     expect(calls).toBeLessThanOrEqual(1);
   });
+
+  // A load balancer drops a connection idle longer than it keeps them, without telling the client:
+  // a create sent on it would fail with its outcome unknown. The server said how long it keeps
+  // them (Keep-Alive: timeout=2); the client closes its idle sockets before then and connects again.
+  // (Node's agent honours the hint only with an idle timeout of its own, as its default agent has.)
+  it('does not reuse a connection past the idle time the server announced', async () => {
+    const idle = createServer((req, res) => {
+      const socket = req.socket as typeof req.socket & { doneAt?: number };
+      if (socket.doneAt !== undefined && Date.now() - socket.doneAt > 2_000) {
+        socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Keep-Alive': 'timeout=2' });
+      res.end(JSON.stringify({ id: 1 }), () => void (socket.doneAt = Date.now()));
+    });
+    idle.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => idle.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = createMetabaseClient({ url: `http://127.0.0.1:${(idle.address() as AddressInfo).port}`, auth: { apiKey: 'mb_test_key' }, concurrency: 1 });
+      expect(await api.post('/api/card', { name: 'a' })).toEqual({ id: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // A create is not retried on a reset connection: it must go out on a live one.
+      expect(await api.post('/api/card', { name: 'b' })).toEqual({ id: 1 });
+    } finally {
+      idle.closeAllConnections();
+      await new Promise<void>((resolve) => idle.close(() => resolve()));
+    }
+  });
 });

@@ -107,7 +107,24 @@ CREATE OR REPLACE VIEW analytics.vw_daily_energy_ledger AS
  * what the fake itself needs to answer them at this concurrency, so the floor counts the server's
  * own time too (it validates every body against Metabase's schemas, as the real one does).
  */
-async function replay(fake: FakeMetabase, requests: Array<{ method: string; path: string; query?: string; body?: unknown }>, concurrency: number): Promise<number> {
+/**
+ * The server floor of `requests` (seconds), or undefined when the replay failed, said on a comment
+ * line: the requests the run had answered with a 2xx, replayed (see bench-replay.mjs). Those the
+ * server refuses this time (a name taken since, a stale revision) are counted on a comment line.
+ */
+async function serverFloor(what: string, fake: FakeMetabase, requests: Array<{ method: string; path: string; query?: string; body?: unknown; status: number }>, concurrency: number): Promise<number | undefined> {
+  const done = requests.filter((r) => r.status >= 200 && r.status < 300);
+  try {
+    const result = await replay(fake, done, concurrency);
+    if (result.refused > 0) console.log(`#   ${what}: ${result.refused} of the ${done.length} replayed requests were refused (e.g. ${result.examples.join('; ')}): the server floor counts their refusals`);
+    return result.seconds;
+  } catch (error) {
+    console.log(`#   ${what}: no server floor, ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function replay(fake: FakeMetabase, requests: Array<{ method: string; path: string; query?: string; body?: unknown }>, concurrency: number): Promise<{ seconds: number; refused: number; examples: string[] }> {
   // The replayed writes land in the fake: its state is put back as it was afterwards.
   const saved = structuredClone(fake.state);
   const file = join(tmpdir(), `mb-sync-replay-${process.pid}.json`);
@@ -125,9 +142,14 @@ async function replay(fake: FakeMetabase, requests: Array<{ method: string; path
   restore(fake.state as unknown as Record<string, unknown>, saved as unknown as Record<string, unknown>);
   fake.resetLog();
   // A replay that failed (or printed nothing) is no floor at all, not a floor of 0 s.
-  const seconds = Number(out.trim());
-  if (code !== 0 || out.trim() === '' || !Number.isFinite(seconds)) throw new Error(`the replay of ${requests.length} requests failed (exit ${code}): ${err.trim().slice(-500) || out.trim() || 'no output'}`);
-  return seconds;
+  let result: { seconds: number; refused: number; examples: string[] } | undefined;
+  try {
+    result = JSON.parse(out) as typeof result;
+  } catch {
+    // Said below.
+  }
+  if (code !== 0 || result === undefined || !Number.isFinite(result.seconds)) throw new Error(`the replay of ${requests.length} requests failed (exit ${code}): ${err.trim().slice(-500) || out.trim() || 'no output'}`);
+  return result;
 }
 
 /** Puts every collection of the fake's state back to `saved`, in place (the routes hold these objects). */
@@ -158,10 +180,8 @@ interface Floors {
  */
 async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floors: Floors | 'later', bin = BIN): Promise<Measured> {
   fake.resetLog();
-  const env = { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
   const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
-    const profile = values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.profile, label.replace(/\W+/g, '-'))];
-    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profile, bin, ...args], { cwd, env });
+    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profileArgs(label), bin, ...args], { cwd, env: measuredEnv(fake) });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.resume();
@@ -196,12 +216,22 @@ function row(m: Measured, floors: Floors): void {
   }));
 }
 
-/** Node's own start (`node -e 0`), the floor of mb-sync's: the median of three runs, timed as measure() times. */
-async function nodeStart(): Promise<number> {
+/** What the measured processes are run with: this environment only (BENCH_NODE_OPTIONS as NODE_OPTIONS). */
+function measuredEnv(fake: FakeMetabase): NodeJS.ProcessEnv {
+  return { ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', MB_URL: fake.url, MB_API_KEY: fake.apiKey, BENCH_DB_PASSWORD: 'bench-password' };
+}
+
+/** With --profile, a V8 CPU profile of the process in a folder named after the step. */
+function profileArgs(label: string): string[] {
+  return values.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.profile, label.replace(/\W+/g, '-'))];
+}
+
+/** Node's own start (`node -e 0`), the floor of mb-sync's: the median of three runs, run and timed as measure() runs and times. */
+async function nodeStart(fake: FakeMetabase): Promise<number> {
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const stderr = await new Promise<string>((resolve) => {
-      const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e', process.execPath, '-e', '0']);
+      const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e', process.execPath, ...profileArgs('node start'), '-e', '0'], { env: measuredEnv(fake) });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('close', () => resolve(err));
@@ -300,6 +330,10 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
 }
 
 async function main(): Promise<void> {
+  // bin/mb-sync.js runs src/ through tsx when dist/ is older: what is measured is built first.
+  await new Promise<void>((resolve, reject) => {
+    spawn(process.execPath, [join(import.meta.dirname, 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (exit ${code})`))));
+  });
   const root = await mkdtemp(join(tmpdir(), 'mb-sync-bench-'));
   // A project as a team has it: mb-sync installed, so node_modules/ holds its caches.
   await mkdir(join(root, 'node_modules'));
@@ -312,19 +346,20 @@ async function main(): Promise<void> {
     fake.setLatency(latencyMs);
     const concurrency = Number(values.concurrency);
     const rounds = (n: number) => Math.ceil(n / concurrency) * (latencyMs / 1000);
-    console.log(`# ${dashboardCount} dashboards × ${cardCount} cards, ${latencyMs} ms latency per request, concurrency ${concurrency}; whole process (node bin/mb-sync.js), dist/ built`);
+    console.log(`# ${dashboardCount} dashboards × ${cardCount} cards, ${latencyMs} ms latency per request, concurrency ${concurrency}; whole process (node bin/mb-sync.js), dist/ built from this checkout's src/`);
     if (values.compare) {
       await compareFirstApplies(root, fake, values.compare, Number(values.runs), concurrency);
       return;
     }
     // The first run of a command after a build compiles it and keeps the code (bin/mb-sync.js);
     // every later run starts from that: both are shown, the floors use the later one.
-    const bare = await nodeStart();
+    const bare = await nodeStart(fake);
     await measure('start-up (--help), first run after the build', ['--help'], root, fake, { floor: bare });
     const startup = await measure('start-up (--help)', ['--help'], root, fake, { floor: bare });
     const start = startup.seconds;
     const first = await measure('first apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, 'later');
     if (values.serve) {
+      row(first, {});
       console.log(`# serving; in another shell:\ncd ${root} && XDG_CACHE_HOME=${cacheHome} MB_URL=${fake.url} MB_API_KEY=${fake.apiKey} BENCH_DB_PASSWORD=bench-password node ${BIN} plan`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       return;
@@ -333,18 +368,20 @@ async function main(): Promise<void> {
     // Floors: start-up plus the round trips that cannot be avoided, at the client's concurrency
     // (latency only), and the same plus what the server needs to answer them (replayed).
     const firstFloor = start + rounds(first.writes);
-    const firstServer = start + (await replay(fake, firstWrites, concurrency));
-    row(first, { floor: firstFloor, server: firstServer });
-    console.log(`#   first apply floor: start-up + ${first.writes} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s (latency only); ${firstServer.toFixed(2)} s with the server's time (the writes replayed by a bare client)`);
+    const firstReplay = await serverFloor('first apply', fake, firstWrites, concurrency);
+    const firstServer = firstReplay === undefined ? undefined : start + firstReplay;
+    row(first, { floor: firstFloor, ...(firstServer === undefined ? {} : { server: firstServer }) });
+    console.log(`#   first apply floor: start-up + ${first.writes} writes ${concurrency} at a time = ${firstFloor.toFixed(2)} s (latency only)${firstServer === undefined ? '' : `; ${firstServer.toFixed(2)} s with the server's time (the writes replayed by a bare client)`}`);
     const readFloor = start + rounds(dashboardCount) + 3 * (latencyMs / 1000);
     const firstPlan = await measure('no-op plan, first plan after the build', ['plan', '--concurrency', String(concurrency)], root, fake, 'later');
     const plan = await measure('no-op plan', ['plan', '--concurrency', String(concurrency)], root, fake, 'later');
     // The reads of a no-op plan replayed at once (their order ignored) plus the three list round trips they wait on.
-    const readServer = start + (await replay(fake, fake.requests, concurrency)) + 3 * (latencyMs / 1000);
-    row(firstPlan, { floor: readFloor, server: readServer });
-    row(plan, { floor: readFloor, server: readServer });
-    console.log(`#   no-op plan floor: ${readFloor.toFixed(2)} s (latency only); ${readServer.toFixed(2)} s with the server's time; ${plan.requests} requests`);
-    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, { floor: readFloor, server: readServer });
+    const readReplay = await serverFloor('no-op plan', fake, fake.requests, concurrency);
+    const readFloors = { floor: readFloor, ...(readReplay === undefined ? {} : { server: start + readReplay + 3 * (latencyMs / 1000) }) };
+    row(firstPlan, readFloors);
+    row(plan, readFloors);
+    console.log(`#   no-op plan floor: ${readFloor.toFixed(2)} s (latency only)${readFloors.server === undefined ? '' : `; ${readFloors.server.toFixed(2)} s with the server's time`}; ${plan.requests} requests`);
+    const apply = await measure('no-op apply', ['apply', '--yes', '--concurrency', String(concurrency)], root, fake, readFloors);
     const ok = apply.writes === 0;
     console.log(ok ? '# no-op: zero writes' : '# NOT A NO-OP: see the rows above');
     for (const extra of values.unmanaged.split(',').filter(Boolean).map(Number)) {

@@ -28,6 +28,8 @@ export interface ClientOptions {
 
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 const MAX_RETRY_AFTER_MS = 60_000;
+/** How long an unused connection is kept (Node's default agents' figure), or less if the server says. */
+const IDLE_SOCKET_MS = 5_000;
 /**
  * The connection pools of every client: Node's default agents' settings (keep-alive, an idle
  * socket closed after 5 s or when the server's Keep-Alive hint says, so that one a proxy has
@@ -35,9 +37,29 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * sets 60 s on each request's socket. Node's agent sets its own (1 s by default) each time it takes
  * a socket back: with two delays, one setsockopt call each way per request; with one, one per socket.
  */
-const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 60_000, timeout: 5_000, scheduling: 'lifo' } as const;
-const httpAgent = new HttpAgent(AGENT_OPTIONS);
-const httpsAgent = new HttpsAgent(AGENT_OPTIONS);
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 60_000, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
+
+/**
+ * Node's agent also gives its idle timeout to each new connection, while it connects: a lookup or
+ * connect slower than 5 s (a dead first name server) would fail there, long before the request's
+ * own timeout, and a create would be reported as of unknown outcome though nothing was sent. Here
+ * the timeout is only what the agent sets on an idle socket.
+ */
+export class IdleTimeoutHttpAgent extends HttpAgent {
+  override createConnection(...[options, callback]: Parameters<HttpAgent['createConnection']>): ReturnType<HttpAgent['createConnection']> {
+    return super.createConnection({ ...options, timeout: 0 }, callback);
+  }
+}
+
+/** The same for HTTPS (its own class: https.Agent makes TLS connections). */
+export class IdleTimeoutHttpsAgent extends HttpsAgent {
+  override createConnection(...[options, callback]: Parameters<HttpsAgent['createConnection']>): ReturnType<HttpsAgent['createConnection']> {
+    return super.createConnection({ ...options, timeout: 0 }, callback);
+  }
+}
+
+const httpAgent = new IdleTimeoutHttpAgent(AGENT_OPTIONS);
+const httpsAgent = new IdleTimeoutHttpsAgent(AGENT_OPTIONS);
 
 /**
  * The one HTTP client: concurrency-limited, retries with backoff (honouring Retry-After), errors a

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import http, { Agent as HttpAgent, createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetabaseClient } from '../../../src/metabase/client.ts';
+import { createMetabaseClient, IdleTimeoutHttpAgent } from '../../../src/metabase/client.ts';
 
 // A real server on loopback: what is counted is what reaches the kernel. nock (test/support/setup.ts)
 // stands between the client and its sockets, so it is off for this file.
@@ -84,5 +84,31 @@ describe('the client\'s sockets', () => {
       idle.closeAllConnections();
       await new Promise<void>((resolve) => idle.close(() => resolve()));
     }
+  });
+
+  // Node's agent gives its idle timeout to each new connection too, while it connects: a slow lookup
+  // would fail there, not at the request's own timeout. Ours sets it on idle sockets only.
+  it('times out idle connections only, not one being made', async () => {
+    const timeoutsOf = async (agent: HttpAgent) => {
+      const seen: Array<number | undefined> = [];
+      await new Promise<void>((resolve, reject) => {
+        // http.get read when called: nock, restored above, had replaced it when this file was imported.
+        const request = http.get({ agent, host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/x' }, (response) => {
+          response.resume();
+          response.on('end', () => setImmediate(() => {
+            seen.push((request.socket as Socket & { timeout?: number }).timeout);
+            resolve();
+          }));
+        });
+        request.on('socket', (socket: Socket & { timeout?: number }) => seen.push(socket.timeout));
+        request.on('error', reject);
+      });
+      agent.destroy();
+      return seen;
+    };
+    const options = { keepAlive: true, timeout: 4_000 };
+    // While connecting, then idle in the pool.
+    expect(await timeoutsOf(new HttpAgent(options))).toEqual([4_000, 4_000]);
+    expect(await timeoutsOf(new IdleTimeoutHttpAgent(options))).toEqual([undefined, 4_000]);
   });
 });

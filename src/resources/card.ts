@@ -73,15 +73,25 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
       }
       return claims;
     };
-    // A card brought back from the Trash between the two lists is in both: as the later one says.
-    const cards = new Map([...trash, ...active].map((card) => [card.id, card]));
-    let claims = claimsOf([...cards.values()]);
+    // Active cards first, then the Trash's, each as the server lists them (the live side of a plan is
+    // fingerprinted in this order: a saved plan is checked against a fresh read). A card brought back
+    // from the Trash between the two lists is in both: as the later one, the active list, says.
+    const inOrder = (trashed: LiveCard[]) => {
+      const ids = new Set(active.map((card) => card.id));
+      return [...active, ...trashed.filter((card) => !ids.has(card.id))];
+    };
+    let cards = inOrder(trash);
+    let claims = claimsOf(cards);
     // One moved to the Trash between them is in neither, and would be planned as a new card: when a
-    // card of the files was found in neither, the Trash is read again (one round trip more, only for
-    // a plan that would create a card).
+    // card of the files was found in neither, the Trash is read again, after the active list (one
+    // round trip more, for a plan with a card to create). A card someone trashed while a copy of it
+    // made in Metabase stays active is not caught so: its key is claimed (by the copy).
     if (databaseId !== undefined && [...ctx.project.cards.keys()].some((key) => !claims.has(key))) {
-      for (const card of await listTrash(ctx.api)) if (!cards.has(card.id)) cards.set(card.id, card);
-      claims = claimsOf([...cards.values()]);
+      const again = await listTrash(ctx.api);
+      const seen = new Set(again.map((card) => card.id));
+      // The second list's order (what a fresh read would give), and what only the first one had.
+      cards = inOrder([...again, ...trash.filter((card) => !seen.has(card.id))]);
+      claims = claimsOf(cards);
     }
     const out: LiveObject<LiveCard>[] = [];
     for (const [key, list] of claims) {

@@ -90,10 +90,11 @@ describe('card identity on a server that picks entity_ids itself', () => {
     await (await openSession(t.fake, t.root, env)).apply();
     const card = byName('Entonnoir pack')[0]!;
     card.archived = before;
-    t.fake.onRequest(({ method, path, query }) => {
+    const stop = t.fake.onRequest(({ method, path, query }) => {
       if (method === 'GET' && path === '/api/card' && query.get('f') === 'database') card.archived = after;
     });
     const planned = await changes();
+    stop();
     expect(planned.filter((c) => c.startsWith('create'))).toEqual([]);
     expect(planned).toEqual(after ? ['update card.funnel'] : []);
     await (await openSession(t.fake, t.root, env)).apply();

@@ -69,9 +69,10 @@ export interface FakeMetabase {
   setChaosRate(rate: number): void;
   /**
    * Calls `listener` as each request comes in, before it is handled: what someone changes in the UI
-   * at that moment (between two of a run's requests) is what the request then sees.
+   * at that moment (between two of a run's requests) is what the request then sees. Returns what
+   * stops it.
    */
-  onRequest(listener: (request: { method: string; path: string; query: URLSearchParams }) => void): void;
+  onRequest(listener: (request: { method: string; path: string; query: URLSearchParams }) => void): () => void;
   state: FakeState;
   close(): Promise<void>;
 }
@@ -186,7 +187,13 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     },
     injectFault: (where, fault) => void faults.push({ ...where, fault, left: fault.times ?? 1 }),
     setChaosRate: (rate) => void (chaosRate = rate),
-    onRequest: (listener) => void listeners.push(listener),
+    onRequest: (listener) => {
+      listeners.push(listener);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at !== -1) listeners.splice(at, 1);
+      };
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

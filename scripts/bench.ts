@@ -8,9 +8,9 @@
  *   npm run bench -- --dashboards 50 --cards 10 --latency 20 --concurrency 8 --unmanaged 5000,20000 [--profile DIR]
  *   npm run bench -- --serve    # after the first apply, keeps the fake and the project for runs by hand
  *   npm run bench -- --compare /other/checkout/bin/mb-sync.js [--runs 5]
- *                               # first applies of this build and another, alternated, each from
- *                               # scratch but its own PGlite cluster (the machine's speed drifts:
- *                               # compare builds side by side)
+ *                               # first applies of this build and another (both built first),
+ *                               # alternated, each from scratch but its own PGlite cluster (the
+ *                               # machine's speed drifts: compare builds side by side)
  *
  * BENCH_NODE_OPTIONS, when set, is given to the measured processes as NODE_OPTIONS (e.g.
  * `--require /abs/path/tracer.cjs`: an absolute path, the processes run in the generated project);
@@ -18,7 +18,7 @@
  */
 import { copyFile, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { spawn } from 'node:child_process';
@@ -294,6 +294,8 @@ async function copyClusters(from: string, to: string): Promise<void> {
  */
 async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: string, runs: number, concurrency: number): Promise<void> {
   const other = resolve(process.env.INIT_CWD ?? process.cwd(), otherPath);
+  // Built as this one is: a dist/ older than its src/ would be run through tsx.
+  await build(join(dirname(other), '..'));
   const label = (bin: string) => (bin === BIN ? 'this build' : other);
   const empty = structuredClone(fake.state);
   const clusters = new Map<string, string>();
@@ -329,11 +331,18 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
   if ([...requests.get(BIN)!].join() !== [...requests.get(other)!].join()) console.log('# the two builds did not send the same number of requests: compare the work, not only the time');
 }
 
+/** Runs a checkout's scripts/build.mjs in its own folder (it writes dist/ there). */
+function build(checkout: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    spawn(process.execPath, ['scripts/build.mjs'], { cwd: checkout, stdio: ['ignore', 'ignore', 'inherit'] })
+      .on('error', reject)
+      .on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the build of ${checkout} failed (exit ${code})`))));
+  });
+}
+
 async function main(): Promise<void> {
   // bin/mb-sync.js runs src/ through tsx when dist/ is older: what is measured is built first.
-  await new Promise<void>((resolve, reject) => {
-    spawn(process.execPath, [join(import.meta.dirname, 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (exit ${code})`))));
-  });
+  await build(join(import.meta.dirname, '..'));
   const root = await mkdtemp(join(tmpdir(), 'mb-sync-bench-'));
   // A project as a team has it: mb-sync installed, so node_modules/ holds its caches.
   await mkdir(join(root, 'node_modules'));

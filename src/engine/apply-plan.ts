@@ -55,6 +55,13 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], failed: [], notRun: [] };
   /** `kind:key` of every object that failed or was not run → why, for what depends on it. */
   const blocked = new Map<string, string>();
+  /** Closing steps nothing waits for (afterStageInBackground): the apply ends once they have. */
+  const background: Array<Promise<void>> = [];
+  const stageFailed = (kind: string, error: unknown) => {
+    result.failed.push({ address: `${kind}.*`, error: describe(error) });
+    blocked.set(`${kind}:*`, 'failed');
+    emit({ type: 'failed', address: `${kind}.*`, op: 'update', error: describe(error) });
+  };
 
   const runStage = async (stage: Stage, handler: ResourceHandler): Promise<void> => {
     const pending = stage.actions.filter((a) => a.op !== 'noop');
@@ -94,21 +101,23 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
         }
       });
     }
+    const closing = handler.afterStage ?? handler.afterStageInBackground;
     // Interrupted: a kind's closing step is not run either, and the result says so.
-    if (handler.afterStage && options.signal?.aborted) {
+    if (closing && options.signal?.aborted) {
       result.interrupted = true;
       result.notRun.push(`${stage.kind}.*`);
       return;
     }
     // A kind's closing step (the database waits for its sync) runs unless one of its own objects failed.
-    if (handler.afterStage && !result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) {
+    if (!closing || result.failed.some((f) => f.address.startsWith(`${stage.kind}.`))) return;
+    if (handler.afterStage) {
       try {
         await handler.afterStage(ctx);
       } catch (error) {
-        result.failed.push({ address: `${stage.kind}.*`, error: describe(error) });
-        blocked.set(`${stage.kind}:*`, 'failed');
-        emit({ type: 'failed', address: `${stage.kind}.*`, op: 'update', error: describe(error) });
+        stageFailed(stage.kind, error);
       }
+    } else {
+      background.push(handler.afterStageInBackground!(ctx).catch((error: unknown) => stageFailed(stage.kind, error)));
     }
   };
 
@@ -139,6 +148,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
   // Every stage has ended, one way or the other, before the apply returns or throws: nothing is
   // still writing behind the caller's back.
   const ended = await Promise.allSettled(running);
+  await Promise.all(background);
   const broken = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
   if (broken) throw broken.reason;
   return result;

@@ -78,7 +78,9 @@ export const tableMetadataHandler: ResourceHandler<TableBody, { table: LiveTable
   async update(desired, live, ctx) {
     await write(desired.key, live.id as number, desired, this.normalize(live, ctx.refs), ctx);
   },
-  async afterStage(ctx) {
+  // Cards need the columns' metadata (their result metadata is taken from it when they are saved),
+  // not the filter values: the rescan, which only starts a job on the server, holds nothing up.
+  async afterStageInBackground(ctx) {
     if (!rescan(ctx).value) return;
     const id = ctx.refs.id('database', ctx.project.config.database.key);
     // Filter dropdowns read cached field values: refresh them for the columns now set to list.

@@ -127,6 +127,12 @@ export interface ResourceHandler<B = unknown, R = unknown> {
   archiveLast?: boolean;
   /** Runs after this kind's stage even when nothing changed (e.g. the database waits for its sync). */
   afterStage?(ctx: ApplyContext): Promise<void>;
+  /**
+   * A closing step no other kind needs (table metadata: the rescan of filter values): started once
+   * this kind's objects are written, without holding up the stages that depend on the kind; the
+   * apply ends once it has. A handler has this or afterStage, not both.
+   */
+  afterStageInBackground?(ctx: ApplyContext): Promise<void>;
 }
 
 /** The state a handler keeps for this apply under `key`, made by `init` the first time. */

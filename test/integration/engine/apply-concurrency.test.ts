@@ -27,4 +27,19 @@ describe('writes of a first apply', () => {
     // Cards wait for the sync (they name its tables and fields).
     expect(one('POST', /^\/api\/card$/)[0]!.received!).toBeGreaterThan(lastPoll.answered!);
   });
+
+  it('creates the cards once the columns are described, without waiting for the rescan of filter values', async () => {
+    t.fake.setLatency(30);
+    const { result } = await t.apply(t.root);
+    expect(result.failed).toEqual([]);
+    const requests = t.fake.requests;
+    const fieldWrites = requests.filter((r) => r.method === 'PUT' && /^\/api\/(field|table)\/\d+$/.test(r.path));
+    const [rescan] = requests.filter((r) => r.method === 'POST' && /^\/api\/database\/\d+\/rescan_values$/.test(r.path));
+    const [firstCard] = requests.filter((r) => r.method === 'POST' && r.path === '/api/card');
+    expect(fieldWrites.length).toBeGreaterThan(0);
+    expect(rescan).toBeDefined();
+    // A card's result metadata is taken from its columns' when it is saved: after every column write.
+    expect(firstCard!.received!).toBeGreaterThanOrEqual(Math.max(...fieldWrites.map((w) => w.answered!)));
+    expect(firstCard!.received!).toBeLessThan(rescan!.answered!);
+  });
 });

@@ -113,4 +113,27 @@ describe('the order of stages in an apply', () => {
     await expect(applying).rejects.toThrow('the renderer broke');
     expect(log).toEqual(['create database', 'sync starts', 'sync ends']);
   });
+
+  // Table metadata closes with a rescan of filter values that cards do not need: they go out while
+  // it runs, and the apply still ends only once it has (its failure reported as the kind's).
+  it('starts the stages after a kind while its background closing step runs, and ends only after it', async () => {
+    const log: string[] = [];
+    const rescan = deferred<void>();
+    const handlers = kinds(log, Promise.resolve()).map((h) => (h.kind !== 'database' ? h : {
+      ...h,
+      afterStage: undefined,
+      async afterStageInBackground() { log.push('rescan starts'); await rescan.promise; log.push('rescan ends'); },
+    }));
+    let ended = false;
+    const applying = apply(handlers).then((result) => { ended = true; return result; });
+    await expect.poll(() => log.includes('create card')).toBe(true);
+    expect(log.indexOf('rescan starts')).toBeLessThan(log.indexOf('create card'));
+    expect(log).not.toContain('rescan ends');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ended).toBe(false);
+    rescan.reject(new Error('rescan refused'));
+    const result = await applying;
+    expect(result.applied.sort()).toEqual(['card.one', 'collection.one', 'database.one', 'group.one']);
+    expect(result.failed).toEqual([{ address: 'database.*', error: expect.stringContaining('rescan refused') }]);
+  });
 });

@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MbSyncError } from '../core/errors.ts';
 import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
@@ -31,35 +32,47 @@ const MAX_RETRY_AFTER_MS = 60_000;
 /** How long an unused connection is kept (Node's default agents' figure), or less if the server says. */
 const IDLE_SOCKET_MS = 5_000;
 /**
- * The connection pools of every client: Node's default agents' settings (keep-alive, an idle
- * socket closed after 5 s or when the server's Keep-Alive hint says, so that one a proxy has
- * dropped meanwhile is not reused), but the TCP keep-alive delay of axios's http adapter, which
- * sets 60 s on each request's socket. Node's agent sets its own (1 s by default) each time it takes
- * a socket back: with two delays, one setsockopt call each way per request; with one, one per socket.
+ * The connection pools of every client: keep-alive, with the TCP keep-alive delay of axios's http
+ * adapter, which sets 60 s on each request's socket (Node's agent sets its own, 1 s by default, each
+ * time it takes a socket back: with two delays, one setsockopt call each way per request; with one,
+ * one per socket).
  */
-const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 60_000, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 60_000, scheduling: 'lifo' } as const;
 
 /**
- * Node's agent also gives its idle timeout to each new connection, while it connects: a lookup or
- * connect slower than 5 s (a dead first name server) would fail there, long before the request's
- * own timeout, and a create would be reported as of unknown outcome though nothing was sent. Here
- * the timeout is only what the agent sets on an idle socket.
+ * An unused connection is closed after 5 s (Node's default agents' figure), or sooner if the
+ * server's Keep-Alive hint says so, so that one a proxy has dropped meanwhile is not reused. Node's
+ * agent does this when its options have a `timeout`, but it also hands that timeout to every new
+ * connection while it connects, and axios hands it to the tunnel of an HTTPS proxy as a deadline for
+ * making it: a lookup, a connect or a proxy slower than 5 s would fail there, long before the
+ * request's own timeout, and a create would be reported as of unknown outcome though nothing was
+ * sent. So the options have none, and Node's own logic is given it for idle sockets only.
  */
-export class IdleTimeoutHttpAgent extends HttpAgent {
-  override createConnection(...[options, callback]: Parameters<HttpAgent['createConnection']>): ReturnType<HttpAgent['createConnection']> {
-    return super.createConnection({ ...options, timeout: 0 }, callback);
+function keepIdleFor<T>(agent: HttpAgent, keep: () => T): T {
+  // http.Agent's options are not in its type (https.Agent's are).
+  const { options } = agent as unknown as { options: { timeout?: number } };
+  options.timeout = IDLE_SOCKET_MS;
+  try {
+    return keep();
+  } finally {
+    delete options.timeout;
   }
 }
 
-/** The same for HTTPS (its own class: https.Agent makes TLS connections). */
-export class IdleTimeoutHttpsAgent extends HttpsAgent {
-  override createConnection(...[options, callback]: Parameters<HttpsAgent['createConnection']>): ReturnType<HttpsAgent['createConnection']> {
-    return super.createConnection({ ...options, timeout: 0 }, callback);
+class IdleTimeoutHttpAgent extends HttpAgent {
+  override keepSocketAlive(socket: Duplex): void {
+    return keepIdleFor(this, () => super.keepSocketAlive(socket));
   }
 }
 
-const httpAgent = new IdleTimeoutHttpAgent(AGENT_OPTIONS);
-const httpsAgent = new IdleTimeoutHttpsAgent(AGENT_OPTIONS);
+class IdleTimeoutHttpsAgent extends HttpsAgent {
+  override keepSocketAlive(socket: Duplex): void {
+    return keepIdleFor(this, () => super.keepSocketAlive(socket));
+  }
+}
+
+/** The pools every client uses (exported for the tests that check their sockets). */
+export const connectionPools = { http: new IdleTimeoutHttpAgent(AGENT_OPTIONS), https: new IdleTimeoutHttpsAgent(AGENT_OPTIONS) };
 
 /**
  * The one HTTP client: concurrency-limited, retries with backoff (honouring Retry-After), errors a
@@ -72,8 +85,8 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
     baseURL,
     timeout: options.timeoutMs ?? 30_000,
     maxRedirects: 0,
-    httpAgent,
-    httpsAgent,
+    httpAgent: connectionPools.http,
+    httpsAgent: connectionPools.https,
     // Node's http, never fetch: the bundle leaves axios's fetch adapter out (scripts/build.mjs).
     adapter: 'http',
     // axios looks for a proxy in the environment on every request (a tenth of its time per request

@@ -128,6 +128,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
     if (handler === undefined) throw new Error(`no handler for kind ${stage.kind}`);
     const missing = handler.dependsOn.find((kind) => !seen.has(kind));
     if (missing !== undefined) throw new Error(`${stage.kind} depends on ${missing}, which has no stage before it in the plan`);
+    if (handler.afterStage && handler.afterStageInBackground) throw new Error(`${stage.kind} has both afterStage and afterStageInBackground: one closing step per kind`);
     seen.add(stage.kind);
     return handler;
   });

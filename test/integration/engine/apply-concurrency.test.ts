@@ -30,6 +30,8 @@ describe('writes of a first apply', () => {
 
   it('creates the cards once the columns are described, without waiting for the rescan of filter values', async () => {
     t.fake.setLatency(30);
+    // The rescan is answered a second late: the cards go out in the meantime.
+    t.fake.injectFault({ method: 'POST', path: /^\/api\/database\/\d+\/rescan_values$/ }, { afterWrite: true, delayMs: 1_000 });
     const { result } = await t.apply(t.root);
     expect(result.failed).toEqual([]);
     const requests = t.fake.requests;

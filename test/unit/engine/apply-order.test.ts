@@ -94,6 +94,14 @@ describe('the order of stages in an apply', () => {
     expect(log).toEqual([]);
   });
 
+  it('refuses a kind with two closing steps (one would be dropped), before anything is written', async () => {
+    const log: string[] = [];
+    const handlers = kinds(log, Promise.resolve()).map((h) => (h.kind !== 'database' ? h : { ...h, async afterStageInBackground() {} }));
+    const state = await makePlan({ project, api, server, target, handlers, allowArchive: false });
+    await expect(applyPlan({ state, handlers, context: { api, project, server, progress: () => {} }, emit: () => {} })).rejects.toThrow('database has both afterStage and afterStageInBackground');
+    expect(log).toEqual([]);
+  });
+
   it('when a stage breaks (not an object failing: a fault of mb-sync), stops what depends on it, ends the others, then throws', async () => {
     const log: string[] = [];
     const sync = deferred<void>();
@@ -127,6 +135,7 @@ describe('the order of stages in an apply', () => {
     let ended = false;
     const applying = apply(handlers).then((result) => { ended = true; return result; });
     await expect.poll(() => log.includes('create card')).toBe(true);
+    expect(log).toContain('rescan starts');
     expect(log.indexOf('rescan starts')).toBeLessThan(log.indexOf('create card'));
     expect(log).not.toContain('rescan ends');
     await new Promise((resolve) => setTimeout(resolve, 20));

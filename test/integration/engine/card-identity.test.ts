@@ -102,6 +102,15 @@ describe('card identity on a server that picks entity_ids itself', () => {
     expect(card.archived).toBe(false);
   });
 
+  // The live side of a plan is fingerprinted in order (a saved plan is checked against a fresh
+  // read): active cards first, then those in the Trash, as every earlier build listed them.
+  it('lists live cards active first, then those in the Trash', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    byName('Dépenses par module')[0]!.archived = true;
+    const state = await (await openSession(t.fake, t.root, env)).plan();
+    expect(state.live.get('card')!.map((card) => card.archived)).toEqual([false, false, true]);
+  });
+
   it('does not duplicate a card whose create went through but whose answer was lost', async () => {
     t.fake.injectFault({ method: 'POST', path: '/api/card' }, { afterWrite: true, dropConnection: true });
     const first = await (await openSession(t.fake, t.root, env)).apply();

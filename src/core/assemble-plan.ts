@@ -1,6 +1,6 @@
 import { diffValues } from './diff.ts';
 import type { Action, FieldChange, Stage } from './plan.ts';
-import { collectRefs, type RefIndex, parseRef } from './refs.ts';
+import { collectRefs, type RefIndex } from './refs.ts';
 
 /** One kind, as the engine read it: desired objects and live ones already normalised. */
 export interface KindState {
@@ -34,8 +34,6 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
   const orphans: Action[] = [];
   const last: Stage[] = [];
   const kept = keptContainers(kinds);
-  // Whether a ref has an id, by ref: thousands of cards name the same few tables and columns.
-  const known = new Map<string, boolean>();
   for (const state of kinds) {
     const archives: Action[] = [];
     const actions: Action[] = [];
@@ -50,7 +48,7 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
         actions.push({ address, kind: state.kind, key: desired.key, id: live.id, op: 'noop', changes });
         continue;
       }
-      const pending = pendingRefs(desired.body, options.refs, known);
+      const pending = pendingRefs(desired.body, options.refs);
       const base = { address, kind: state.kind, key: desired.key, desired: desired.body, ...(pending.length > 0 ? { knownAfterApply: pending } : {}) };
       actions.push(live === undefined ? { ...base, op: 'create', changes } : { ...base, id: live.id, op: 'update', changes });
     }
@@ -122,16 +120,6 @@ function keptContainers(kinds: KindState[]): Map<string, string> {
 }
 
 /** Refs of a body that have no id yet: they get one from an earlier stage (or the sync). */
-function pendingRefs(body: unknown, refs: RefIndex, known: Map<string, boolean>): string[] {
-  const pending: string[] = [];
-  for (const r of collectRefs(body)) {
-    let has = known.get(r);
-    if (has === undefined) {
-      const { kind, name } = parseRef({ $ref: r });
-      has = refs.has(kind, name);
-      known.set(r, has);
-    }
-    if (!has) pending.push(r);
-  }
-  return pending.sort();
+function pendingRefs(body: unknown, refs: RefIndex): string[] {
+  return [...collectRefs(body)].filter((r) => !refs.hasRef(r)).sort();
 }

@@ -49,6 +49,11 @@ export class RefIndex {
     return this.byName.has(`${kind}:${name}`);
   }
 
+  /** Whether a ref (`kind:name`, as collectRefs gives them) has an id: no parsing, it is the key. */
+  hasRef(ref: string): boolean {
+    return this.byName.has(ref);
+  }
+
   /** Names of one kind, for "did you mean" hints. */
   names(kind: RefKind): string[] {
     const prefix = `${kind}:`;

@@ -26,17 +26,14 @@ function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefInde
   const fields = refs.names('field');
   const tables = [...new Set([...refs.names('table'), ...views])];
   const reported = new Set<string>();
-  // The same few columns come back in thousands of cards: each ref found known is checked once.
-  const known = new Set<string>();
+  // Refs into views the sync has yet to bring (their columns are checked after it): thousands of
+  // cards of a first apply name the same few.
+  const afterSync = new Set<string>();
   for (const [kind, objects] of desired) {
     for (const object of objects) {
       for (const r of collectRefs(object.body)) {
-        if (known.has(r)) continue;
-        const { kind: refKind, name } = parseRef({ $ref: r });
-        if (refKind !== 'field' && refKind !== 'table') {
-          known.add(r);
-          continue;
-        }
+        if (refs.hasRef(r) || afterSync.has(r) || !(r.startsWith('field:') || r.startsWith('table:'))) continue;
+        const { name } = parseRef({ $ref: r });
         const table = name.split('.').slice(0, 2).join('.');
         // A table neither in Metabase nor made by the project's SQL will never appear: say so now,
         // instead of starting a sync and waiting out its timeout.
@@ -46,15 +43,11 @@ function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefInde
           issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: no table ${table} in Metabase nor in the project's SQL${didYouMean(table, tables)}` });
           continue;
         }
-        if (refKind !== 'field' || refs.has('field', name)) {
-          known.add(r);
-          continue;
-        }
-        // A view the sync has yet to bring: its columns are checked after the sync.
         if (!refs.has('table', table)) {
-          known.add(r);
+          afterSync.add(r);
           continue;
         }
+        // A column of a table Metabase knows, which it does not have.
         const candidates = fields.filter((f) => f.startsWith(`${table}.`));
         issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: Metabase has no column ${name}${didYouMean(name, candidates)}` });
       }

@@ -103,11 +103,6 @@ CREATE OR REPLACE VIEW analytics.vw_daily_energy_ledger AS
 }
 
 /**
- * The same requests sent again by a bare client in another process (scripts/bench-replay.mjs):
- * what the fake itself needs to answer them at this concurrency, so the floor counts the server's
- * own time too (it validates every body against Metabase's schemas, as the real one does).
- */
-/**
  * The server floor of `requests` (seconds), or undefined when the replay failed, said on a comment
  * line: the requests the run had answered with a 2xx, replayed (see bench-replay.mjs). Those the
  * server refuses this time (a name taken since, a stale revision) are counted on a comment line.
@@ -124,20 +119,18 @@ async function serverFloor(what: string, fake: FakeMetabase, requests: Array<{ m
   }
 }
 
+/**
+ * The same requests sent again by a bare client in another process (scripts/bench-replay.mjs):
+ * what the fake itself needs to answer them at this concurrency, so the floor counts the server's
+ * own time too (it validates every body against Metabase's schemas, as the real one does).
+ */
 async function replay(fake: FakeMetabase, requests: Array<{ method: string; path: string; query?: string; body?: unknown }>, concurrency: number): Promise<{ seconds: number; refused: number; examples: string[] }> {
   // The replayed writes land in the fake: its state is put back as it was afterwards.
   const saved = structuredClone(fake.state);
   const file = join(tmpdir(), `mb-sync-replay-${process.pid}.json`);
   // The fake's API key and the bench's database password are in it: readable by this user only.
   await writeFile(file, JSON.stringify({ url: fake.url, key: fake.apiKey, concurrency, requests: requests.map((r) => ({ method: r.method, path: r.path + (r.query ?? ''), body: JSON.stringify(r.body) })) }), { mode: 0o600 });
-  const { out, err, code } = await new Promise<{ out: string; err: string; code: number | null }>((resolve) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-replay.mjs'), file]);
-    let text = '';
-    let errors = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
-    child.on('close', (status) => resolve({ out: text, err: errors, code: status }));
-  });
+  const { stdout: out, stderr: err, code } = await run(process.execPath, [join(import.meta.dirname, 'bench-replay.mjs'), file]);
   await rm(file, { force: true });
   restore(fake.state as unknown as Record<string, unknown>, saved as unknown as Record<string, unknown>);
   fake.resetLog();
@@ -180,16 +173,8 @@ interface Floors {
  */
 async function measure(label: string, args: string[], cwd: string, fake: FakeMetabase, floors: Floors | 'later', bin = BIN): Promise<Measured> {
   fake.resetLog();
-  const { stderr, code } = await new Promise<{ stderr: string; code: number }>((resolve) => {
-    const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profileArgs(label), bin, ...args], { cwd, env: measuredEnv(fake) });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.resume();
-    child.on('close', (c) => resolve({ stderr: err, code: c ?? 1 }));
-  });
-  const timing = /MBSYNC_TIME ([\d.]+) (\d+)/.exec(stderr);
-  if (code !== 0) throw new Error(`${label} exited ${code}: ${stderr.slice(-800)}`);
-  const measured = { step: label, requests: fake.requests.length, writes: fake.writes(), seconds: Number(timing?.[1] ?? NaN), peakMB: Math.round(Number(timing?.[2] ?? 0) / 1024) };
+  const timed = await timedNode(label, [bin, ...args], fake, cwd);
+  const measured = { step: label, requests: fake.requests.length, writes: fake.writes(), seconds: timed.seconds, peakMB: Math.round(timed.peakKB / 1024) };
   if (floors !== 'later') row(measured, floors);
   return measured;
 }
@@ -229,16 +214,29 @@ function profileArgs(label: string): string[] {
 /** Node's own start (`node -e 0`), the floor of mb-sync's: the median of three runs, run and timed as measure() runs and times. */
 async function nodeStart(fake: FakeMetabase): Promise<number> {
   const runs: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const stderr = await new Promise<string>((resolve) => {
-      const child = spawn('/usr/bin/time', ['-f', 'MBSYNC_TIME %e', process.execPath, ...profileArgs('node start'), '-e', '0'], { env: measuredEnv(fake) });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('close', () => resolve(err));
-    });
-    runs.push(Number(/MBSYNC_TIME ([\d.]+)/.exec(stderr)?.[1] ?? NaN));
-  }
+  for (let i = 0; i < 3; i++) runs.push((await timedNode('node start', ['-e', '0'], fake)).seconds);
   return runs.sort((a, b) => a - b)[1]!;
+}
+
+/** `node …args` as a measured process (its environment, --profile), timed by GNU time; a failure stops the bench. */
+async function timedNode(label: string, args: string[], fake: FakeMetabase, cwd?: string): Promise<{ seconds: number; peakKB: number }> {
+  const { stderr, code } = await run('/usr/bin/time', ['-f', 'MBSYNC_TIME %e %M', process.execPath, ...profileArgs(label), ...args], { env: measuredEnv(fake), ...(cwd === undefined ? {} : { cwd }) });
+  if (code !== 0) throw new Error(`${label} exited ${code}: ${stderr.slice(-800)}`);
+  const timing = /MBSYNC_TIME ([\d.]+) (\d+)/.exec(stderr);
+  return { seconds: Number(timing?.[1] ?? NaN), peakKB: Number(timing?.[2] ?? 0) };
+}
+
+/** A process run to its end, with what it printed. */
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+  });
 }
 
 /**
@@ -332,12 +330,9 @@ async function compareFirstApplies(root: string, fake: FakeMetabase, otherPath: 
 }
 
 /** Runs a checkout's scripts/build.mjs in its own folder (it writes dist/ there). */
-function build(checkout: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    spawn(process.execPath, ['scripts/build.mjs'], { cwd: checkout, stdio: ['ignore', 'ignore', 'inherit'] })
-      .on('error', reject)
-      .on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the build of ${checkout} failed (exit ${code})`))));
-  });
+async function build(checkout: string): Promise<void> {
+  const { stderr, code } = await run(process.execPath, ['scripts/build.mjs'], { cwd: checkout });
+  if (code !== 0) throw new Error(`the build of ${checkout} failed (exit ${code}): ${stderr.trim().slice(-800)}`);
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@
 // in dist/cli/, at the depth of src/cli/, so paths made from import.meta.url (package.json, the
 // worker) are the same from the bundle as from the sources.
 import { build } from 'esbuild';
+import { asciiOnly } from './ascii-only.mjs';
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -97,6 +98,8 @@ await build({
   inject: ['scripts/import-meta-url.js'],
   define: { ...common.define, 'import.meta.url': '__mbSyncImportMetaUrl' },
 });
+// Pure ASCII: bin/mb-sync.js reads it as latin1 (scripts/ascii-only.mjs).
+await writeFile('dist/cli/mb-sync.cjs', await asciiOnly(await readFile('dist/cli/mb-sync.cjs', 'utf8')));
 await build({
   ...common,
   entryPoints: { 'sandbox-worker': 'src/postgres/sandbox-worker.ts' },
@@ -106,3 +109,4 @@ await build({
   banner: { js: "import { createRequire as __mbSyncRequire } from 'node:module'; const require = __mbSyncRequire(import.meta.url);" },
 });
 await writeFile('dist/.built', `${new Date().toISOString()} ${id}\n`);
+

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,11 @@ describe('the built CLI (dist/cli/mb-sync.cjs through bin/mb-sync.js)', () => {
     await writeFile(path, 'not a code cache');
     expect((await mbSync(['--version'])).stdout.trim()).toBe(version);
     expect((await readFile(path)).toString()).not.toBe('not a code cache');
+  });
+
+  it('is pure ASCII, which bin/mb-sync.js reads as latin1', async () => {
+    // scripts/ascii-only.mjs escaped what the libraries' comments hold (zod's dashes, for one).
+    expect(isAscii(await readFile(join(pkg, 'dist/cli/mb-sync.cjs')))).toBe(true);
   });
 
   it('plans against a Metabase, compiling native SQL in the worker thread (dist/cli/sandbox-worker.js)', async () => {

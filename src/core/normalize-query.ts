@@ -42,7 +42,12 @@ function normalizeStage(stage: Record<string, unknown>, refs?: RefIndex): Record
     if (value === undefined || value === null) continue;
     if (key === 'source-table') out[key] = idToRef(value, 'table', refs);
     else if (key === 'source-card') out[key] = idToRef(value, 'card', refs);
-    else if (key === 'template-tags') out[key] = normalizeTags(value, refs);
+    else if (key === 'template-tags') {
+      // No tags and no key are the same query: Metabase's normaliser may drop an empty map on save
+      // (the legacy one always did), so `{}` sent for SQL without variables can come back absent.
+      const tags = normalizeTags(value, refs);
+      if (Object.keys(tags).length > 0) out[key] = tags;
+    }
     else if (key === 'joins' && Array.isArray(value)) out[key] = value.map((join: Record<string, unknown>) => normalizeJoin(join, refs));
     else if (key === 'lib/stage-metadata') continue;
     // Trailing whitespace of SQL is not a change (YAML block scalars end with a newline).

@@ -52,6 +52,17 @@ describe('what Metabase keeps of what it is sent', () => {
     expect(module.has_field_values).toBe('auto-list');
     expect(await pending(root)).toEqual([]);
   });
+
+  it('SQL without variables: an empty template-tags map the server drops on save is no change', async () => {
+    const root = await project((f) => ({ ...f, 'metabase.config.yaml': f['metabase.config.yaml']!.replace('alerts:', '  - key: plain\n    name: Plain SQL\n    collection: alerting\n    sql: SELECT 1 AS one\nalerts:') }));
+    await (await openSession(t.fake, root, env)).apply();
+    const card = [...t.fake.state.cards.values()].find((c) => c.name === 'Plain SQL')!;
+    const stage = (card.dataset_query as { stages: Array<Record<string, unknown>> }).stages[0]!;
+    expect(stage['template-tags']).toEqual({});
+    // What Metabase's normaliser may do to `{}` on save (the legacy one always did).
+    delete stage['template-tags'];
+    expect(await pending(root)).toEqual([]);
+  });
 });
 
 describe('a request Metabase refuses', () => {

@@ -25,4 +25,13 @@ describe('normalizeQuery', () => {
     expect(Object.getPrototypeOf(join)).toBe(Object.prototype);
     expect(Object.keys(join)).toEqual(['__proto__', 'stages']);
   });
+
+  // SQL without variables is sent with `template-tags: {}`; Metabase's normaliser may drop the empty
+  // map on save, and a query stored as a list of tags (0.63+) may come back with an empty list.
+  it('reads no template tags, an empty map and an empty list as the same query', () => {
+    const native = (tags?: unknown) => normalizeQuery({ 'lib/type': 'mbql/query', database: 1, stages: [{ 'lib/type': 'mbql.stage/native', native: 'SELECT 1', ...(tags === undefined ? {} : { 'template-tags': tags }) }] });
+    expect(native({})).toEqual(native());
+    expect(native([])).toEqual(native());
+    expect(native({ d: { name: 'd', type: 'date' } })).not.toEqual(native());
+  });
 });

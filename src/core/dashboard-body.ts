@@ -37,7 +37,8 @@ export interface DashboardBody {
 
 /**
  * Written in `caveats` on every write: finds the dashboard again after a rename, and warns people
- * editing it. Not compared: a dashboard adopted by name (onboarding) gets it with its next change.
+ * editing it. A dashboard adopted by name (onboarding) is planned as an update that writes it
+ * (src/resources/dashboard.ts `identity`).
  */
 export function managedMarker(project: string, key: string): string {
   return `mb-sync: managed by ${project}/${key}. Changes made in Metabase are overwritten by the next apply.`;

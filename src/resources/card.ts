@@ -22,6 +22,8 @@ interface CardFacts {
   /** Model columns and the attributes the files set on them (only those are compared). */
   wantedColumns?: Record<string, string[]>;
   identity: 'recorded' | 'unrecorded';
+  /** Whether the marker it carries (if any) is its own for this key: else an update writes a new one. */
+  ownMarker: boolean;
 }
 
 /** The compare form, plus whether the card's marker records its entity_id yet. */
@@ -60,7 +62,7 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const active = await listActive(ctx.api, databaseId);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const claimsOf = (cards: LiveCard[]) => {
-      const claims = new Map<string, Array<{ card: LiveCard; recorded: boolean }>>();
+      const claims = new Map<string, Array<{ card: LiveCard; pinned: boolean; recorded: boolean; own: boolean }>>();
       const identities = classifyCards(project, cards);
       for (const card of cards) {
         const adoptedKey = adopted.get(card.entity_id);
@@ -68,7 +70,11 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
         const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
         if (claimKey === undefined) continue;
         const list = claims.get(claimKey) ?? [];
-        list.push({ card, recorded: adoptedKey !== undefined || state === 'recorded' });
+        // A card adopted by its entity_id (pulled) is recorded once it carries this project's marker
+        // for its key: until then the plan shows it and the apply marks it, or removing its file
+        // would leave it unlisted. Its marker counts only if it is its own (not a copy's, not another key's).
+        const own = (state === 'recorded' || state === 'unrecorded') && key === claimKey;
+        list.push({ card, pinned: adoptedKey !== undefined, recorded: own && state === 'recorded', own });
         claims.set(claimKey, list);
       }
       return claims;
@@ -95,12 +101,14 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     }
     const out: LiveObject<LiveCard>[] = [];
     for (const [key, list] of claims) {
-      // The one that stays: recorded before unrecorded, active before archived, oldest first.
-      list.sort((a, b) => Number(b.recorded) - Number(a.recorded) || Number(a.card.archived) - Number(b.card.archived) || a.card.id - b.card.id);
+      // The one that stays: the one the files name by entity_id, recorded before unrecorded, active
+      // before archived, oldest first.
+      list.sort((a, b) => Number(b.pinned) - Number(a.pinned) || Number(b.recorded) - Number(a.recorded) || Number(a.card.archived) - Number(b.card.archived) || a.card.id - b.card.id);
       const [kept, ...extra] = list;
       const columns = ctx.project.cards.get(key)?.card.columns;
       const facts: CardFacts = {
         identity: kept!.recorded ? 'recorded' : 'unrecorded',
+        ownMarker: kept!.own,
         ...(columns ? { wantedColumns: Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, Object.keys(c).map((k) => (k === 'visibility' ? 'visibility_type' : k))])) } : {}),
       };
       if (ctx.project.cards.has(key)) ctx.refs.set('card', key, kept!.card.id);
@@ -152,7 +160,10 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   },
   async update(desired, live, ctx) {
     const wire = wireBody(desired, ctx);
-    const { project: _p, key: _k, ...kept }: Partial<CardMarker> = readMarker(live.raw.visualization_settings) ?? {};
+    // A marker copied from another card, or another project's or key's (a card adopted by its
+    // entity_id), is not kept: its nonce and alerts are that card's.
+    const own = (live.facts as CardFacts | undefined)?.ownMarker !== false;
+    const { project: _p, key: _k, ...kept }: Partial<CardMarker> = (own ? readMarker(live.raw.visualization_settings) : undefined) ?? {};
     // The nonce (or the entity_id of an older marker) and the alerts the marker records stay
     // (src/resources/alert.ts); a marker with neither gets its nonce now.
     const marker: CardMarker = { ...kept, project: ctx.project.config.project, key: desired.key, ...(kept.nonce === undefined && kept.entity_id === undefined ? { nonce: randomUUID() } : {}) };

@@ -8,19 +8,28 @@ import { createOnce } from './create-once.ts';
 type LiveDashboard = Record<string, unknown> & { id: number; name: string; collection_id: number | null; dashcards: Array<Record<string, unknown>>; tabs: Array<Record<string, unknown>> };
 
 /**
+ * The compare form, plus whether the dashboard carries this project's marker for its key: one
+ * adopted by name (made by hand and pulled, or whose marker someone deleted) is `unrecorded`, so the
+ * plan shows it and the apply writes the marker. Until then a rename, in the files or in Metabase,
+ * would lose it to a new dashboard.
+ */
+type DashboardState = DashboardBody & { identity: 'recorded' | 'unrecorded' };
+
+/**
  * Dashboards: found by the marker mb-sync writes in `caveats` (so a rename is an update), else by
- * name — or a `renamed_from` name — inside the managed collections. One PUT sends parameters,
+ * name — or a `renamed_from` name — inside the managed collections, and then marked by the next
+ * apply (`identity`). One PUT sends parameters,
  * tabs and dashcards together (whole-array replace); dashcards keep their ids, which
  * subscriptions point at.
  */
-export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
+export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = {
   kind: 'dashboard',
   dependsOn: ['collection', 'card'],
   // The dashboards are fetched as soon as the collections are known; the cards (whose ids their
   // dashcards are registered under) are waited for only before matching, not before the requests.
   readAfter: ['collection'],
   *desired(project) {
-    for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: desiredDashboardBody(project, entry), origin: entry.origin };
+    for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: { ...desiredDashboardBody(project, entry), identity: 'recorded' as const }, origin: entry.origin };
   },
   async read(ctx) {
     const project = ctx.project.config.project;
@@ -52,7 +61,8 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
         dashboards.find((d) => !claimed.has(d.id) && d.archived !== true && markers.get(d) === undefined && names.includes(d.name) && d.collection_id === ctx.refs.id('collection', dashboard.collection));
       if (!found) continue;
       claimed.add(found.id);
-      out.push({ key: dashboard.key, id: found.id, raw: found, managed: true, archived: found.archived === true });
+      const identity = markers.get(found)?.project === project && markers.get(found)?.key === dashboard.key ? 'recorded' : 'unrecorded';
+      out.push({ key: dashboard.key, id: found.id, raw: found, managed: true, archived: found.archived === true, facts: identity });
     }
     const keys = new Set(out.map((o) => o.key));
     for (const d of dashboards) {
@@ -60,12 +70,12 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
       if (claimed.has(d.id) || marker?.project !== project || keys.has(marker.key)) continue;
       claimed.add(d.id);
       keys.add(marker.key);
-      out.push({ key: marker.key, id: d.id, raw: d, managed: true, archived: d.archived === true });
+      out.push({ key: marker.key, id: d.id, raw: d, managed: true, archived: d.archived === true, facts: 'recorded' });
     }
     for (const live of out) registerDashcards(live.key, live.raw, ctx.refs);
     return out;
   },
-  normalize: (live, refs) => normalizeDashboard(live.raw, refs),
+  normalize: (live, refs) => ({ ...normalizeDashboard(live.raw, refs), identity: live.facts === 'recorded' ? 'recorded' : 'unrecorded' }),
   async create(desired, ctx) {
     const body = resolveRefs(desired.body, ctx.refs);
     // The marker comes with the layout PUT (create takes no caveats): a dashboard whose create answer
@@ -94,7 +104,7 @@ export const dashboardHandler: ResourceHandler<DashboardBody, LiveDashboard> = {
   },
 };
 
-async function putLayout(desired: DesiredObject<DashboardBody>, live: LiveDashboard, ctx: ApplyContext): Promise<void> {
+async function putLayout(desired: DesiredObject<DashboardState>, live: LiveDashboard, ctx: ApplyContext): Promise<void> {
   const body = resolveRefs(desired.body, ctx.refs);
   const liveTabs = [...(live.tabs ?? [])].sort((a, b) => (a.position as number) - (b.position as number));
   const tabs = body.tabs.map((t, i) => ({ id: (liveTabs[i]?.id as number | undefined) ?? -(i + 1), name: t.name }));

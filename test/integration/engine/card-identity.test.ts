@@ -129,6 +129,39 @@ describe('card identity on a server that picks entity_ids itself', () => {
     expect(t.fake.state.cards.get(copy.id)).toMatchObject({ name: 'My own version', archived: false });
   });
 
+  it('a copy made in Metabase and taken into the files by its entity_id gets a marker of its own, not the original\'s', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    const original = byName('Dépenses par module')[0]!;
+    const copy = { ...structuredClone(original), id: 88_003, entity_id: 'acopytakenintofiles12', name: 'My own version' };
+    t.fake.state.cards.set(copy.id, copy);
+    // As `mb-sync pull` writes it: the card under a key of its own, pinned by entity_id.
+    const pinned = await writeProject({ ...files, 'metabase.config.yaml': files['metabase.config.yaml']!.replace('alerts:', `  - key: my-version
+    entity_id: acopytakenintofiles12
+    name: My own version
+    collection: phoenix
+    display: bar
+    query:
+      source: analytics.vw_daily_energy_ledger
+      aggregate: [sum(total_spent)]
+      breakout: [module]
+      order_by: [-sum(total_spent)]
+alerts:`) });
+    try {
+      expect(await changes(pinned.root)).toEqual(['update card.my-version']);
+      await (await openSession(t.fake, pinned.root, env)).apply();
+      const marker = (card: Record<string, unknown>) => (card.visualization_settings as Record<string, Record<string, unknown>>)[MARKER_KEY]!;
+      expect(marker(t.fake.state.cards.get(copy.id)!)).toMatchObject({ project: 'phoenix', key: 'my-version' });
+      expect(marker(t.fake.state.cards.get(copy.id)!).nonce).not.toBe(marker(original).nonce);
+      expect(await changes(pinned.root)).toEqual([]);
+      // Its file removed, it is listed as mb-sync's; the original is untouched.
+      await (await openSession(t.fake, t.root, env)).apply({ allowArchive: true });
+      expect(t.fake.state.cards.get(copy.id)).toMatchObject({ archived: true });
+      expect(t.fake.state.cards.get(original.id as number)).toMatchObject({ archived: false });
+    } finally {
+      await pinned.cleanup();
+    }
+  });
+
   it('keeps two projects on one instance apart', async () => {
     await (await openSession(t.fake, t.root, env)).apply();
     const other = await writeProject(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replace('project: phoenix', 'project: aurora').replace('name: Phoenix (analytics)', 'name: Aurora (analytics)').replace(/name: Phoenix – Energie Live/, 'name: Aurora – Energie')])));

@@ -53,7 +53,7 @@ describe.each(['v0.58.15', 'v0.63.2'])('mb-sync pull on Metabase %s', (version) 
     await project.cleanup();
   });
 
-  it('writes YAML from a hand-made dashboard, and plan then shows no change for it', async () => {
+  it('writes YAML from a hand-made dashboard; the plan then only marks it and its cards as mb-sync\'s, and then they keep their identity', async () => {
     await (await openSession(fake, project.root, env)).apply();
     const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey } });
     const id = await makeByHand(api, fake);
@@ -68,14 +68,27 @@ describe.each(['v0.58.15', 'v0.63.2'])('mb-sync pull on Metabase %s', (version) 
     expect(yaml).toContain('breakout: [ event_date:week, pack_id ]');
     expect(yaml).toContain('field: analytics.vw_pack_funnel.event_date');
 
+    // Adopted: nothing changes but the marker each gets, without which a rename (in the files or in
+    // Metabase) would make a new dashboard, and removing the file would leave its cards unlisted.
+    const changes = async () => (await (await openSession(fake, project.root, env)).plan()).plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop').map((a) => `${a.op} ${a.address}: ${a.changes.map((c) => `${c.path} ${String(c.before)} → ${String(c.after)}`).join(', ')}`).sort();
+    expect(await changes()).toEqual([
+      'update card.achats-par-pack: identity unrecorded → recorded',
+      'update card.vues-sql: identity unrecorded → recorded',
+      'update dashboard.packs-fait-main: identity unrecorded → recorded',
+    ]);
     const session = await openSession(fake, project.root, env);
-    const plan = await session.plan();
-    const changed = plan.plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
-    expect(changed.map((a) => ({ address: a.address, changes: a.changes }))).toEqual([]);
-    expect(plan.plan.stages.find((s) => s.kind === 'dashboard')!.actions.find((a) => a.key === 'packs-fait-main')).toMatchObject({ op: 'noop', id });
+    expect((await session.plan()).plan.stages.find((s) => s.kind === 'dashboard')!.actions.find((a) => a.key === 'packs-fait-main')).toMatchObject({ op: 'update', id });
     await session.apply();
     expect(fake.state.cards.size).toBe(cardsBefore);
+    expect(await changes()).toEqual([]);
+
+    // Renamed in Metabase: drift on the same dashboard, not a new one.
+    fake.state.dashboards.get(id)!.name = 'Packs (renommé)';
+    expect(await changes()).toEqual(['update dashboard.packs-fait-main: name Packs (renommé) → Packs (fait main)']);
+    // The file removed: the dashboard and both its cards are listed.
     await rm(join(project.root, 'dashboards/packs-fait-main.yaml'));
+    const plan = (await (await openSession(fake, project.root, env)).plan()).plan;
+    expect(plan.orphans.map((o) => o.address).sort()).toEqual(['card.achats-par-pack', 'card.vues-sql', 'dashboard.packs-fait-main']);
   });
 });
 

@@ -55,6 +55,6 @@ describe.each(['0.58', '0.63'])('normalisation of recorded %s payloads', (versio
 
   it('a dashboard with filters, mappings and a heading', async () => {
     const raw = await recorded('dashboard');
-    expect(dashboardHandler.normalize({ key: 'energie', id: 10, raw: raw as never, managed: true }, refs())).toEqual(desired(dashboardHandler, 'energie'));
+    expect(dashboardHandler.normalize({ key: 'energie', id: 10, raw: raw as never, managed: true, facts: 'recorded' }, refs())).toEqual(desired(dashboardHandler, 'energie'));
   });
 });

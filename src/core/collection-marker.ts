@@ -37,7 +37,7 @@ export function readCollectionMarker(description: unknown): CollectionMarker | u
 }
 
 /** The description as people wrote it: the marker line taken off (written again, never twice). */
-function withoutCollectionMarker(description: string | null | undefined): string | null {
+export function withoutCollectionMarker(description: string | null | undefined): string | null {
   if (description == null) return null;
   const own = description.replace(MARKER_LINE, '').trimEnd();
   return own === '' ? null : own;

@@ -1,4 +1,3 @@
-import { flatten } from './collections.ts';
 import type { ProjectConfigT } from '../model/project.ts';
 import { classifyCards, withoutMarker, type MarkedCard } from './card-marker.ts';
 import { parseMarker } from './dashboard-body.ts';
@@ -18,21 +17,34 @@ export interface PulledDashboard {
   skipped: string[];
 }
 
+export interface PullContext {
+  refs: RefIndex;
+  config: Pick<ProjectConfigT, 'project'>;
+  /** Keys taken so far (cards, dashboards, tabs): a new one never repeats them. */
+  usedKeys: Set<string>;
+  /** Cards written already (models/, the config, another pulled dashboard): placed by key. */
+  definedCards?: Set<string>;
+  /** The dashboard's collection, as the files key it. */
+  collection: string;
+  /** A card's collection as the files key it; undefined where they cannot say it (it then goes with the dashboard). */
+  collectionOf: (id: unknown) => string | undefined;
+}
+
 /**
  * A live dashboard (GET /api/dashboard/:id, cards hydrated) as the YAML mb-sync reads: names
  * instead of ids, filters that keep their ids. What this project already manages keeps its own key
  * (the dashboard's caveats marker, each card's marker), so pull → plan finds the same objects; a
  * hand-made card keeps its entity_id, which adopts it.
  */
-export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, config: Pick<ProjectConfigT, 'collections' | 'project'>, usedKeys: Set<string>, definedCards: Set<string> = new Set()): PulledDashboard {
+export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): PulledDashboard {
+  const { refs, config, usedKeys, collection } = ctx;
+  const definedCards = ctx.definedCards ?? new Set<string>();
   const unique = (base: string) => {
     let key = base;
     for (let i = 2; usedKeys.has(key); i++) key = `${base}-${i}`;
     usedKeys.add(key);
     return key;
   };
-  const collections = flatten(config.collections);
-  const collection = collections.find((c) => refs.id('collection', c.key) === raw.collection_id)?.key ?? slugify(String(raw.collection_name ?? 'collection'));
   const tabs = ((raw.tabs ?? []) as Array<Record<string, unknown>>).sort((a, b) => (a.position as number) - (b.position as number));
   const tabKeys = new Map(tabs.map((t) => [t.id, unique(slugify(String(t.name)))]));
   const skipped: string[] = [];
@@ -92,7 +104,7 @@ export function pullDashboard(raw: Record<string, unknown>, refs: RefIndex, conf
     if (managed && definedCards.has(key)) return [{ card: key, ...placement(mappings) }];
     definedCards.add(key);
     const entry: Record<string, unknown> = { key, name: card.name, ...(managed ? {} : { entity_id: card.entity_id }) };
-    const cardCollection = collections.find((c) => refs.id('collection', c.key) === card.collection_id)?.key;
+    const cardCollection = ctx.collectionOf(card.collection_id);
     if (cardCollection && cardCollection !== collection) entry.collection = cardCollection;
     if (card.description) entry.description = card.description;
     entry.display = card.display;

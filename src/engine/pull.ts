@@ -2,8 +2,10 @@ import { Shapes } from '../metabase/shapes.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { flatten } from '../core/collections.ts';
 import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
+import { collectionPlacer, type CollectionToDeclare, type ListedCollection } from '../core/pull-collection.ts';
 import { parseMarker } from '../core/dashboard-body.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
 import type { ResourceHandler } from '../resources/types.ts';
@@ -16,6 +18,8 @@ const PULL_READS = ['database', 'collection'];
 export interface PullResult {
   files: string[];
   skipped: string[];
+  /** Collections the written files name that the config does not declare yet: entries to add. */
+  collections: CollectionToDeclare[];
 }
 
 /**
@@ -40,17 +44,39 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     if (!match) throw new MbSyncError('REFERENCE_UNKNOWN', `no dashboard named "${selector}" in the project's collections on ${target.url}`, { hint: 'pass its id instead (the number in its URL)' });
     return match.id;
   });
-  const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
   const dashboards = await mapLimit(wanted, api.concurrency, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
+
+  // GET /api/dashboard/:id gives collection_id (not collection_name), and a hydrated `collection`
+  // (dashboards_rest/api.clj; the root's is "Our analytics") without its parents' names: collections
+  // the config does not declare are looked up, with their parents, in one list.
+  const collectionIds = dashboards.flatMap((raw) => [raw.collection_id, ...((raw.dashcards ?? []) as Array<{ card?: { collection_id?: unknown } }>).map((dc) => dc.card?.collection_id)]);
+  const declared = new Set(flatten(project.config.collections).map((c) => refs.id('collection', c.key)));
+  const listed = collectionIds.some((id) => typeof id === 'number' && !declared.has(id))
+    ? await api.get<ListedCollection[]>('/api/collection', { schema: Shapes.collections })
+    : [];
+  const placer = collectionPlacer(project.config, refs, listed);
+  const placed = dashboards.map((raw) => placer.place(raw.collection_id as number | null));
+  const refused = dashboards.flatMap((raw, i) => { const p = placed[i]!; return 'refused' in p ? [`"${String(raw.name)}" ${p.refused}`] : []; });
+  if (refused.length > 0) {
+    throw new MbSyncError('CONFIG_INVALID', `cannot pull: ${refused.join('; ')}`, {
+      hint: 'the files keep dashboards in collections metabase.config.yaml declares: move it in Metabase into a shared collection (pull then says the entry to add if it is not declared), and pull again',
+    });
+  }
+
+  const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
   await mkdir(options.outDir, { recursive: true });
-  const result: PullResult = { files: [], skipped: [] };
+  const result: PullResult = { files: [], skipped: [], collections: placer.toDeclare() };
   // Cards the project defines elsewhere are placed by key; those of a dashboard being pulled again are
   // written again with it (its file is replaced).
   const repulled = new Set(dashboards.map((raw) => parseMarker(raw.caveats)).filter((m) => m?.project === project.config.project).map((m) => m!.key));
   const replacedFiles = new Set(project.dashboards.filter((d) => repulled.has(d.dashboard.key)).map((d) => d.origin.file));
   const defined = new Set([...project.cards.values()].filter((c) => !replacedFiles.has(c.origin.file)).map((c) => c.card.key));
-  for (const raw of dashboards) {
-    const pulled = pullDashboard(raw, refs, project.config, used, defined);
+  const collectionOf = (id: unknown) => {
+    const p = placer.place(id as number | null);
+    return 'key' in p ? p.key : undefined;
+  };
+  for (const [i, raw] of dashboards.entries()) {
+    const pulled = pullDashboard(raw, { refs, config: project.config, usedKeys: used, definedCards: defined, collectionOf, collection: (placed[i] as { key: string }).key });
     const subscriptions = pullSubscriptions(await api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number }, schema: Shapes.pulses }), pulled.key, project.config.project);
     if (subscriptions.length > 0) pulled.document.subscriptions = subscriptions;
     const file = join(options.outDir, `${pulled.key}.yaml`);

@@ -11,12 +11,14 @@ export function register(program: Command): void {
     .action(async (options: { dashboard?: string[]; out: string }, command: Command) => {
       const { openTarget } = await import('../../engine/open-target.ts');
       const { pull } = await import('../../engine/pull.ts');
+      const { renderCollectionsToDeclare } = await import('../render/pull-collections.ts');
       if (!options.dashboard?.length) throw new MbSyncError('CONFIG_INVALID', 'say which dashboards to pull: --dashboard NAME|ID …');
       const global = globalOptions(command);
       const target = await openTarget({ ...global, onServer: debugServer(global) });
       const result = await pull(target, { dashboards: options.dashboard, outDir: options.out });
       for (const file of result.files) process.stderr.write(`✓ wrote ${file}\n`);
       for (const skipped of result.skipped) process.stderr.write(`! skipped ${skipped} (the YAML cannot express it yet)\n`);
-      process.stderr.write('Next: check the collection keys exist in metabase.config.yaml, then `mb-sync plan` should show no change for these dashboards.\n');
+      if (result.collections.length > 0) process.stderr.write(`! these files name collections ${global.configPath} does not declare yet.\n${renderCollectionsToDeclare(result.collections, global.configPath)}`);
+      process.stderr.write(`Next: ${result.collections.length > 0 ? 'add those collections, then ' : ''}\`mb-sync plan\` should show no change for these dashboards.\n`);
     });
 }

@@ -40,7 +40,7 @@ export const REFERENCE: Record<string, Reference> = {
     exit: [[0, 'success; with --detailed-exitcode, no changes'], ERROR, [2, 'with --detailed-exitcode: there are changes'], OLD_METABASE],
   },
   apply: { env: [...METABASE_ENV, NO_COLOR, NO_CACHE, CACHE_HOME], exit: [OK, [1, 'error, a failed change, or confirmation refused'], OLD_METABASE, [130, 'interrupted (Ctrl-C): objects in flight finished, the rest not started']] },
-  pull: { env: METABASE_ENV, exit: [OK, ERROR, OLD_METABASE] },
+  pull: { env: METABASE_ENV, exit: [OK, [1, 'error, a file that exists already (without --force), or a dashboard in a collection the config cannot declare: nothing written'], OLD_METABASE] },
   bootstrap: {
     env: [['MB_URL', 'default of --url'], ['MB_ADMIN_EMAIL, MB_ADMIN_PASSWORD', 'the admin to create, or to log in as']],
     exit: [OK, ERROR],

@@ -28,13 +28,17 @@ export interface PullContext {
   collection: string;
   /** A card's collection as the files key it; undefined where they cannot say it (it then goes with the dashboard). */
   collectionOf: (id: unknown) => string | undefined;
+  /** The key the project already gives this dashboard (a file found for it). */
+  key?: string;
+  /** Hand-made cards the project already defines (adopted by entity_id): entity_id → key. */
+  adoptedCards?: Map<string, string>;
 }
 
 /**
  * A live dashboard (GET /api/dashboard/:id, cards hydrated) as the YAML mb-sync reads: names
  * instead of ids, filters that keep their ids. What this project already manages keeps its own key
- * (the dashboard's caveats marker, each card's marker), so pull → plan finds the same objects; a
- * hand-made card keeps its entity_id, which adopts it.
+ * (the dashboard's caveats marker, each card's marker, a hand-made card's entity_id), so pull → plan
+ * finds the same objects; a hand-made card keeps its entity_id, which adopts it.
  */
 export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): PulledDashboard {
   const { refs, config, usedKeys, collection } = ctx;
@@ -85,7 +89,8 @@ export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): P
     }
     const { state, key: markedKey } = identities.get(card as unknown as MarkedCard) ?? { state: 'foreign' };
     const managed = (state === 'recorded' || state === 'unrecorded') && markedKey !== undefined;
-    const key = managed ? markedKey : unique(slugify(String(card.name)));
+    const adoptedKey = managed ? undefined : ctx.adoptedCards?.get(String(card.entity_id));
+    const key = managed ? markedKey : (adoptedKey ?? unique(slugify(String(card.name))));
     usedKeys.add(key);
     refs.set('card', key, dc.card_id as number);
     const source = decompiled.kind === 'query' ? decompiled.query.source : '';
@@ -100,8 +105,8 @@ export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): P
         if (name) mappings[String(m.parameter_id)] = name.startsWith(`${source}.`) ? name.slice(source.length + 1) : name;
       }
     }
-    // A managed card already written elsewhere (models/, the config, another pulled dashboard) is placed by key.
-    if (managed && definedCards.has(key)) return [{ card: key, ...placement(mappings) }];
+    // A card the project already writes elsewhere (models/, the config, another pulled dashboard) is placed by key.
+    if ((managed || adoptedKey !== undefined) && definedCards.has(key)) return [{ card: key, ...placement(mappings) }];
     definedCards.add(key);
     const entry: Record<string, unknown> = { key, name: card.name, ...(managed ? {} : { entity_id: card.entity_id }) };
     const cardCollection = ctx.collectionOf(card.collection_id);
@@ -124,7 +129,7 @@ export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): P
   });
 
   const marker = parseMarker(raw.caveats);
-  const key = marker?.project === config.project ? marker.key : unique(slugify(String(raw.name)));
+  const key = ctx.key ?? (marker?.project === config.project ? marker.key : unique(slugify(String(raw.name))));
   usedKeys.add(key);
   const document: Record<string, unknown> = { key, name: raw.name };
   if (raw.description) document.description = raw.description;

@@ -1,13 +1,13 @@
 import { Shapes } from '../metabase/shapes.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { flatten } from '../core/collections.ts';
 import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
 import { collectionPlacer, type CollectionToDeclare, type ListedCollection } from '../core/pull-collection.ts';
-import { parseMarker } from '../core/dashboard-body.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
+import { adoptedCardKeys, projectDashboardOf } from '../core/pull-identity.ts';
 import type { ResourceHandler } from '../resources/types.ts';
 import { readLive } from './read-live.ts';
 import type { Target } from './open-target.ts';
@@ -17,6 +17,8 @@ const PULL_READS = ['database', 'collection'];
 
 export interface PullResult {
   files: string[];
+  /** Those of `files` that were there before (replaced, with --force). */
+  replaced: string[];
   skipped: string[];
   /** Collections the written files name that the config does not declare yet: entries to add. */
   collections: CollectionToDeclare[];
@@ -24,9 +26,12 @@ export interface PullResult {
 
 /**
  * Onboarding: dashboards that exist in Metabase written as YAML in the project's format, so that
- * `plan` right after shows no change for them. Selected by name or id; several at once.
+ * `plan` right after shows no change for them. Selected by name or id; several at once. A dashboard
+ * the project already has is written to its own file, whatever that file is called; a file that is
+ * there already is replaced only with `force` (its comments and layout are not kept), and a refusal
+ * writes nothing at all.
  */
-export async function pull(target: Target, options: { dashboards: string[]; outDir: string; handlers?: ResourceHandler[] }): Promise<PullResult> {
+export async function pull(target: Target, options: { dashboards: string[]; outDir: string; force?: boolean; handlers?: ResourceHandler[] }): Promise<PullResult> {
   const { api, project } = target;
   // Through the registry, like plan: the kinds whose ids pull turns back into names (fields, collections).
   const handlers = options.handlers ?? (await import('../resources/registry.ts')).handlers;
@@ -38,12 +43,12 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     ? (await mapLimit(['root', ...refs.names('collection').map((k) => refs.id('collection', k)!)], api.concurrency, (id) =>
         api.get<{ data: Array<{ id: number; model: string; name: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items }))).flatMap((page) => page.data)
     : [];
-  const wanted = options.dashboards.map((selector) => {
+  const wanted = [...new Set(options.dashboards.map((selector) => {
     if (/^\d+$/.test(selector)) return Number(selector);
     const match = byName.find((d) => d.model === 'dashboard' && d.name === selector);
     if (!match) throw new MbSyncError('REFERENCE_UNKNOWN', `no dashboard named "${selector}" in the project's collections on ${target.url}`, { hint: 'pass its id instead (the number in its URL)' });
     return match.id;
-  });
+  }))];
   const dashboards = await mapLimit(wanted, api.concurrency, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
 
   // GET /api/dashboard/:id gives collection_id (not collection_name), and a hydrated `collection`
@@ -63,29 +68,66 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     });
   }
 
+  // Where each one goes: the file of the project's dashboard it is, or <key>.yaml for a new one.
+  const found = dashboards.map((raw) => projectDashboardOf(raw, project, refs));
+  const replacedFiles = new Set(found.flatMap((d) => (d ? [d.origin.file] : [])));
   const used = new Set([...project.cards.keys(), ...project.dashboards.map((d) => d.dashboard.key)]);
-  await mkdir(options.outDir, { recursive: true });
-  const result: PullResult = { files: [], skipped: [], collections: placer.toDeclare() };
   // Cards the project defines elsewhere are placed by key; those of a dashboard being pulled again are
   // written again with it (its file is replaced).
-  const repulled = new Set(dashboards.map((raw) => parseMarker(raw.caveats)).filter((m) => m?.project === project.config.project).map((m) => m!.key));
-  const replacedFiles = new Set(project.dashboards.filter((d) => repulled.has(d.dashboard.key)).map((d) => d.origin.file));
   const defined = new Set([...project.cards.values()].filter((c) => !replacedFiles.has(c.origin.file)).map((c) => c.card.key));
+  const adoptedCards = adoptedCardKeys(project);
   const collectionOf = (id: unknown) => {
     const p = placer.place(id as number | null);
     return 'key' in p ? p.key : undefined;
   };
-  for (const [i, raw] of dashboards.entries()) {
-    const pulled = pullDashboard(raw, { refs, config: project.config, usedKeys: used, definedCards: defined, collectionOf, collection: (placed[i] as { key: string }).key });
-    const subscriptions = pullSubscriptions(await api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number }, schema: Shapes.pulses }), pulled.key, project.config.project);
-    if (subscriptions.length > 0) pulled.document.subscriptions = subscriptions;
-    const file = join(options.outDir, `${pulled.key}.yaml`);
+  const pulses = await mapLimit(dashboards, api.concurrency, (raw) => api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number }, schema: Shapes.pulses }));
+  const pulled = dashboards.map((raw, i) => {
+    const existing = found[i];
+    const out = pullDashboard(raw, { refs, config: project.config, usedKeys: used, definedCards: defined, adoptedCards, collectionOf, collection: (placed[i] as { key: string }).key, ...(existing ? { key: existing.dashboard.key } : {}) });
+    const subscriptions = pullSubscriptions(pulses[i]!, out.key, project.config.project);
+    if (subscriptions.length > 0) out.document.subscriptions = subscriptions;
+    return { raw, ...out, file: existing?.origin.file ?? join(options.outDir, `${out.key}.yaml`) };
+  });
+
+  // Nothing is written unless every file may be: no half-done pull.
+  const owners = new Map(project.dashboards.map((d) => [resolve(d.origin.file), d.dashboard.key]));
+  const conflicts: string[] = [];
+  const present: string[] = [];
+  for (const { key, file } of pulled) {
+    const owner = owners.get(resolve(file));
+    if (owner !== undefined && owner !== key) conflicts.push(`${file} holds dashboard ${owner}, not ${key}`);
+    else if (await exists(file)) present.push(file);
+  }
+  if (conflicts.length > 0) {
+    throw new MbSyncError('CONFIG_INVALID', `pull would write over another dashboard's file: ${conflicts.join('; ')}. Nothing was written.`, {
+      hint: 'rename that file after the key it holds (or pull with --out another folder), then pull again',
+    });
+  }
+  if (present.length > 0 && !options.force) {
+    const described = present.map((file) => (owners.has(resolve(file)) ? `${file} (dashboard ${owners.get(resolve(file))!})` : file));
+    throw new MbSyncError('CONFIG_INVALID', `pull would replace ${described.join(', ')}, which ${present.length === 1 ? 'exists' : 'exist'} already. Nothing was written.`, {
+      hint: 'pull again with --force to replace it with what Metabase has (hand-written comments and formatting are not kept: commit first, then review with git diff)',
+    });
+  }
+
+  await mkdir(options.outDir, { recursive: true });
+  const result: PullResult = { files: [], replaced: present, skipped: [], collections: placer.toDeclare() };
+  for (const { raw, key, document, skipped, file } of pulled) {
     const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
-    await writeFile(file, header + toYaml(pulled.document));
+    await writeFile(file, header + toYaml(document));
     result.files.push(file);
-    result.skipped.push(...pulled.skipped.map((s) => `${pulled.key}: ${s}`));
+    result.skipped.push(...skipped.map((s) => `${key}: ${s}`));
   }
   return result;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A query clause, `[op, arg…, { options }]`: on one line, as written in the README. */

@@ -57,9 +57,13 @@ describe('mb-sync pull of a dashboard in a collection the config does not declar
     const actions = plan.stages.flatMap((s) => s.actions);
     expect(actions.filter((a) => a.op === 'create')).toEqual([]);
     expect(actions.filter((a) => a.kind === 'collection' && a.op !== 'noop').map((a) => [a.key, a.op]).sort()).toEqual([['hebdo', 'update'], ['marketing', 'update']]);
-    expect(actions.find((a) => a.kind === 'dashboard' && a.key === 'acquisition-hebdo')).toMatchObject({ op: 'noop', id });
+    // The same dashboard, adopted: only its marker is written.
+    const dashboard = actions.find((a) => a.kind === 'dashboard' && a.key === 'acquisition-hebdo')!;
+    expect(dashboard).toMatchObject({ op: 'update', id });
+    expect(dashboard.changes.map((c) => c.path)).toEqual(['identity']);
     await t.apply(t.root);
     expect(t.fake.state.collections.size).toBe(collectionsBefore);
+    expect((await t.plan(t.root)).stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop')).toEqual([]);
   });
 
   it('puts a collection under a declared parent in that parent\'s children, and never gives it a key the config already uses', async () => {

@@ -103,13 +103,49 @@ describe('the fake Metabase', () => {
   it('keeps archived dashboards and cards readable by id, and lists them only when asked (metabase-api.md §4, §5, §6)', async () => {
     const collection = (await call('POST', '/api/collection', { name: 'c' })).json;
     const dashboard = (await call('POST', '/api/dashboard', { name: 'd', collection_id: collection.id })).json;
-    await call('PUT', `/api/dashboard/${dashboard.id}`, { archived: true });
-    expect((await call('GET', `/api/dashboard/${dashboard.id}`)).json).toMatchObject({ id: dashboard.id, archived: true, collection_id: collection.id });
-    const items = (archived: boolean) => call('GET', `/api/collection/${collection.id}/items?models=dashboard${archived ? '&archived=true' : ''}`);
-    expect((await items(false)).json.data).toEqual([]);
-    expect((await items(true)).json.data.map((i: { id: number }) => i.id)).toEqual([dashboard.id]);
+    const trash = (await call('GET', '/api/collection/trash')).json;
+    expect(trash).toMatchObject({ id: expect.any(Number), type: 'trash', archived: false });
+    expect((await call('GET', '/api/collection')).json.map((c: { id: unknown }) => c.id)).not.toContain(trash.id);
+    expect((await call('GET', '/api/collection?archived=true')).json.map((c: { id: unknown }) => c.id)).toContain(trash.id);
+    const items = (id: number, archived: boolean) => call('GET', `/api/collection/${id}/items?models=dashboard${archived ? '&archived=true' : ''}`);
+    const ids = async (id: number, archived: boolean) => (await items(id, archived)).json.data.map((i: { id: number }) => i.id);
+
+    // Archived on its own (updates-with-archived-directly): in the Trash, no longer under its collection;
+    // it reads as being in the Trash, its hydrated collection still the one it was in.
+    await call('PUT', `/api/dashboard/${dashboard.id}`, { archived: true, collection_id: null });
+    expect((await call('GET', `/api/dashboard/${dashboard.id}`)).json).toMatchObject({ id: dashboard.id, archived: true, archived_directly: true, collection_id: trash.id, collection: { id: collection.id } });
+    expect(fake.state.dashboards.get(dashboard.id)!.collection_id).toBe(collection.id);
+    expect(await ids(collection.id, false)).toEqual([]);
+    expect(await ids(collection.id, true)).toEqual([]);
+    expect((await items(trash.id, false)).json.data).toEqual([expect.objectContaining({ id: dashboard.id, model: 'dashboard', collection_id: trash.id })]);
     await call('PUT', `/api/dashboard/${dashboard.id}`, { archived: false });
-    expect((await items(false)).json.data.map((i: { id: number }) => i.id)).toEqual([dashboard.id]);
+    expect((await call('GET', `/api/dashboard/${dashboard.id}`)).json).toMatchObject({ archived: false, archived_directly: false, collection_id: collection.id });
+    expect(await ids(collection.id, false)).toEqual([dashboard.id]);
+    expect(await ids(trash.id, false)).toEqual([]);
+
+    // Archived with its collection: still listed under it (archived, asked or not: the collection is),
+    // never in the Trash's items, and back with the collection.
+    await call('PUT', `/api/collection/${collection.id}`, { archived: true });
+    expect((await call('GET', `/api/dashboard/${dashboard.id}`)).json).toMatchObject({ archived: true, archived_directly: false, collection_id: collection.id });
+    expect(await ids(collection.id, true)).toEqual([dashboard.id]);
+    expect(await ids(collection.id, false)).toEqual([dashboard.id]);
+    expect(await ids(trash.id, false)).toEqual([]);
+    await call('PUT', `/api/collection/${collection.id}`, { archived: false });
+    expect(await ids(collection.id, false)).toEqual([dashboard.id]);
+    expect(fake.state.dashboards.get(dashboard.id)).toMatchObject({ archived: false, archived_directly: false });
+  });
+
+  it('moves a card archived on its own to the Trash: by id it reads as there, the list of archived cards keeps its collection', async () => {
+    const db = (await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'pw' } })).json;
+    const collection = (await call('POST', '/api/collection', { name: 'c' })).json;
+    const trash = (await call('GET', '/api/collection/trash')).json;
+    const card = (await call('POST', '/api/card', { name: 'c', display: 'table', visualization_settings: {}, collection_id: collection.id, dataset_query: { type: 'native', database: db.id, native: { query: 'SELECT 1' } } })).json;
+    await call('PUT', `/api/card/${card.id}`, { archived: true });
+    expect((await call('GET', `/api/card/${card.id}`)).json).toMatchObject({ archived: true, archived_directly: true, collection_id: trash.id });
+    expect((await call('GET', '/api/card?f=archived')).json).toEqual([expect.objectContaining({ id: card.id, collection_id: collection.id })]);
+    expect((await call('GET', `/api/collection/${trash.id}/items?models=card`)).json.data.map((i: { id: number }) => i.id)).toEqual([card.id]);
+    expect((await call('GET', `/api/collection/${collection.id}/items?models=card&archived=true`)).json.data).toEqual([]);
+    await call('PUT', `/api/card/${card.id}`, { archived: false });
+    expect((await call('GET', `/api/card/${card.id}`)).json).toMatchObject({ archived: false, archived_directly: false, collection_id: collection.id });
   });
 });
-

@@ -17,6 +17,8 @@ export interface FakeState {
   tables: Map<number, Row>;
   fields: Map<number, Row>;
   collections: Map<number, Row>;
+  /** The Trash: a collection row in Metabase (type "trash", 0.50+), kept apart here (see trash.ts). */
+  trash: Row;
   graph: { revision: number; groups: Record<string, Record<string, string>> };
   cards: Map<number, Row>;
   dashboards: Map<number, Row>;
@@ -52,6 +54,7 @@ export function createState(admin: { email: string; password: string }, emailCon
     tables: new Map(),
     fields: new Map(),
     collections: new Map(),
+    trash: trashCollection(),
     graph: { revision: 1, groups: { '1': { root: 'write' }, '2': { root: 'write' } } },
     cards: new Map(),
     dashboards: new Map(),
@@ -62,6 +65,16 @@ export function createState(admin: { email: string; password: string }, emailCon
     settings: { 'email-configured?': emailConfigured },
     pendingSync: new Map(),
   };
+}
+
+/**
+ * The Trash, as the migration that made it left it: at the root, never archived itself. Its id is
+ * out of the counter's way, so that having one does not renumber every object a test makes (plans
+ * rendered with ids are compared with snapshots).
+ */
+export const TRASH_ID = 2 ** 30;
+function trashCollection(): Row {
+  return { id: TRASH_ID, entity_id: nanoid(), name: 'Trash', type: 'trash', description: null, location: '/', archived: false, archived_directly: null, namespace: null, personal_owner_id: null, created_at: now() };
 }
 
 /** A random-looking NanoID, as Metabase mints for entity_id. */

@@ -2,6 +2,7 @@ import { invalid, nonBlank, ok, oneOf, pick, type Request } from '../http.ts';
 import { normalizeQueryOnWrite, queryForRead, resultMetadata } from '../mbql.ts';
 import { notFound, type Route, type ServerContext } from '../router.ts';
 import { nanoid, nextId, now, type FakeState, type Row } from '../state.ts';
+import { presentInTrash, withArchivedDirectly } from '../trash.ts';
 
 const DISPLAYS = ['table', 'scalar', 'smartscalar', 'line', 'bar', 'area', 'combo', 'row', 'pie', 'pivot', 'progress', 'funnel', 'gauge', 'waterfall', 'scatter', 'map', 'object'];
 const WRITABLE = ['name', 'description', 'display', 'type', 'collection_id', 'collection_position', 'visualization_settings', 'parameters', 'parameter_mappings', 'cache_ttl', 'dashboard_id', 'dashboard_tab_id'];
@@ -69,19 +70,21 @@ export function cardRoutes(state: FakeState, ctx: ServerContext): Route[] {
         id: nextId(), entity_id: nanoid(), ...pick(req.body, WRITABLE),
         type: req.body.type ?? 'question', description: req.body.description ?? null, collection_id: req.body.collection_id ?? null,
         dataset_query: query, result_metadata: resultMetadata(req.body.result_metadata, query, state),
-        archived: false, creator_id: req.userId, created_at: now(), updated_at: now(), can_write: true, cache_ttl: req.body.cache_ttl ?? null,
+        archived: false, archived_directly: false, creator_id: req.userId, created_at: now(), updated_at: now(), can_write: true, cache_ttl: req.body.cache_ttl ?? null,
       };
       if (card.type === 'model') card.display = 'table';
       derived(card);
       state.cards.set(card.id, card);
       return ok(read(card, req));
     }],
-    ['GET', /^\/api\/card\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(read(find(req.params[0]!), req))],
+    // get-card (queries_rest/api/card.clj): one archived on its own reads as being in the Trash; the
+    // list above gives the collection it was in.
+    ['GET', /^\/api\/card\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(presentInTrash(read(find(req.params[0]!), req), state.trash))],
     ['PUT', /^\/api\/card\/(\d+)$/, (req) => {
       const card = find(req.params[0]!);
       validate(req.body, false);
       // entity_id is not accepted on PUT: dropped like any undeclared key.
-      Object.assign(card, pick(req.body, [...WRITABLE, 'archived', 'enable_embedding', 'embedding_params', 'collection_preview']));
+      Object.assign(card, pick(withArchivedDirectly(card, req.body), [...WRITABLE, 'archived', 'archived_directly', 'enable_embedding', 'embedding_params', 'collection_preview']));
       if (req.body.dataset_query !== undefined) card.dataset_query = normalizeQueryOnWrite(req.body.dataset_query, state);
       // Sent metadata is kept as sent (a model's column edits); a changed query without it is recomputed.
       if (req.body.result_metadata != null) card.result_metadata = resultMetadata(req.body.result_metadata, card.dataset_query as Record<string, unknown>, state);

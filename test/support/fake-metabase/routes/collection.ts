@@ -10,6 +10,8 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
     if (!c) throw notFound(ctx);
     return c;
   };
+  /** A collection to read: the Trash is one too (GET /api/collection/:id and its items). */
+  const readable = (id: string): Row => (id === String(state.trash.id) || id === state.trash.entity_id ? state.trash : get(id));
   const locationOf = (parentId: number | null): string => {
     if (parentId === null) return '/';
     const parent = state.collections.get(parentId);
@@ -30,7 +32,9 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
     ['GET', /^\/api\/collection$/, (req) => {
       const archived = req.query.get('archived') === 'true';
       // Sorted by name, as select-collections orders them (not by id: callers must not rely on it).
-      const rows = [...state.collections.values()].filter((c) => Boolean(c.archived) === archived).map(withParent)
+      // The Trash is listed with the archived collections only, though it is not archived itself
+      // (select-collections, collections_rest/api.clj).
+      const rows = [...state.collections.values(), ...(archived ? [state.trash] : [])].filter((c) => c === state.trash || Boolean(c.archived) === archived).map(withParent)
         .sort((a, b) => String((a as Row).name).toLowerCase().localeCompare(String((b as Row).name).toLowerCase()));
       return ok(archived ? rows : [{ id: 'root', name: 'Our analytics', can_write: true, effective_location: null, parent_id: null }, ...rows]);
     }],
@@ -47,6 +51,8 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       return ok(withParent(row));
     }],
     ['GET', /^\/api\/collection\/root$/, () => ok({ id: 'root', name: 'Our analytics', can_write: true })],
+    // GET /trash (0.50+): the Trash, as GET /:id would give it.
+    ['GET', /^\/api\/collection\/trash$/, () => ok(withParent(state.trash))],
     ['GET', /^\/api\/collection\/graph$/, () => ok(structuredClone(state.graph))],
     ['PUT', /^\/api\/collection\/graph$/, (req) => {
       if (req.query.get('force') !== 'true' && req.body.revision !== state.graph.revision) {
@@ -68,7 +74,7 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       state.graph.revision += 1;
       return ok(req.query.get('skip_graph') === 'true' ? { revision: state.graph.revision } : structuredClone(state.graph));
     }],
-    ['GET', /^\/api\/collection\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(withParent(get(req.params[0]!)))],
+    ['GET', /^\/api\/collection\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(withParent(readable(req.params[0]!)))],
     ['PUT', /^\/api\/collection\/(\d+)$/, (req) => {
       const c = get(req.params[0]!);
       if (req.body.name !== undefined) {
@@ -95,20 +101,30 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
       return ok(withParent(c));
     }],
     ['GET', /^\/api\/collection\/(\d+|root)\/items$/, (req) => {
-      const id = req.params[0] === 'root' ? null : get(req.params[0]!).id;
+      const collection = req.params[0] === 'root' ? null : readable(req.params[0]!);
+      const id = collection?.id ?? null;
+      const inTrash = collection === state.trash;
       const models = req.query.getAll('models');
-      const archived = req.query.get('archived') === 'true';
+      // GET /:id/items (collections_rest/api.clj): an archived collection, and the Trash, list their
+      // archived items whether `archived=true` is sent or not.
+      const archived = req.query.get('archived') === 'true' || collection?.archived === true || inTrash;
+      // children_query.clj: the Trash holds what was archived directly, wherever it was; any other
+      // collection lists its own cards and dashboards but those (they are in the Trash).
+      const placed = (row: Row) => (inTrash ? row.archived_directly === true : (row.collection_id ?? null) === id && row.archived_directly !== true);
       const items: Row[] = [];
       const want = (m: string) => models.length === 0 || models.includes(m);
-      for (const d of state.dashboards.values()) if (want('dashboard') && (d.collection_id ?? null) === id && Boolean(d.archived) === archived) items.push({ id: d.id, model: 'dashboard', name: d.name, entity_id: d.entity_id, description: d.description ?? null });
+      for (const d of state.dashboards.values()) if (want('dashboard') && placed(d) && Boolean(d.archived) === archived) items.push({ id: d.id, model: 'dashboard', name: d.name, entity_id: d.entity_id, description: d.description ?? null });
       for (const card of state.cards.values()) {
         const model = card.type === 'model' ? 'dataset' : card.type === 'metric' ? 'metric' : 'card';
-        if (want(model) && (card.collection_id ?? null) === id && Boolean(card.archived) === archived && card.dashboard_id == null) items.push({ id: card.id, model, name: card.name, entity_id: card.entity_id, description: card.description ?? null });
+        if (want(model) && placed(card) && Boolean(card.archived) === archived && card.dashboard_id == null) items.push({ id: card.id, model, name: card.name, entity_id: card.entity_id, description: card.description ?? null });
       }
       for (const c of state.collections.values()) {
-        if (want('collection') && withParent(c).parent_id === id && Boolean(c.archived) === archived) items.push({ id: c.id, model: 'collection', name: c.name, entity_id: c.entity_id, description: c.description });
+        const child = inTrash ? c.archived_directly === true : withParent(c).parent_id === id && Boolean(c.archived) === archived;
+        if (want('collection') && child) items.push({ id: c.id, model: 'collection', name: c.name, entity_id: c.entity_id, description: c.description });
       }
-      return ok({ data: items, total: items.length, models: models.length ? models : ['card', 'dataset', 'dashboard', 'collection'], limit: null, offset: null });
+      // post-process-rows: every item is presented as being in the collection asked about.
+      const data = items.map((item) => ({ ...item, collection_id: id }));
+      return ok({ data, total: data.length, models: models.length ? models : ['card', 'dataset', 'dashboard', 'collection'], limit: null, offset: null });
     }],
     ['GET', /^\/api\/permissions\/group$/, () => ok(state.groups.map((g) => ({ ...g, member_count: state.memberships.filter((m) => m.group_id === g.id).length })))],
     ['POST', /^\/api\/permissions\/group$/, (req) => {
@@ -138,9 +154,10 @@ export function collectionRoutes(state: FakeState, ctx: ServerContext): Route[] 
 }
 
 /**
- * Like archive-or-unarchive-collection! (models/collection.clj): archiving a collection takes its
- * subcollections, cards and dashboards to the Trash with it (`archived_directly` false), and
- * un-archiving it brings back exactly those, not what was trashed on its own before.
+ * Like archive-collection! and unarchive-collection! (collections/models/collection.clj): archiving
+ * a collection takes its subcollections, cards and dashboards to the Trash with it
+ * (`archived_directly` false), and un-archiving it brings back exactly those, not what was trashed
+ * on its own before; the collections' `archived_directly` is cleared, the items' stays false.
  */
 function cascadeArchive(state: FakeState, collection: Row, archived: boolean): void {
   const prefix = `${collection.location as string}${collection.id}/`;
@@ -149,9 +166,14 @@ function cascadeArchive(state: FakeState, collection: Row, archived: boolean): v
   collection.archived = archived;
   collection.archived_directly = archived ? true : null;
   const carried = (row: Row) => (archived ? row.archived !== true : row.archived === true && row.archived_directly === false);
-  for (const row of [...inside, ...[...state.cards.values(), ...state.dashboards.values()].filter((x) => ids.has(x.collection_id as number))]) {
+  for (const row of inside) {
     if (!carried(row)) continue;
     row.archived = archived;
     row.archived_directly = archived ? false : null;
+  }
+  for (const row of [...state.cards.values(), ...state.dashboards.values()].filter((x) => ids.has(x.collection_id as number))) {
+    if (!carried(row)) continue;
+    row.archived = archived;
+    row.archived_directly = false;
   }
 }

@@ -2,6 +2,7 @@ import { HttpError, invalid, nonBlank, ok, pick, type Request } from '../http.ts
 import { queryForRead } from '../mbql.ts';
 import { notFound, type Route, type ServerContext } from '../router.ts';
 import { nanoid, nextId, now, type FakeState, type Row } from '../state.ts';
+import { presentInTrash, withArchivedDirectly } from '../trash.ts';
 
 export const PARAMETER_TYPES = [
   'string/=', 'string/!=', 'string/contains', 'string/does-not-contain', 'string/starts-with', 'string/ends-with',
@@ -26,8 +27,14 @@ export function dashboardRoutes(state: FakeState, ctx: ServerContext): Route[] {
       if (!PARAMETER_TYPES.includes(p.type as string)) throw invalid({ [`parameters.${i}.type`]: `value must be one of: ${PARAMETER_TYPES.join(', ')}.` });
     });
   };
+  // The collection it is in (hydrate-dashboard-details), the root's placeholder for none.
+  const collectionOf = (d: Row) => {
+    const c = d.collection_id == null ? undefined : state.collections.get(d.collection_id as number);
+    return c ? { id: c.id, name: c.name, location: c.location, archived: c.archived } : { id: 'root', name: 'Our analytics' };
+  };
   const hydrate = (d: Row, req?: Request) => ({
     ...d,
+    collection: collectionOf(d),
     tabs: [...state.tabs.values()].filter((t) => t.dashboard_id === d.id).sort((a, b) => (a.position as number) - (b.position as number)),
     dashcards: [...state.dashcards.values()].filter((dc) => dc.dashboard_id === d.id).map((dc) => {
       const card = dc.card_id == null ? null : state.cards.get(dc.card_id as number);
@@ -113,12 +120,13 @@ export function dashboardRoutes(state: FakeState, ctx: ServerContext): Route[] {
       const d: Row = {
         id: nextId(), entity_id: nanoid(), ...pick(req.body, ['name', 'description', 'parameters', 'collection_id', 'collection_position', 'cache_ttl']),
         description: req.body.description ?? null, parameters: req.body.parameters ?? [], collection_id: req.body.collection_id ?? null,
-        archived: false, width: 'fixed', auto_apply_filters: true, caveats: null, points_of_interest: null, creator_id: req.userId, created_at: now(), updated_at: now(),
+        archived: false, archived_directly: false, width: 'fixed', auto_apply_filters: true, caveats: null, points_of_interest: null, creator_id: req.userId, created_at: now(), updated_at: now(),
       };
       state.dashboards.set(d.id, d);
       return ok(hydrate(d));
     }],
-    ['GET', /^\/api\/dashboard\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(hydrate(find(req.params[0]!), req))],
+    // get-dashboard* (dashboards_rest/api.clj): one archived on its own reads as being in the Trash.
+    ['GET', /^\/api\/dashboard\/(\d+|[A-Za-z0-9_-]{21})$/, (req) => ok(presentInTrash(hydrate(find(req.params[0]!), req), state.trash))],
     ['PUT', /^\/api\/dashboard\/(\d+)$/, (req) => {
       const d = find(req.params[0]!);
       const errors: Record<string, string> = {};
@@ -131,7 +139,8 @@ export function dashboardRoutes(state: FakeState, ctx: ServerContext): Route[] {
         if (!Array.isArray(req.body.dashcards)) throw invalid({ dashcards: 'value must be an array.' });
         replaceLayout(d, req.body);
       }
-      Object.assign(d, pick(req.body, ['name', 'description', 'parameters', 'collection_id', 'collection_position', 'archived', 'width', 'auto_apply_filters', 'cache_ttl', 'caveats', 'points_of_interest', 'position']), { updated_at: now() });
+      const updates = withArchivedDirectly(d, req.body);
+      Object.assign(d, pick(updates, ['name', 'description', 'parameters', 'collection_id', 'collection_position', 'archived', 'archived_directly', 'width', 'auto_apply_filters', 'cache_ttl', 'caveats', 'points_of_interest', 'position']), { updated_at: now() });
       // After every dashboard update, its subscriptions take its name and collection
       // (update-dashboard-subscription-pulses!, pulse/dashboard_subscription.clj).
       for (const pulse of state.pulses.values()) if (pulse.dashboard_id === d.id) Object.assign(pulse, { name: d.name, collection_id: d.collection_id });

@@ -4,6 +4,7 @@ import { resolveRefs, type RefIndex } from '../core/refs.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
+import type { MetabaseApi } from '../metabase/types.ts';
 
 type LiveDashboard = Record<string, unknown> & { id: number; name: string; collection_id: number | null; dashcards: Array<Record<string, unknown>>; tabs: Array<Record<string, unknown>> };
 
@@ -25,25 +26,38 @@ type DashboardState = DashboardBody & { identity: 'recorded' | 'unrecorded' };
 export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = {
   kind: 'dashboard',
   dependsOn: ['collection', 'card'],
-  // The dashboards are fetched as soon as the collections are known; the cards (whose ids their
-  // dashcards are registered under) are waited for only before matching, not before the requests.
-  readAfter: ['collection'],
+  // The Trash is asked for at once, the collections' dashboards as soon as the collections are
+  // known; the cards only before matching (ctx.after, inside read).
+  readAfter: [],
   *desired(project) {
     for (const entry of project.dashboards) yield { key: entry.dashboard.key, body: { ...desiredDashboardBody(project, entry), identity: 'recorded' as const }, origin: entry.origin };
   },
   async read(ctx) {
     const project = ctx.project.config.project;
-    const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
     // The Trash too: a dashboard archived with --allow-archive whose file comes back is restored
-    // (same id, so links and subscriptions to it still work), not made again. Archived items keep
-    // their collection_id and are listed with archived=true (0.50+).
+    // (same id, so links and subscriptions to it still work), not made again. Its id does not
+    // depend on the collections: asked for while they are read.
+    const trashed = dashboardsInTrash(ctx.api);
+    trashed.catch(() => undefined); // awaited below; not left unhandled if the collections' read fails first
+    await ctx.after('collection');
+    const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
+    // Dashboards archived with their collection (not on their own) are still listed under it, with
+    // archived=true (0.50+).
     // At the client's concurrency (--concurrency), not a number of its own.
-    const pages = await mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), ctx.api.concurrency, ({ id, archived }) =>
-      ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items }));
-    const ids = [...new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)))];
-    // Active before archived, so a marker found in both places resolves to the live one.
-    const dashboards = (await mapLimit(ids, ctx.api.concurrency, async (id) => slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }))))
+    const [pages, inTrash] = await Promise.all([
+      mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), ctx.api.concurrency, ({ id, archived }) =>
+        ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items })),
+      trashed,
+    ]);
+    const listed = new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)));
+    const ids = [...new Set([...listed, ...inTrash])];
+    const managed = new Set<number | string | null>(collections);
+    // Active before archived, so a marker found in both places resolves to the live one. Of the
+    // Trash's dashboards (anyone's), those that were in a managed collection, as for the others.
+    const dashboards = (await mapLimit(ids, ctx.api.concurrency, async (id) => fromTrash(slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))))
+      .filter((d) => listed.has(d.id) || managed.has(d.collection_id))
       .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
+    // The cards: the dashcards are registered under their ids.
     await ctx.after('card');
     const markers = new Map(dashboards.map((d) => [d, parseMarker(d.caveats)]));
     const marked = new Map<string, LiveDashboard>();
@@ -161,6 +175,32 @@ function slim(dashboard: LiveDashboard): LiveDashboard {
     delete dashcard.series;
   }
   delete dashboard.param_fields;
+  return dashboard;
+}
+
+/**
+ * The ids of the dashboards in the Trash. A dashboard archived on its own (PUT {archived: true}, as
+ * mb-sync archives) is `archived_directly`: the items API lists it among the Trash's items only,
+ * never under its collection (collections_rest/children_query.clj; the Trash lists its archived
+ * items without archived=true). Two requests, the second needing the first's answer: the Trash is a
+ * collection whose id differs from one Metabase to another, and GET /api/collection leaves it out.
+ */
+async function dashboardsInTrash(api: MetabaseApi): Promise<number[]> {
+  const trash = await api.get<{ id: number }>('/api/collection/trash', { schema: Shapes.item });
+  const page = await api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${trash.id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
+  return page.data.filter((i) => i.model === 'dashboard').map((i) => i.id);
+}
+
+/**
+ * A dashboard archived on its own reads as being in the Trash (`collection_id` is the Trash's:
+ * present-in-trash-if-archived-directly, api/common.clj); its hydrated `collection` is still the one
+ * it was in, and the one a restore puts it back in, so it is compared as being there.
+ */
+function fromTrash(dashboard: LiveDashboard): LiveDashboard {
+  const collection = dashboard.collection as { id?: unknown } | undefined;
+  delete dashboard.collection;
+  if (dashboard.archived_directly !== true || collection === undefined) return dashboard;
+  dashboard.collection_id = typeof collection.id === 'number' ? collection.id : null;
   return dashboard;
 }
 

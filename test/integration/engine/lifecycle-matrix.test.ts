@@ -270,7 +270,8 @@ describe('restoring a removed file', () => {
     const card = cardNamed('Packs vendus');
     const dashcards = [...t.fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort();
     await apply(await project(without(base, 'dashboards/tabbed.yaml')), true);
-    expect(dashboard.archived).toBe(true);
+    // Archived on its own: on a real server, in the Trash's items and no longer under its collection.
+    expect(dashboard).toMatchObject({ archived: true, archived_directly: true });
 
     const restored = await plan(root);
     const ops = restored.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop');
@@ -281,6 +282,38 @@ describe('restoring a removed file', () => {
     expect(dashboardNamed('Phoenix – Onglets')).toMatchObject({ id: dashboard.id, archived: false });
     expect(cardNamed('Packs vendus')).toMatchObject({ id: card.id, archived: false });
     expect([...t.fake.state.dashcards.values()].filter((d) => d.dashboard_id === dashboard.id).map((d) => d.id).sort()).toEqual(dashcards);
+    expect(await pending(root)).toEqual([]);
+  });
+
+  it('brings back a collection archived in the UI and the dashboards it took along (listed under it, not in the Trash)', async () => {
+    const root = await project(base);
+    await apply(root);
+    const before = new Map([...t.fake.state.dashboards.values()].map((d) => [d.id, d.name]));
+    const tabbed = dashboardNamed('Phoenix – Onglets');
+    // "Move to trash" on the collection: what it holds goes along, not archived on its own.
+    await (await t.session(root)).api.put(`/api/collection/${collectionNamed('Phoenix').id}`, { archived: true });
+    expect(tabbed).toMatchObject({ archived: true, archived_directly: false });
+
+    const ops = await pending(root);
+    expect(ops.filter((op) => op.startsWith('create'))).toEqual([]);
+    expect(ops).toEqual(expect.arrayContaining(['update collection.phoenix', 'update dashboard.tabbed', 'update dashboard.energie']));
+    await apply(root);
+    expect(new Map([...t.fake.state.dashboards.values()].map((d) => [d.id, d.name]))).toEqual(before);
+    expect(tabbed.archived).toBe(false);
+    expect(await pending(root)).toEqual([]);
+  });
+
+  it('never takes someone\'s unmarked dashboard out of the Trash, even with the name and collection of the file', async () => {
+    const root = await project(base);
+    await apply(await project(without(base, 'dashboards/tabbed.yaml')));
+    const api = (await t.session(root)).api;
+    const theirs = await api.post<{ id: number }>('/api/dashboard', { name: 'Phoenix – Onglets', collection_id: collectionNamed('Phoenix').id });
+    await api.put(`/api/dashboard/${theirs.id}`, { archived: true });
+
+    expect(await pending(root)).toContain('create dashboard.tabbed');
+    await apply(root);
+    expect(t.fake.state.dashboards.get(theirs.id)).toMatchObject({ archived: true, caveats: null });
+    expect([...t.fake.state.dashboards.values()].filter((d) => d.name === 'Phoenix – Onglets' && d.id !== theirs.id)).toEqual([expect.objectContaining({ archived: false })]);
     expect(await pending(root)).toEqual([]);
   });
 });

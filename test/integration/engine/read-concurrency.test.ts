@@ -41,8 +41,9 @@ describe('reads of a plan', () => {
   });
 
   // A first plan (or one with a new collection) reads the collections' Trash too, one round trip more:
-  // the cards' Trash does not wait for it, nor for the database's metadata.
-  it('asks for the cards in the Trash with the first lists, not after the collections and the database', async () => {
+  // the cards' Trash does not wait for it, nor for the database's metadata; nor does the Trash where
+  // the dashboards archived on their own are.
+  it('asks for the cards and dashboards in the Trash with the first lists, not after the collections and the database', async () => {
     const api = createMetabaseClient({ url: t.fake.url, auth: { apiKey: t.fake.apiKey } });
     const server = await readServerInfo(api);
     t.fake.setLatency(40);
@@ -55,6 +56,8 @@ describe('reads of a plan', () => {
     const collectionTrash = first((r) => r.path === '/api/collection' && /archived=true/.test(r.query ?? ''));
     expect(collectionTrash).toBeDefined();
     expect(cardTrash.received!).toBeLessThan(collections.answered!);
+    const trash = first((r) => r.path === '/api/collection/trash');
+    expect(trash.received!).toBeLessThan(collections.answered!);
   });
 
   // Cards are read without waiting for the collections, but normalised with them: a card's

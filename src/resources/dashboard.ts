@@ -41,12 +41,14 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
     trashed.catch(() => undefined); // awaited below; not left unhandled if the collections' read fails first
     await ctx.after('collection');
     const collections = ctx.refs.names('collection').map((key) => ctx.refs.id('collection', key)!);
-    // Dashboards archived with their collection (not on their own) are still listed under it, with
-    // archived=true (0.50+).
+    // One list per collection, no archived=true: the dashboards archived with a collection (not on
+    // their own) are listed under it, and only while it is archived itself (archive-collection! and
+    // unarchive-collection! take them along), when its items are its archived ones without asking
+    // (GET /api/collection/:id/items, collections_rest/api.clj).
     // At the client's concurrency (--concurrency), not a number of its own.
     const [pages, inTrash] = await Promise.all([
-      mapLimit(collections.flatMap((id) => [false, true].map((archived) => ({ id, archived }))), ctx.api.concurrency, ({ id, archived }) =>
-        ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'], ...(archived ? { archived: true } : {}) }, schema: Shapes.items })),
+      mapLimit(collections, ctx.api.concurrency, (id) =>
+        ctx.api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items })),
       trashed,
     ]);
     const listed = new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)));

@@ -52,13 +52,19 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
       trashed,
     ]);
     const listed = new Set(pages.flatMap((page) => page.data.filter((i) => i.model === 'dashboard').map((i) => i.id)));
-    const ids = [...new Set([...listed, ...inTrash])];
+    const get = async (id: number) => slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
+    const active = await mapLimit([...listed], ctx.api.concurrency, get);
+    // The Trash's dashboards are anyone's, and may be many: only those that can be a dashboard of the
+    // files not found above by its marker are read, by name (a plan with nothing to restore reads
+    // none). One archived by mb-sync had the name its file gave it.
+    const found = new Set(active.map((d) => parseMarker(d.caveats)).filter((m) => m?.project === project).map((m) => m!.key));
+    const names = new Set(ctx.project.dashboards.filter(({ dashboard }) => !found.has(dashboard.key)).flatMap(({ dashboard }) => [dashboard.name, ...(dashboard.renamed_from ?? [])]));
     const managed = new Set<number | string | null>(collections);
-    // Active before archived, so a marker found in both places resolves to the live one. Of the
-    // Trash's dashboards (anyone's), those that were in a managed collection, as for the others.
-    const dashboards = (await mapLimit(ids, ctx.api.concurrency, async (id) => fromTrash(slim(await ctx.api.get<LiveDashboard>(`/api/dashboard/${id}`, { schema: Shapes.dashboard })))))
-      .filter((d) => listed.has(d.id) || managed.has(d.collection_id))
-      .sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
+    const restorable = (await mapLimit(inTrash.filter((i) => !listed.has(i.id) && names.has(i.name)).map((i) => i.id), ctx.api.concurrency, async (id) => fromTrash(await get(id))))
+      // Of those, the ones that were in a managed collection, as for the others.
+      .filter((d) => managed.has(d.collection_id));
+    // Active before archived, so a marker found in both places resolves to the live one.
+    const dashboards = [...active, ...restorable].sort((a, b) => Number(a.archived === true) - Number(b.archived === true));
     // The cards: the dashcards are registered under their ids.
     await ctx.after('card');
     const markers = new Map(dashboards.map((d) => [d, parseMarker(d.caveats)]));
@@ -181,16 +187,16 @@ function slim(dashboard: LiveDashboard): LiveDashboard {
 }
 
 /**
- * The ids of the dashboards in the Trash. A dashboard archived on its own (PUT {archived: true}, as
+ * The dashboards in the Trash, by id and name. A dashboard archived on its own (PUT {archived: true}, as
  * mb-sync archives) is `archived_directly`: the items API lists it among the Trash's items only,
  * never under its collection (collections_rest/children_query.clj; the Trash lists its archived
  * items without archived=true). Two requests, the second needing the first's answer: the Trash is a
  * collection whose id differs from one Metabase to another, and GET /api/collection leaves it out.
  */
-async function dashboardsInTrash(api: MetabaseApi): Promise<number[]> {
+async function dashboardsInTrash(api: MetabaseApi): Promise<Array<{ id: number; name: string }>> {
   const trash = await api.get<{ id: number }>('/api/collection/trash', { schema: Shapes.item });
-  const page = await api.get<{ data: Array<{ id: number; model: string }> }>(`/api/collection/${trash.id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
-  return page.data.filter((i) => i.model === 'dashboard').map((i) => i.id);
+  const page = await api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${trash.id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
+  return page.data.filter((i) => i.model === 'dashboard').map((i) => ({ id: i.id, name: String(i.name ?? '') }));
 }
 
 /**

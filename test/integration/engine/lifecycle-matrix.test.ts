@@ -303,6 +303,22 @@ describe('restoring a removed file', () => {
     expect(await pending(root)).toEqual([]);
   });
 
+  it('opens none of the Trash\'s dashboards when every dashboard of the files is found', async () => {
+    const root = await project(base);
+    await apply(root);
+    const api = (await t.session(root)).api;
+    // Someone's trashed dashboards, many on a real instance: a plan with nothing to restore reads only their list.
+    for (const name of ['Vieux tableau', 'Phoenix – Onglets (copie)']) {
+      const theirs = await api.post<{ id: number }>('/api/dashboard', { name, collection_id: collectionNamed('Phoenix').id });
+      await api.put(`/api/dashboard/${theirs.id}`, { archived: true });
+    }
+    const opened = new Set([...t.fake.state.dashboards.values()].map((d) => `/api/dashboard/${String(d.id)}`));
+    t.fake.resetLog();
+    expect(await pending(root)).toEqual([]);
+    const reads = t.fake.requests.filter((r) => r.method === 'GET' && opened.has(r.path)).map((r) => r.path);
+    expect(reads.sort()).toEqual([...t.fake.state.dashboards.values()].filter((d) => d.archived !== true).map((d) => `/api/dashboard/${String(d.id)}`).sort());
+  });
+
   it('never takes someone\'s unmarked dashboard out of the Trash, even with the name and collection of the file', async () => {
     const root = await project(base);
     await apply(await project(without(base, 'dashboards/tabbed.yaml')));

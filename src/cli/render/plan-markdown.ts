@@ -104,6 +104,9 @@ function table(title: string, actions: Action[], columns: string[], row: (a: Act
 function updateBlock(action: Action): Block {
   const name = nameOf(action);
   const out = [`<details open><summary>${ICON.update} <code>${action.address}</code>${name ? ` — ${html(name)}` : ''}</summary>`, ''];
+  // Filed with this pull request's changes, but someone also edited it in Metabase: merging overwrites that edit.
+  const both = action.cause === 'both' ? '⚠️ Also changed in Metabase since the base branch: applying this overwrites that edit.' : undefined;
+  if (both) out.push(both, '');
   const rows: string[] = [];
   const rest: string[] = [];
   for (const group of groupChanges(action.changes)) {
@@ -116,7 +119,7 @@ function updateBlock(action: Action): Block {
   if (action.knownAfterApply?.length) out.push(`Known after apply: ${summariseRefs(action.knownAfterApply)}`, '');
   if (action.note) out.push(text(action.note), '');
   out.push('</details>', '');
-  return { full: out.join('\n'), short: `${ICON.update} <code>${action.address}</code>: ${action.changes.length} changes (details cut)\n`, objects: 1 };
+  return { full: out.join('\n'), short: `${ICON.update} <code>${action.address}</code>: ${action.changes.length} changes (details cut)${both ? ` ${both}` : ''}\n`, objects: 1 };
 }
 
 /** One bullet per element; a changed element's fields nested under it, long text as a diff. */

@@ -46,6 +46,10 @@ describe('plan --baseline: a pull request\'s own changes apart from drift made i
     expect(markdown.slice(own, drift)).toContain('card.zero-surge');
     expect(markdown.slice(drift)).toContain('card.spend-by-module');
     expect(markdown.slice(drift)).not.toContain('card.funnel');
+    // The one changed both ways says so (merging overwrites an edit made in Metabase); the others do not.
+    const block = (address: string) => { const from = markdown.slice(markdown.indexOf(`<code>${address}</code>`)); return from.slice(0, from.indexOf('</details>')); };
+    expect(block('card.zero-surge')).toContain('Also changed in Metabase since the base branch');
+    expect(block('card.funnel')).not.toContain('Also changed in Metabase');
     expect(renderPlanText(plan)).toContain('~ card.spend-by-module (id');
     expect(renderPlanText(plan)).toMatch(/card\.spend-by-module \(id \d+\) {2}update {2}\(drift: changed in Metabase, not in the files\)/);
   });

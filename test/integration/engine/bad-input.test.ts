@@ -125,6 +125,15 @@ describe('options that make no sense', () => {
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('--json and --format markdown ask for two different outputs');
   });
+
+  it('plan --json with files it refuses: exit 1, the error on stderr, nothing on stdout and nothing sent (README, Exit codes)', async () => {
+    const root = await project((f) => dashboard(f, 'display: bar', 'display: barr'));
+    t.fake.resetLog();
+    const refused = await run(process.execPath, [BIN, 'plan', '--json'], { cwd: root, env: { PATH: process.env.PATH ?? '', MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey, ...env } }).then(() => undefined, (e: { code: number; stdout: string; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused!.stderr).toMatch(/dashboards\/energie\.yaml:\d+: cards\[\d+\]\.display/);
+    expect(t.fake.requests).toEqual([]);
+  });
 });
 
 describe('errors from checks across files point at the offending key', () => {

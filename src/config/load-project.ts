@@ -198,7 +198,8 @@ function explainUnion(issue: ZodIssueLike): Array<{ path: PropertyKey[]; message
 async function listYaml(dir: string): Promise<string[]> {
   try {
     const names = await readdir(dir);
-    return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
+    // `.YAML` too: a file named so on a case-insensitive system must not be skipped without a word.
+    return names.filter((n) => /\.ya?ml$/i.test(n)).sort().map((n) => join(dir, n));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

@@ -270,7 +270,11 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
   }
   if (status === 401) {
     const which = auth === null ? 'no credentials were sent' : 'apiKey' in auth ? 'the API key was rejected' : 'the username/password was rejected';
-    return new MetabaseHttpError({ code: 'METABASE_AUTH', status, method, path, message: `${where}: 401 Unauthenticated: ${which}${detail && detail !== 'Unauthenticated' ? ` (${detail})` : ''}`, hint: 'set MB_API_KEY (or MB_USERNAME + MB_PASSWORD), or the environment auth in the config' });
+    return new MetabaseHttpError({ code: 'METABASE_AUTH', status, method, path, message: `${where}: 401 Unauthenticated: ${which}${detail && detail !== 'Unauthenticated' ? ` (${detail})` : ''}`, hint: auth === null
+      ? 'set MB_API_KEY (or MB_USERNAME + MB_PASSWORD), or the environment auth in the config'
+      : 'apiKey' in auth
+        ? 'the key is set but Metabase does not take it: check it is this Metabase\'s (MB_URL), not revoked, and copied whole'
+        : 'the credentials are set but Metabase does not take them: check the user and password for this Metabase (MB_URL)' });
   }
   if (status === 403) {
     return new MetabaseHttpError({ code: 'METABASE_AUTH', status, method, path, message: `${where}: 403 forbidden: ${detail || "You don't have permissions to do that."}`, hint: 'mb-sync needs an API key of the Administrators group (databases and permissions are superuser-only)' });

@@ -45,7 +45,7 @@ export function register(program: Command): void {
         engine = await loadEngine();
         const { parseSelectorsOrThrow, openTarget, handlers } = engine;
         saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
-        if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} carries its own selection: --select applies to a new plan, not to a saved one`);
+        if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} ${saved.selection ? 'carries its own selection' : 'is a whole plan'}: --select applies to a new plan, not to a saved one`);
         if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
         parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
         target = await openTarget({ ...global, onServer: debugServer(global), ...(saved ? { plannedEnv: saved.target.environment } : {}), ...(concurrency === undefined ? {} : { concurrency }) });

@@ -64,6 +64,7 @@ describe('the mb-sync command line against the fake Metabase', () => {
     expect(forgedApply.code).toBe(1);
     expect(forgedApply.stderr).toContain('forged.json does not say what applying now would do');
     expect((await cli(['apply', 'plan.json', '--allow-archive'])).stderr).toContain('the flag applies to a new plan, not to a saved one');
+    expect((await cli(['apply', 'plan.json', '--select', 'card:funnel'])).stderr).toContain('plan.json is a whole plan: --select applies to a new plan, not to a saved one');
     expect(fake.writes()).toBe(0);
 
     const applied = await cli(['apply', 'plan.json']);

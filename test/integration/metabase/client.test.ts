@@ -61,6 +61,8 @@ describe('the Metabase client', () => {
     nock(URL).get('/api/user/current').reply(401, 'Unauthenticated', { 'Content-Type': 'text/plain' });
     const error = await failure(client().get('/api/user/current'));
     expect(error.message).toContain('401 Unauthenticated: the API key was rejected');
+    // It is set: the hint is not to set it.
+    expect(error.hint).toContain('the key is set but Metabase does not take it');
     expect(everything(error)).not.toContain(KEY);
 
     nock(URL).post('/api/session').reply(401, { errors: { password: 'did not match stored password' } });

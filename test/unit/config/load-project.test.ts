@@ -32,6 +32,14 @@ describe('loadProject', () => {
     expect(project.config.database.password).toBe('x');
   });
 
+  it('reads a dashboard file named .YAML or .yml as well as .yaml', async () => {
+    const { 'dashboards/energie.yaml': energie, ...rest } = files;
+    const p = await writeProject({ ...rest, 'dashboards/energie.YAML': energie!, 'dashboards/second.yml': energie!.replace('key: energie', 'key: second').replace('name: Phoenix – Energie Live', 'name: Second').replace(/- key: (\S+)/g, '- key: second-$1') });
+    cleanups.push(p.cleanup);
+    const project = await loadProject({ configPath: `${p.root}/metabase.config.yaml`, env: { PHOENIX_RO_PASSWORD: 'x' } });
+    expect(project.dashboards.map((d) => d.dashboard.key).sort()).toEqual(['energie', 'second']);
+  });
+
   it('reports every problem at once, each with file, line and path', async () => {
     const dashboard = files['dashboards/energie.yaml']!
       .replace('collection: phoenix', 'collection: phoenixx')

@@ -47,7 +47,8 @@ export function checkProject(project: Project, lineOf: LineOf): ConfigIssue[] {
   for (const { card, collection, origin } of project.cards.values()) {
     // The card's own path, parsed only when there is something to say about it.
     const base = (): Array<string | number> => (origin.path === '' ? [] : parsePath(origin.path));
-    if (collection === '' || !collectionSet.has(collection)) at(origin.file, [...base(), 'collection'], known('collection', collection || '(none)', collections));
+    // A card that names none has its dashboard's, reported once at the dashboard's own line.
+    if ((collection === '' || !collectionSet.has(collection)) && (card.collection !== undefined || collection === '')) at(origin.file, [...base(), 'collection'], known('collection', collection || '(none)', collections));
     // Inline dashboard cards are read by another schema than models/ files: the rule is checked here for all.
     if ((card.query === undefined) === (card.sql === undefined) && origin.path !== '') at(origin.file, base(), 'a card needs exactly one of `query` (query builder) or `sql` (native)');
     if (card.query !== undefined) {

@@ -32,6 +32,11 @@ describe('loadProject', () => {
     expect(project.config.database.password).toBe('x');
   });
 
+  it('a dashboard\'s unknown collection is one error at its line, not one more per card that takes it', async () => {
+    const issues = await issuesOf({ 'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('collection: phoenix', 'collection: phoenx') });
+    expect(issues).toEqual([expect.stringMatching(/^dashboards\/energie\.yaml:\d+: collection: unknown collection "phoenx"/)]);
+  });
+
   it('reads a dashboard file named .YAML or .yml as well as .yaml', async () => {
     const { 'dashboards/energie.yaml': energie, ...rest } = files;
     const p = await writeProject({ ...rest, 'dashboards/energie.YAML': energie!, 'dashboards/second.yml': energie!.replace('key: energie', 'key: second').replace('name: Phoenix – Energie Live', 'name: Second').replace(/- key: (\S+)/g, '- key: second-$1') });

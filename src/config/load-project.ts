@@ -190,6 +190,8 @@ type ZodIssueLike = { path: PropertyKey[]; message: string; code?: string; error
  */
 function explainUnion(issue: ZodIssueLike): Array<{ path: PropertyKey[]; message: string }> {
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
+  // A union given a message of its own (zod's is "Invalid input") says what it wants better than any branch.
+  if (issue.message !== 'Invalid input') return [issue];
   const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
   if (closest.length === 0) return [issue];
   return closest.flatMap((inner) => explainUnion({ ...inner, path: [...issue.path, ...inner.path] }));

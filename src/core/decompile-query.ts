@@ -40,7 +40,7 @@ function decompileNative(stage: Record<string, unknown>, refs: RefIndex): Decomp
       param.field = field;
       param.widget = String(tag['widget-type'] ?? 'category');
     }
-    if (tag.default !== undefined && tag.default !== null) param.default = tag.default;
+    if (tag.default !== undefined && tag.default !== null) param.default = tag.default as NativeParamT['default'];
     if (tag.required === true) param.required = true;
     params[String(tag.name)] = param;
   }

@@ -43,3 +43,20 @@ export const Recipient = z
   .regex(/^(group:[a-z0-9_-]+|list:[a-z0-9_-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$/, 'use an e-mail address, group:<key> or list:<name>');
 
 export type ScheduleT = z.infer<typeof Schedule>;
+
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** A filter's or a variable's default: a value, or a list of them (a filter with several values). */
+export const ParameterDefault = z.union([Scalar, z.array(Scalar).min(1)], { error: 'a default is a value (past30days, 10, true) or a list of values' }).describe('a value (past30days, 10, true) or a list of values');
+
+/**
+ * What is wrong with a default for a filter or variable of this kind, if anything: Metabase stores
+ * whatever it is sent, and a dashboard whose default its widget cannot read opens broken.
+ */
+export function defaultProblem(kind: 'number' | 'date' | 'boolean' | 'text', value: unknown): string | undefined {
+  const values = Array.isArray(value) ? value : [value];
+  if (kind === 'number' && !values.every((v) => typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))))) return 'a number filter\'s default is a number (or a list of numbers)';
+  if (kind === 'date' && !(values.length === 1 && typeof values[0] === 'string')) return 'a date filter\'s default is one text, e.g. past30days, thisweek or 2024-01-01~2024-03-31';
+  if (kind === 'boolean' && !values.every((v) => typeof v === 'boolean')) return 'a boolean filter\'s default is true or false';
+  return undefined;
+}

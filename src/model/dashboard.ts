@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Card, CardFields } from './card.ts';
-import { Key, NonBlank, Recipient, Schedule, VisualizationSettings } from './common.ts';
+import { defaultProblem, Key, NonBlank, ParameterDefault, Recipient, Schedule, VisualizationSettings } from './common.ts';
 
 /** The parameter types Metabase accepts (a closed enum server-side: anything else is a 400). */
 export const ParameterType = z.enum([
@@ -16,12 +16,18 @@ export const DashboardFilter = z
     name: NonBlank,
     slug: z.string().regex(/^[a-z0-9_-]+$/).optional().describe('the filter in URLs; defaults to the key'),
     type: ParameterType,
-    default: z.unknown().optional(),
+    default: ParameterDefault.optional(),
     required: z.boolean().optional(),
     multiple: z.boolean().optional().describe('allow several values (string and number filters)'),
     values: z.array(z.union([z.string(), z.number()])).optional().describe('a static list of choices'),
   })
-  .strict();
+  .strict()
+  .superRefine((filter, ctx) => {
+    if (filter.default === undefined) return;
+    const kind = filter.type.startsWith('number/') ? 'number' : filter.type.startsWith('date/') ? 'date' : filter.type === 'boolean/=' ? 'boolean' : 'text';
+    const problem = defaultProblem(kind, filter.default);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: `${problem} (type ${filter.type})` });
+  });
 
 /** 24-column grid. */
 export const Layout = z

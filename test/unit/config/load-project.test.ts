@@ -37,6 +37,17 @@ describe('loadProject', () => {
     expect(issues).toEqual([expect.stringMatching(/^dashboards\/energie\.yaml:\d+: collection: unknown collection "phoenx"/)]);
   });
 
+  it('refuses a default its filter or variable could not read, at its path', async () => {
+    const issues = await issuesOf({
+      'dashboards/energie.yaml': files['dashboards/energie.yaml']!.replace('default: past30days', 'default: { a: [1, { b: 2 }] }'),
+      'metabase.config.yaml': files['metabase.config.yaml']!.replace('params: { threshold: { type: number, default: 2 } }', 'params: { threshold: { type: number, default: abc } }'),
+    });
+    expect(issues).toEqual([
+      expect.stringMatching(/^metabase\.config\.yaml:\d+: cards\[0\]\.params\.threshold\.default: a number filter's default is a number/),
+      expect.stringMatching(/^dashboards\/energie\.yaml:\d+: filters\[0\]\.default: a default is a value \(past30days, 10, true\) or a list of values$/),
+    ]);
+  });
+
   it('reads a dashboard file named .YAML or .yml as well as .yaml', async () => {
     const { 'dashboards/energie.yaml': energie, ...rest } = files;
     const p = await writeProject({ ...rest, 'dashboards/energie.YAML': energie!, 'dashboards/second.yml': energie!.replace('key: energie', 'key: second').replace('name: Phoenix – Energie Live', 'name: Second').replace(/- key: (\S+)/g, '- key: second-$1') });

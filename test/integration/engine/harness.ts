@@ -37,10 +37,10 @@ export interface Session {
   apply(options?: { allowArchive?: boolean; select?: string[] }): Promise<{ state: PlanningState; result: ApplyResult; events: ApplyEvent[] }>;
 }
 
-/** The engine wired as the CLI wires it, against a fake Metabase. */
-export async function openSession(fake: FakeMetabase, root: string, env: NodeJS.ProcessEnv): Promise<Session> {
+/** The engine wired as the CLI wires it, against a fake Metabase (`timeoutMs`: the client's, when a test makes answers late). */
+export async function openSession(fake: FakeMetabase, root: string, env: NodeJS.ProcessEnv, client: { timeoutMs?: number } = {}): Promise<Session> {
   const project = await loadProject({ configPath: join(root, 'metabase.config.yaml'), env });
-  const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey }, retryBaseMs: 1 });
+  const api = createMetabaseClient({ url: fake.url, auth: { apiKey: fake.apiKey }, retryBaseMs: 1, ...client });
   const server = await readServerInfo(api);
   const target = { environment: 'test', url: fake.url };
   const plan = (options: { allowArchive?: boolean; select?: string[] } = {}) =>

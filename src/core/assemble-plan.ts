@@ -59,8 +59,9 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
       const action: Action = { address: `${state.kind}.${live.key}`, kind: state.kind, key: live.key, ...(name === undefined ? {} : { name }), id: live.id, op: 'archive', changes: [] };
       const holding = kept.get(`${state.kind}:${live.id}`);
       if (holding !== undefined) orphans.push({ ...action, note: holding });
-      // mb-sync made this second copy itself (two runs at once): it goes, whatever the flag.
-      else if (live.duplicateOf !== undefined) archives.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once)` });
+      // mb-sync made this second copy itself (two runs at once, or a create sent again whose first
+      // request landed after all): it goes, whatever the flag.
+      else if (live.duplicateOf !== undefined) archives.push({ ...action, note: `duplicate of ${state.kind}.${live.duplicateOf}, made by mb-sync (two runs at once, or a create sent again after a lost answer)` });
       else if (options.allowArchive) archives.push(action);
       else orphans.push(action);
     }

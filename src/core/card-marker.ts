@@ -5,14 +5,15 @@
  * Each managed card carries a marker in its `visualization_settings`, an open map Metabase stores as
  * sent and returns on every read: `{"mb-sync": {"project": …, "key": …, "nonce": …}}`. The key
  * survives renames and moves (it is not the name, nor the place); the project tells two projects on
- * one instance apart. The nonce is drawn afresh by each create and sent with it, so the marker is
- * complete in one request:
+ * one instance apart. The nonce is drawn afresh by each create request and sent with it, so the
+ * marker is complete in one request:
  * - a copy made in Metabase ("Duplicate", "Save as new question", a dashboard duplicated with its
  *   questions) carries the marker as it was, nonce included: of the cards sharing one nonce, the
  *   oldest (lowest id) is the one mb-sync made, the others belong to whoever made them and are
  *   never touched;
  * - two runs creating the same card at once send two nonces: both cards are mb-sync's, the oldest
- *   stays and the later one is archived as a duplicate.
+ *   stays and the later one is archived as a duplicate. So do a create and the same create sent
+ *   again after a lost answer, when both land.
  * Markers written before nonces recorded the server-assigned `entity_id` in a second request; they
  * are still read (a card whose marker names another `entity_id` is a copy).
  */

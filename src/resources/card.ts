@@ -142,15 +142,24 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   async create(desired, ctx) {
     const project = ctx.project.config.project;
     const wire = wireBody(desired, ctx);
-    // A fresh nonce per create: the marker is complete in this one request (src/core/card-marker.ts).
-    const marker: CardMarker = { project, key: desired.key, nonce: randomUUID() };
-    const body = { ...wire, visualization_settings: withMarker(wire.visualization_settings, marker) };
-    // Looked up by its marker when the answer was lost (this very create, by its nonce), and created
-    // again only if it is not there.
+    // A fresh nonce per request: the marker is complete in this one request (src/core/card-marker.ts).
+    // Each attempt draws its own, so that if an earlier attempt whose answer was lost lands after a
+    // later one, the two cards are both mb-sync's (the later one is archived as a duplicate by the
+    // next plan), not a card and a "copy" no plan would ever list.
+    const nonces: string[] = [];
+    const send = () => {
+      const nonce = randomUUID();
+      nonces.push(nonce);
+      const marker: CardMarker = { project, key: desired.key, nonce };
+      const body = { ...wire, visualization_settings: withMarker(wire.visualization_settings, marker) };
+      return ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card });
+    };
+    // Looked up by its marker when the answer was lost (any attempt of this very create, by its
+    // nonce), and created again only if it is not there.
     const created = await createOnce(
-      () => ctx.api.post<LiveCard>('/api/card', body, { schema: Shapes.card }),
+      send,
       // Only an active card can be this create: the Trash is not read.
-      async () => (await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && readMarker(c.visualization_settings)?.nonce === marker.nonce).sort((a, b) => a.id - b.id)[0],
+      async () => (await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && nonces.includes(readMarker(c.visualization_settings)?.nonce ?? '')).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
     // A model gets its column metadata over the columns the server computed for it.

@@ -87,11 +87,13 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
     const pulses = await (early ?? list());
     const ours = pulses.map((pulse) => ({ pulse, marker: readPulseMarker(pulse) })).filter((p) => p.marker?.project === project && dashboards.has(p.pulse.dashboard_id)).sort((a, b) => a.pulse.id - b.pulse.id);
     const seen = new Set<string>();
-    return ours.flatMap(({ pulse, marker }) => {
-      // Several pulses with one key (a create whose answer was lost, then made again): the oldest counts.
-      if (seen.has(marker!.key)) return [];
+    return ours.map(({ pulse, marker }) => {
+      // Several pulses with one key (a create whose answer was lost, made again, and the first one
+      // landing after all; or two runs at once): the oldest counts, and the later ones, which only
+      // mb-sync marks (a person cannot copy a subscription), are archived as duplicates.
+      const first = !seen.has(marker!.key);
       seen.add(marker!.key);
-      return [{ key: marker!.key, id: pulse.id, raw: pulse, managed: true }];
+      return first ? { key: marker!.key, id: pulse.id, raw: pulse, managed: true } : { key: `${marker!.key}~${pulse.id}`, id: pulse.id, raw: pulse, managed: true, duplicateOf: marker!.key };
     });
   },
   normalize(live, refs) {

@@ -69,3 +69,24 @@ describe('a create that lands after the client stopped waiting', () => {
   }, 30_000);
 });
 
+// A create sent again after a lost answer (a 502 from a proxy, say) whose first request the server
+// still carries out afterwards: two objects, both mb-sync's. The later one must be visible, listed as
+// a duplicate and archived by the next apply, not taken for a person's copy and left for ever.
+describe('a create sent again whose first request lands after all', () => {
+  it.each([
+    ['card', '/api/card'],
+    ['subscription', '/api/pulse'],
+  ])('%s: the later one is archived by the next apply as mb-sync\'s duplicate', async (kind, path) => {
+    t.fake.injectFault({ method: 'POST', path }, { status: 502 });
+    const session = await openSession(t.fake, t.root, env);
+    expect((await session.apply()).result.failed).toEqual([]);
+    const first = posts(path).find((r) => r.status === 502)!;
+    await session.api.post(path, first.body);
+    const next = await (await openSession(t.fake, t.root, env)).plan();
+    const archived = next.plan.stages.flatMap((s) => s.actions).filter((a) => a.op === 'archive');
+    expect(archived.map((a) => [a.kind, a.note])).toEqual([[kind, expect.stringMatching(new RegExp(`^duplicate of ${kind}\\.`))]]);
+    expect((await (await openSession(t.fake, t.root, env)).apply()).result.failed).toEqual([]);
+    expect(count()).toEqual(EXPECTED);
+    expect(await changes()).toEqual([]);
+  });
+});

@@ -285,7 +285,8 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
   }
   const specificErrors = (response.data as { 'specific-errors'?: unknown } | null)?.['specific-errors'];
   const sentBody = body === undefined ? undefined : redactText(JSON.stringify(body)).slice(0, 8000);
-  return new MetabaseHttpError({ status, method, path, outcomeUnknown, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}`, ...(specificErrors === undefined ? {} : { specificErrors }), ...(sentBody === undefined ? {} : { sentBody }) });
+  // A gateway's 504 is a timeout between it and Metabase, which may still be carrying the request out.
+  return new MetabaseHttpError({ status, method, path, outcomeUnknown, timedOut: status === 504, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}`, ...(specificErrors === undefined ? {} : { specificErrors }), ...(sentBody === undefined ? {} : { sentBody }) });
 }
 
 /** `GET /api/session/properties` (no auth needed): version and e-mail setup. */

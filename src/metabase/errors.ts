@@ -11,7 +11,7 @@ export class MetabaseHttpError extends MbSyncError {
   readonly specificErrors: unknown;
   /** The body that was refused, secrets redacted, for --debug. */
   readonly sentBody: string | undefined;
-  /** No answer in time: the server may still be carrying the request out. */
+  /** No answer in time (the client's timeout, a gateway's 504): the server may still be carrying the request out. */
   readonly timedOut: boolean;
 
   constructor(init: { status?: number; method: string; path: string; message: string; hint?: string; outcomeUnknown?: boolean; code?: 'METABASE_HTTP' | 'METABASE_AUTH' | 'METABASE_UNREACHABLE'; specificErrors?: unknown; sentBody?: string; timedOut?: boolean }) {

@@ -11,7 +11,7 @@ const SETTLE_POLL_MS = 500;
  * only when it is not there is the create sent again (up to `attempts` in all). The server's own
  * error is kept: if the look-up fails too, that error is what the person sees.
  *
- * A create that got no answer in time (the client's timeout) is different: the server
+ * A create that got no answer in time (the client's timeout, a gateway's 504) is different: the server
  * may still be writing it, so a look-up that finds nothing proves nothing. It is looked for during
  * `settleMs` and, if it has not appeared, never sent again (a second request could land beside the
  * first, and a dashboard, which a create cannot mark, would be a duplicate no plan ever sees): the

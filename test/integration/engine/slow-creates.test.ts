@@ -58,6 +58,18 @@ describe('a create that lands after the client stopped waiting', () => {
     expect(await changes()).toEqual([]);
   }, 30_000);
 
+  it('a gateway\'s 504 is a timeout too: not sent again, and made by the next apply when it never landed', async () => {
+    t.fake.injectFault({ method: 'POST', path: '/api/card' }, { status: 504 });
+    const { result } = await (await openSession(t.fake, t.root, env)).apply();
+    expect(result.failed.map((f) => f.address.split('.')[0])).toEqual(['card']);
+    expect(result.failed[0]!.error).toMatch(/HTTP 504.*outcome unknown, not sent again/);
+    const names = posts('/api/card').map((r) => (r.body as { name?: string }).name);
+    expect(new Set(names).size).toBe(names.length);
+    expect((await (await openSession(t.fake, t.root, env)).apply()).result.failed).toEqual([]);
+    expect(count()).toEqual(EXPECTED);
+    expect(await changes()).toEqual([]);
+  }, 30_000);
+
   it('group: sent again, since the server refuses a second group of one name', async () => {
     t.fake.injectFault({ method: 'POST', path: '/api/permissions/group' }, SLOW);
     const done = answered('/api/permissions/group');

@@ -135,6 +135,38 @@ describe('the fake Metabase', () => {
     expect(fake.state.dashboards.get(dashboard.id)).toMatchObject({ archived: false, archived_directly: false });
   });
 
+  it('saves a card whose columns take too long without them, and writes them later unless its query changed (metadataLag)', async () => {
+    const db = (await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'pw' } })).json;
+    await call('GET', `/api/database/${db.id}/metadata`);
+    const table = [...fake.state.tables.values()][0]!;
+    const native = (sql: string) => ({ type: 'native', database: db.id, native: { query: sql } });
+    const model = (query: unknown) => call('POST', '/api/card', { name: 'm', type: 'model', display: 'table', visualization_settings: {}, dataset_query: query });
+    const columns = async (id: number) => (await call('GET', `/api/card/${id}`)).json.result_metadata;
+    // In time (the default): a native SELECT * is described as its table's columns.
+    expect((await model(native('SELECT * FROM analytics.v'))).json.result_metadata).toEqual([expect.objectContaining({ name: 'd', display_name: 'd', base_type: 'type/Date' })]);
+    fake.setMetadataLag(2);
+    // Native: saved without columns (the insert hook infers only MBQL); they land two requests later.
+    const late = (await model(native('SELECT * FROM analytics.v'))).json;
+    expect(late.result_metadata).toBeNull();
+    expect(await columns(late.id)).toBeNull();
+    expect(await columns(late.id)).toEqual([expect.objectContaining({ name: 'd' })]);
+    // Query-builder: saved with the columns the hook infers, then overwritten by the late ones, column
+    // edits sent meanwhile included (save-metadata-async! writes over whatever the card has).
+    const mbql = (await model({ type: 'query', database: db.id, query: { 'source-table': table.id } })).json;
+    expect(mbql.result_metadata).toEqual([expect.objectContaining({ name: 'd', display_name: 'D' })]);
+    const edited = (await call('PUT', `/api/card/${mbql.id}`, { result_metadata: [{ ...mbql.result_metadata[0], display_name: 'Day' }] })).json;
+    expect(edited.result_metadata[0].display_name).toBe('Day');
+    expect((await columns(mbql.id))[0].display_name).toBe('D');
+    // Edits sent with the query they were made for are kept at once; a query changed meanwhile
+    // drops the late columns of the old one.
+    expect((await call('PUT', `/api/card/${mbql.id}`, { dataset_query: mbql.dataset_query, result_metadata: [{ ...mbql.result_metadata[0], display_name: 'Day' }] })).json.result_metadata[0].display_name).toBe('Day');
+    const changed = (await model(native('SELECT * FROM analytics.v'))).json;
+    expect((await call('PUT', `/api/card/${changed.id}`, { dataset_query: native('SELECT 1') })).json.result_metadata).toBeNull();
+    await columns(changed.id);
+    expect(await columns(changed.id)).toBeNull();
+    expect(fake.state.pendingMetadata).toEqual([]);
+  });
+
   it('moves a card archived on its own to the Trash: by id it reads as there, the list of archived cards keeps its collection', async () => {
     const db = (await call('POST', '/api/database', { name: 'x', engine: 'postgres', details: { host: 'db', dbname: 'phoenix', password: 'pw' } })).json;
     const collection = (await call('POST', '/api/collection', { name: 'c' })).json;

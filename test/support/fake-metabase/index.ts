@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError, readBody, send, type Reply } from './http.ts';
 import { match, type Route, type ServerContext } from './router.ts';
-import { cardRoutes } from './routes/card.ts';
+import { cardRoutes, landPendingMetadata } from './routes/card.ts';
 import { collectionRoutes } from './routes/collection.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { databaseRoutes } from './routes/database.ts';
@@ -24,6 +24,11 @@ export interface FakeMetabaseOptions {
   latencyMs?: number;
   catalog?: FakeCatalog;
   syncPolls?: number;
+  /**
+   * Requests after which a card's columns land when Metabase computes them too slowly to wait for
+   * (past 1.5 s: saved without them, written later; routes/card.ts). Default 0: in time.
+   */
+  metadataLag?: number;
   /** Port on 127.0.0.1 (default: any free one). */
   port?: number;
   /**
@@ -62,6 +67,8 @@ export interface FakeMetabase {
   writes(): number;
   resetLog(): void;
   setLatency(ms: number): void;
+  /** How many requests later a card's columns land from now on (options.metadataLag). */
+  setMetadataLag(requests: number): void;
   /** The version the server says it is from now on (an upgrade or a downgrade between two runs). */
   setVersion(version: string): void;
   injectFault(match: { method?: string; path: string | RegExp }, fault: Fault): void;
@@ -103,6 +110,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     sessions: new Map(),
     catalog: options.catalog ?? {},
     syncPolls: options.syncPolls ?? 2,
+    metadataLag: options.metadataLag ?? 0,
   };
   const routes: Route[] = [
     ...sessionRoutes(state, ctx),
@@ -133,6 +141,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/%3f/g, '%3F');
     for (const listener of listeners) listener({ method, path, query: url.searchParams });
+    landPendingMetadata(state);
     let body: unknown = {};
     let reply: Reply;
     const injected = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
@@ -181,6 +190,7 @@ export async function startFakeMetabase(options: FakeMetabaseOptions = {}): Prom
     writes: () => requests.filter((r) => r.method !== 'GET' && !(r.method === 'POST' && r.path === '/api/session')).length,
     resetLog: () => void requests.splice(0),
     setLatency: (ms) => void (latencyMs = ms),
+    setMetadataLag: (requests) => void (ctx.metadataLag = requests),
     setVersion: (next) => {
       ctx.version = next;
       ctx.major = majorOf(next);

@@ -194,11 +194,13 @@ function checkStageRefs(stage: Record<string, unknown>, index: number, state: Fa
 
 /**
  * `result_metadata` as Metabase keeps it: what was sent, or else the columns it computes by running
- * the query (here: from the synced fields of the source table, for query-builder cards).
+ * the query (here: from the synced fields of the source table, for query-builder cards; for native
+ * ones, see nativeColumns).
  */
 export function resultMetadata(sent: unknown, query: Record<string, unknown>, state: FakeState): Array<Record<string, unknown>> | null {
   if (Array.isArray(sent) && sent.length > 0) return sent as Array<Record<string, unknown>>;
   const stage = ((query.stages ?? []) as Array<Record<string, unknown>>)[0];
+  if (stage?.['lib/type'] === 'mbql.stage/native') return nativeColumns(String(stage.native), query.database, state);
   if (!stage || stage['lib/type'] !== 'mbql.stage/mbql' || typeof stage['source-table'] !== 'number') return null;
   const fieldColumn = (field: Record<string, unknown>) => ({ name: field.name, display_name: field.display_name, base_type: field.base_type, effective_type: field.base_type, semantic_type: field.semantic_type ?? null, id: field.id, field_ref: ['field', field.id, null] });
   const aggregation = (stage.aggregation ?? []) as unknown[][];
@@ -245,4 +247,18 @@ export function resultMetadata(sent: unknown, query: Record<string, unknown>, st
       return { name, display_name: typeof displayName === 'string' ? displayName : name, base_type: spec?.type ?? field?.base_type ?? 'type/Float' };
     }),
   ];
+}
+
+/**
+ * A native query's columns. Metabase asks the driver to describe the query (sql-jdbc: the prepared
+ * statement's metadata, without running it; query_processor/metadata.clj): the fake understands only
+ * `SELECT * FROM schema.table`, described as that table's synced fields; any other SQL gets none.
+ * Columns of a native query have no field id, and a field ref by name (ensure-legacy, same file).
+ */
+function nativeColumns(sql: string, database: unknown, state: FakeState): Array<Record<string, unknown>> | null {
+  const from = /^\s*select\s+\*\s+from\s+"?(\w+)"?\."?(\w+)"?\s*;?\s*$/i.exec(sql);
+  const table = from && [...state.tables.values()].find((t) => t.db_id === database && t.active !== false && t.schema === from[1] && t.name === from[2]);
+  if (!table) return null;
+  return [...state.fields.values()].filter((f) => f.table_id === table.id).sort((a, b) => (a.position as number) - (b.position as number))
+    .map((f) => ({ name: f.name, display_name: f.name, base_type: f.base_type, effective_type: f.base_type, semantic_type: null, field_ref: ['field', f.name, { 'base-type': f.base_type }] }));
 }

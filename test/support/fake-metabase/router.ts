@@ -13,6 +13,8 @@ export interface ServerContext {
   sessions: Map<string, number>;
   catalog: FakeCatalog;
   syncPolls: number;
+  /** Requests after which a card's columns land, when Metabase computes them too slowly to wait (routes/card.ts); 0: in time. */
+  metadataLag: number;
 }
 
 /** 404 for a missing object: bare text on ≤0.58, a JSON envelope on newer servers (metabase-api.md §0, §9). */

@@ -29,6 +29,8 @@ export interface FakeState {
   settings: Record<string, unknown>;
   /** Database id → metadata reads left before a pending sync lands. */
   pendingSync: Map<number, number>;
+  /** Card columns Metabase is still computing (routes/card.ts): requests left before each lands. */
+  pendingMetadata: Array<{ cardId: number; query: string; columns: Array<Record<string, unknown>>; left: number }>;
 }
 
 let counter = 0;
@@ -64,6 +66,7 @@ export function createState(admin: { email: string; password: string }, emailCon
     notifications: new Map(),
     settings: { 'email-configured?': emailConfigured },
     pendingSync: new Map(),
+    pendingMetadata: [],
   };
 }
 

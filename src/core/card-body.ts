@@ -1,6 +1,7 @@
 import type { CardT } from '../model/card.ts';
 import { compileStructuredQuery, STAGE_SOURCES } from './compile-query.ts';
 import { compileNativeQuery } from './native-query.ts';
+import { deepEqual } from './diff.ts';
 import { normalizeQuery } from './normalize-query.ts';
 import type { ProjectCard } from './project.ts';
 import { ref, type Ref } from './refs.ts';
@@ -126,5 +127,18 @@ export function overlayColumns(live: ReadonlyArray<Record<string, unknown>>, edi
   return live.map((column) => {
     const edit = edits[String(column.name)];
     return edit === undefined ? column : { ...column, ...edit };
+  });
+}
+
+/**
+ * Whether a model's columns carry the edits of the files: every edited column they have, with the
+ * edited values (a column they lack is not there to edit: validate and plan name it). No columns at
+ * all: not yet.
+ */
+export function columnEditsLanded(columns: ReadonlyArray<Record<string, unknown>> | null | undefined, edits: Record<string, Record<string, unknown>>): boolean {
+  if (!columns || columns.length === 0) return false;
+  return Object.entries(edits).every(([name, edit]) => {
+    const column = columns.find((c) => c.name === name);
+    return column === undefined || Object.entries(edit).every(([key, value]) => deepEqual(column[key] ?? null, value ?? null));
   });
 }

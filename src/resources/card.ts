@@ -5,6 +5,7 @@ import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs, type Resolved } from '../core/refs.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { createOnce } from './create-once.ts';
+import { settleModelColumns } from './settle-model-columns.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
 import type { ApplyContext, DesiredObject, LiveObject, ResourceHandler } from './types.ts';
 
@@ -162,9 +163,9 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
       async () => (await listActive(ctx.api, ctx.refs.id('database', ctx.project.config.database.key))).filter((c) => !c.archived && nonces.includes(readMarker(c.visualization_settings)?.nonce ?? '')).sort((a, b) => a.id - b.id)[0],
     );
     ctx.refs.set('card', desired.key, created.id);
-    // A model gets its column metadata over the columns the server computed for it.
-    const metadata = modelMetadata(desired, created);
-    if (metadata.result_metadata !== undefined) await ctx.api.put(`/api/card/${created.id}`, metadata);
+    // A model gets its column metadata over the columns the server computed for it, once it has.
+    const edits = columnEdits(desired);
+    if (edits) await settleModelColumns(ctx, desired.key, created, edits);
     return created.id;
   },
   async update(desired, live, ctx) {
@@ -176,12 +177,15 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     // The nonce (or the entity_id of an older marker) and the alerts the marker records stay
     // (src/resources/alert.ts); a marker with neither gets its nonce now.
     const marker: CardMarker = { ...kept, project: ctx.project.config.project, key: desired.key, ...(kept.nonce === undefined && kept.entity_id === undefined ? { nonce: randomUUID() } : {}) };
-    await ctx.api.put(`/api/card/${live.id}`, {
+    const answer = await ctx.api.put<Partial<LiveCard> | undefined>(`/api/card/${live.id}`, {
       ...wire,
       visualization_settings: withMarker(wire.visualization_settings, marker),
       ...modelMetadata(desired, live.raw),
       archived: false,
     });
+    // A changed query's columns may come later than the answer (or a model had none to edit yet).
+    const edits = columnEdits(desired);
+    if (edits) await settleModelColumns(ctx, desired.key, { id: live.raw.id, result_metadata: answer?.result_metadata ?? null }, edits);
   },
   async archive(live, ctx) {
     await ctx.api.put(`/api/card/${live.id}`, { archived: true });
@@ -202,10 +206,16 @@ function wireBody(desired: DesiredObject<CardState>, ctx: ApplyContext): Resolve
   return resolveRefs(desired.wire as CardWire, ctx.refs);
 }
 
+/** The column edits of a model of the files, if it makes any. */
+function columnEdits(desired: DesiredObject<CardState>): Record<string, Record<string, unknown>> | undefined {
+  const edits = desired.body.columns;
+  return desired.body.type === 'model' && edits !== undefined && Object.keys(edits).length > 0 ? edits : undefined;
+}
+
 /** A model's result_metadata: the server's whole columns with the files' edits over them. */
 function modelMetadata(desired: DesiredObject<CardState>, live: LiveCard): { result_metadata?: Array<Record<string, unknown>> } {
-  const edits = desired.body.columns;
-  if (desired.body.type !== 'model' || edits === undefined || Object.keys(edits).length === 0) return {};
+  const edits = columnEdits(desired);
+  if (edits === undefined) return {};
   const columns = live.result_metadata ?? [];
   if (columns.length === 0) return {};
   return { result_metadata: overlayColumns(columns, edits) };

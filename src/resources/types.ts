@@ -74,8 +74,10 @@ export interface ApplyContext extends ReadContext {
    * serialise), by a key of its own: per run, never in module-level maps (see runState).
    */
   run: Map<string, unknown>;
-  /** Between two polls of a sync (tests make it short). */
+  /** Between two polls of a sync or of a model's columns (tests make it short). */
   pollIntervalMs?: number;
+  /** How long a model's columns are waited for (src/resources/model-columns.ts; tests make it short). */
+  metadataWaitMs?: number;
 }
 
 /**

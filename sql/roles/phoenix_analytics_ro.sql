@@ -3,7 +3,8 @@
 -- no "User" (e-mails), no "WorkerRun" directly (only through analytics.vw_worker_runs), no CREATE.
 --
 -- The password is never written here: `mb-sync db apply` sets it from PHOENIX_ANALYTICS_RO_PASSWORD,
--- quoted by the server (format %L), in the same transaction. Run after the views file.
+-- in the same transaction, as a SCRAM-SHA-256 verifier it computes (the password itself is never sent,
+-- so a server logging DDL does not log it). Run after the views file.
 
 DO $role$
 BEGIN

@@ -1,7 +1,7 @@
-import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
 import { lineAt, type PgError, type SqlRunner } from './runner.ts';
+import { scramMatches, scramVerifier } from './scram.ts';
 import { diffSnapshots, takeSnapshot } from './snapshot.ts';
 import { definesTimezoneFunction, roleFile, viewFiles, type SqlFile, type SqlLayout } from './sql-files.ts';
 
@@ -32,7 +32,7 @@ export interface ApplyReport {
  * place, and dropped only when their columns change and nothing but mb-sync's own views depends on
  * them. The role ends with exactly the privileges the config names: whatever else it holds
  * (memberships, database or schema privileges, grants elsewhere) is revoked and listed. The password
- * is set only when it changed, quoted by the server (`format('%L')`), never spliced by hand.
+ * is set only when it changed, as a SCRAM verifier: the password itself is never sent.
  */
 export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): Promise<ApplyReport> {
   if (!/^[a-z_][a-z0-9_]*$/.test(options.role)) {
@@ -64,7 +64,7 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     await runFile(db, role);
     await grantTables(db, options.role, readable);
     await revokeTheRest(db, options.role, readable, schema);
-    const password = await setPassword(db, options.role, options.password);
+    const password = await setPassword(db, options.role, options.password, options.dryRun === true);
     const after = await takeSnapshot(db, options.role, schema);
     const changes = [...diffSnapshots(before, after, options.role), ...(password === 'set' ? [`~ role ${options.role}: password ${before.roleExists ? 'rotated' : 'set'}`] : [])];
     await db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
@@ -224,23 +224,22 @@ async function revokeTheRest(db: SqlRunner, role: string, tables: string[], sche
   }
 }
 
-/** Sets the password only when the stored verifier does not already match it. */
-async function setPassword(db: SqlRunner, role: string, password: string): Promise<'set' | 'unchanged'> {
-  const { rows: stored } = await db.query<{ verifier: string | null }>('SELECT rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [role]).catch(() => ({ rows: [] as Array<{ verifier: string | null }> }));
+/**
+ * Sets the password only when the stored verifier does not already match it: a new verifier has a new
+ * salt, so setting it again would change the role for nothing. What is sent is a SCRAM verifier made
+ * here, never the password, which a server logging DDL (`log_statement = ddl`) would keep in its log;
+ * `db plan` sends neither. Only a superuser reads verifiers (pg_authid): for another admin the
+ * password is set every time, and the query is not tried (it would abort the transaction).
+ */
+async function setPassword(db: SqlRunner, role: string, password: string, dryRun: boolean): Promise<'set' | 'unchanged'> {
+  const { rows: readable } = await db.query<{ ok: boolean }>("SELECT has_table_privilege('pg_authid', 'SELECT') AS ok");
+  const { rows: stored } = readable[0]?.ok ? await db.query<{ verifier: string | null }>('SELECT rolpassword AS verifier FROM pg_authid WHERE rolname = $1', [role]) : { rows: [] };
   if (stored[0]?.verifier && scramMatches(stored[0].verifier, password)) return 'unchanged';
-  const { rows } = await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql', [role, password]);
+  const { rows } = dryRun
+    ? await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN$$, $1::text) AS sql', [role])
+    : await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql', [role, scramVerifier(password)]);
   await db.exec(rows[0]!.sql);
   return 'set';
-}
-
-/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802) checked against a password. */
-export function scramMatches(verifier: string, candidate: string): boolean {
-  const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
-  if (!match) return false;
-  const salted = pbkdf2Sync(candidate.normalize('NFKC'), Buffer.from(match[2]!, 'base64'), Number(match[1]), 32, 'sha256');
-  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64');
-  return storedKey === match[3] && serverKey === match[4];
 }
 
 /** Runs one file; an error names the file and the line it happened on. Nothing is kept (ROLLBACK). */

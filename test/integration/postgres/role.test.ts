@@ -1,8 +1,10 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAnalytics } from '../../../src/postgres/apply-analytics.ts';
 import { connectPostgres } from '../../../src/postgres/connect.ts';
 import { purgeAnalyticsEvents } from '../../../src/postgres/purge.ts';
+import type { SqlRunner } from '../../../src/postgres/runner.ts';
+import { scramMatches, scramVerifier } from '../../../src/postgres/scram.ts';
 import { verifyReadOnly } from '../../../src/postgres/verify.ts';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
 import { PHOENIX, PHOENIX_RETENTION, PHOENIX_SQL } from '../../support/phoenix.ts';
@@ -86,16 +88,6 @@ describe('the read-only role', () => {
   });
 });
 
-/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (RFC 5802) checked against a password. */
-function scramMatches(verifier: string, candidate: string): boolean {
-  const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
-  if (!match) return false;
-  const salted = pbkdf2Sync(candidate.normalize('NFKC'), Buffer.from(match[2]!, 'base64'), Number(match[1]), 32, 'sha256');
-  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest('base64');
-  return storedKey === match[3] && serverKey === match[4];
-}
-
 describe('db apply never drops what it does not own', () => {
   it('keeps a view and a materialized view people built on an analytics view', async () => {
     await t.db.exec('CREATE VIEW public.my_funnel AS SELECT pack_id, views FROM analytics.vw_pack_funnel');
@@ -162,6 +154,79 @@ describe('the read-only role ends with exactly the privileges the config names',
     expect(rotated.changes).toEqual([`~ role ${role}: password rotated`]);
   });
 });
+
+describe('the password', () => {
+  it('is sent as a SCRAM verifier, never in clear, only when it changed, and the role logs in with it', async () => {
+    const next = `${password}-rotated`;
+    const stored = async () => (await t.db.query<{ v: string }>('SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1', [role])).rows[0]!.v;
+    const before = await stored();
+    const plan = capture(t.db);
+    const planned = await applyAnalytics(plan.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL, dryRun: true });
+    expect(planned.changes).toEqual([`~ role ${role}: password rotated`]);
+    expect(plan.sent.join('\n')).not.toMatch(/ALTER ROLE[^;]*PASSWORD/);
+    expect(await stored()).toBe(before);
+
+    const apply = capture(t.db);
+    const applied = await applyAnalytics(apply.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
+    expect(applied.changes).toEqual(planned.changes);
+    expect(apply.sent.join('\n')).not.toContain(next);
+    const alter = apply.sent.filter((sql) => /^ALTER ROLE .* PASSWORD/.test(sql));
+    expect(alter).toEqual([expect.stringMatching(/^ALTER ROLE \w+ WITH LOGIN PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}'$/)]);
+    // Stored as sent (the server did not take it for a password to hash), and it is the new password's.
+    expect(alter[0]).toContain(await stored());
+    expect(scramMatches(await stored(), next)).toBe(true);
+    if (t.url) {
+      const conn = await connectPostgres(t.url, { user: role, password: next });
+      expect((await conn.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u).toBe(role);
+      await conn.close();
+    }
+
+    // The same password again: nothing sent, the verifier (and its salt) kept.
+    const rotated = await stored();
+    const again = capture(t.db);
+    expect((await applyAnalytics(again.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL })).changes).toEqual([]);
+    expect(again.sent.join('\n')).not.toMatch(/ALTER ROLE[^;]*PASSWORD/);
+    expect(await stored()).toBe(rotated);
+    await applyAnalytics(t.db, { role, password, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
+  });
+
+  it('is the verifier PostgreSQL makes of the same password with the same salt, SASLprep included', async () => {
+    // A throwaway role given passwords in clear (this test only): the server's verifier is the reference.
+    const other = `${role}_scram`;
+    await t.db.exec(`CREATE ROLE ${other}`);
+    try {
+      for (const candidate of [password, 'plain-ascii', 'pa\u00ADss\u2003w\uFB01rd', 'caf\u0065\u0301 \u00E9t\u00E9', '\u2460\u00BD']) {
+        const { rows } = await t.db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I PASSWORD %L$$, $1::text, $2::text) AS sql', [other, candidate]);
+        await t.db.exec(rows[0]!.sql);
+        const server = (await t.db.query<{ v: string }>('SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1', [other])).rows[0]!.v;
+        const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(server)!;
+        expect(scramVerifier(candidate, { salt: Buffer.from(salt!, 'base64'), iterations: Number(iterations) })).toBe(server);
+        expect(scramMatches(server, candidate)).toBe(true);
+      }
+    } finally {
+      await t.db.exec(`DROP ROLE ${other}`);
+    }
+  });
+});
+
+/** The runner, and every SQL text and parameter sent through it. */
+function capture(db: SqlRunner): { db: SqlRunner; sent: string[] } {
+  const sent: string[] = [];
+  return {
+    sent,
+    db: {
+      query: (sql, params) => {
+        sent.push(sql, ...(params ?? []).map(String));
+        return db.query(sql, params);
+      },
+      exec: (sql) => {
+        sent.push(sql);
+        return db.exec(sql);
+      },
+      close: () => db.close(),
+    },
+  };
+}
 
 async function currentDatabase(): Promise<string> {
   return (await t.db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;

@@ -1,6 +1,6 @@
 -- Phoenix analytics views (schema "analytics"), built only on the tables of
 -- sql/app/phoenix-app-schema.sql. Idempotent: run it as often as you like (mb-sync db apply runs it
--- in one transaction together with the read-only role).
+-- in one transaction together with the read-only role, and replaces only the views that changed).
 --
 -- Days are calendar days in the analytics timezone, analytics.analytics_timezone() (Europe/Paris
 -- here; `mb-sync db apply` replaces the function with the configured zone). `module` is the part of

@@ -1,9 +1,11 @@
 import { MbSyncError } from '../core/errors.ts';
 import { registerSecret } from '../core/secrets.ts';
-import { lineAt, type PgError, type SqlRunner } from './runner.ts';
+import { replaceViews } from './replace-views.ts';
+import { runFile } from './run-sql.ts';
+import type { SqlRunner } from './runner.ts';
 import { scramMatches, scramVerifier } from './scram.ts';
 import { diffSnapshots, takeSnapshot } from './snapshot.ts';
-import { definesTimezoneFunction, roleFile, viewFiles, type SqlFile, type SqlLayout } from './sql-files.ts';
+import { definesTimezoneFunction, roleFile, viewFiles, type SqlLayout } from './sql-files.ts';
 
 export interface AnalyticsOptions {
   role: string;
@@ -11,7 +13,7 @@ export interface AnalyticsOptions {
   timezone: string;
   /** App tables the role may read besides the views (`schema.table` or `table` in public). */
   readableTables: string[];
-  /** `db plan`: do everything in the transaction, report it, and roll it back. */
+  /** `db plan`: do the same in the transaction, report it, and roll it back (the password is only compared, not sent). */
   dryRun?: boolean;
   /** The project's SQL folder and views schema (postgres.sql_dir, postgres.schema). */
   sql: SqlLayout;
@@ -28,9 +30,10 @@ export interface ApplyReport {
 }
 
 /**
- * The views and the read-only role in one transaction: everything or nothing. Views are replaced in
- * place, and dropped only when their columns change and nothing but mb-sync's own views depends on
- * them. The role ends with exactly the privileges the config names: whatever else it holds
+ * The views and the read-only role in one transaction: everything or nothing, and nothing at all (the
+ * transaction rolled back) when nothing changed. A view is replaced only when its definition changed
+ * (replace-views.ts), in place, and dropped only when its columns change and nothing but mb-sync's own
+ * views depends on it. The role ends with exactly the privileges the config names: whatever else it holds
  * (memberships, database or schema privileges, grants elsewhere) is revoked and listed. The password
  * is set only when it changed, as a SCRAM verifier: the password itself is never sent.
  */
@@ -52,8 +55,7 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     await checkTimezone(db, options.timezone);
     await refuseAdminRole(db, options.role);
     const before = await takeSnapshot(db, options.role, schema);
-    const managed = new Set(views.flatMap(viewsOf));
-    for (const file of views) await replaceViews(db, file, managed);
+    await replaceViews(db, views);
     if (definesTimezoneFunction(views, schema)) {
       const { rows: tzSql } = await db.query<{ sql: string }>(
         "SELECT format('CREATE OR REPLACE FUNCTION %I.analytics_timezone() RETURNS text LANGUAGE sql IMMUTABLE AS %L', $2::text, 'SELECT ' || quote_literal($1::text) || '::text') AS sql",
@@ -67,7 +69,8 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     const password = await setPassword(db, options.role, options.password, options.dryRun === true);
     const after = await takeSnapshot(db, options.role, schema);
     const changes = [...diffSnapshots(before, after, options.role), ...(password === 'set' ? [`~ role ${options.role}: password ${before.roleExists ? 'rotated' : 'set'}`] : [])];
-    await db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+    // Nothing to keep, nothing written: no catalog churn, no cache invalidation in other sessions.
+    await db.exec(options.dryRun || changes.length === 0 ? 'ROLLBACK' : 'COMMIT');
     return { views: Object.keys(after.views).map((v) => v.slice(schema.length + 1)), roleCreated: !before.roleExists, timezone: options.timezone, changes, password, applied: !options.dryRun };
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});
@@ -90,82 +93,6 @@ async function refuseAdminRole(db: SqlRunner, role: string): Promise<void> {
 async function checkTimezone(db: SqlRunner, timezone: string): Promise<void> {
   const { rows } = await db.query<{ ok: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS ok', [timezone]);
   if (!rows[0]?.ok) throw new MbSyncError('CONFIG_INVALID', `postgres.timezone "${timezone}" is not a timezone PostgreSQL knows (e.g. Europe/Paris)`);
-}
-
-/** View names the file defines (`CREATE OR REPLACE VIEW analytics.x`): the only views mb-sync may drop. */
-function viewsOf(file: SqlFile): string[] {
-  return [...file.text.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)/gi)].map((m) => m[1]!.toLowerCase());
-}
-
-/**
- * Runs the views file. A view whose columns changed in a way CREATE OR REPLACE cannot do (a column
- * removed, renamed or retyped) is dropped and made again — with mb-sync's own views that depend on
- * it — but never when anything else depends on it: then nothing is applied and the dependents are named.
- */
-async function replaceViews(db: SqlRunner, file: SqlFile, managed: Set<string>): Promise<void> {
-  for (let attempt = 0; attempt <= managed.size; attempt++) {
-    await db.exec('SAVEPOINT mb_sync_views');
-    try {
-      await runFile(db, file);
-      await db.exec('RELEASE SAVEPOINT mb_sync_views');
-      return;
-    } catch (error) {
-      await db.exec('ROLLBACK TO SAVEPOINT mb_sync_views');
-      const cause = (error as { cause?: PgError }).cause;
-      if (cause?.code !== '42P16') throw error;
-      // Postgres does not say which view (the error has no position): try them one by one.
-      const view = viewAt(file, cause.position) ?? (await failingView(db, file));
-      if (view === undefined) throw error;
-      const dependents = await dependentsOf(db, view);
-      const foreign = dependents.filter((d) => !managed.has(d));
-      if (foreign.length > 0) {
-        throw new MbSyncError('POSTGRES', `${file.name}: the columns of ${view} change (${cause.message}), and these objects depend on it: ${foreign.join(', ')}`, {
-          hint: 'nothing was applied. mb-sync never drops what it did not create: drop or adapt those objects, then run db apply again',
-        });
-      }
-      // Dependents first (they are mb-sync's own views, made again by the file), never CASCADE.
-      for (const name of [...dependents.reverse(), view]) await db.exec(`DROP VIEW IF EXISTS ${name}`);
-    }
-  }
-}
-
-function viewAt(file: SqlFile, position: string | undefined): string | undefined {
-  if (position === undefined) return undefined;
-  const upTo = file.text.slice(0, Number(position));
-  const names = [...upTo.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)/gi)];
-  return names.at(-1)?.[1]?.toLowerCase();
-}
-
-/** The first view of the file that CREATE OR REPLACE cannot replace (each tried, then undone). */
-async function failingView(db: SqlRunner, file: SqlFile): Promise<string | undefined> {
-  for (const match of file.text.matchAll(/CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)\s+AS[\s\S]*?;[ \t]*$/gim)) {
-    await db.exec('SAVEPOINT mb_sync_probe');
-    try {
-      await db.exec(match[0]);
-    } catch (error) {
-      if ((error as PgError).code === '42P16') {
-        await db.exec('ROLLBACK TO SAVEPOINT mb_sync_probe');
-        return match[1]!.toLowerCase();
-      }
-    }
-    await db.exec('ROLLBACK TO SAVEPOINT mb_sync_probe');
-  }
-  return undefined;
-}
-
-/** Views and materialized views built on `view`, directly or not, nearest first. */
-async function dependentsOf(db: SqlRunner, view: string): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `WITH RECURSIVE deps(oid, depth) AS (
-       SELECT $1::regclass::oid, 0
-       UNION
-       SELECT rw.ev_class, deps.depth + 1 FROM deps
-         JOIN pg_depend d ON d.refobjid = deps.oid AND d.classid = 'pg_rewrite'::regclass
-         JOIN pg_rewrite rw ON rw.oid = d.objid
-         WHERE rw.ev_class <> deps.oid AND deps.depth < 20)
-     SELECT n.nspname || '.' || c.relname AS name FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE deps.depth > 0 GROUP BY 1 ORDER BY min(deps.depth), 1`, [view]);
-  return rows.map((r) => r.name.toLowerCase());
 }
 
 function qualified(table: string): [string, string] {
@@ -240,18 +167,4 @@ async function setPassword(db: SqlRunner, role: string, password: string, dryRun
     : await db.query<{ sql: string }>('SELECT format($$ALTER ROLE %I WITH LOGIN PASSWORD %L$$, $1::text, $2::text) AS sql', [role, scramVerifier(password)]);
   await db.exec(rows[0]!.sql);
   return 'set';
-}
-
-/** Runs one file; an error names the file and the line it happened on. Nothing is kept (ROLLBACK). */
-export async function runFile(db: SqlRunner, file: SqlFile): Promise<void> {
-  try {
-    await db.exec(file.text);
-  } catch (error) {
-    const e = error as PgError;
-    const line = lineAt(file.text, e.position === undefined ? undefined : Number(e.position));
-    throw new MbSyncError('POSTGRES', `${file.name}${line === undefined ? '' : `:${line}`}: ${e.message}${e.detail ? ` (${e.detail})` : ''}`, {
-      hint: 'nothing was applied: the whole db apply runs in one transaction',
-      cause: error,
-    });
-  }
 }

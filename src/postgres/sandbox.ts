@@ -1,7 +1,7 @@
 import { openPglite } from './pglite-runner.ts';
 import type { SqlRunner } from './runner.ts';
 import { appFiles, definesTimezoneFunction, viewFiles, type SqlLayout } from './sql-files.ts';
-import { runFile } from './apply-analytics.ts';
+import { runFile } from './run-sql.ts';
 
 export interface AnalyticsSandbox extends SqlRunner {
   columns(): Promise<Array<{ schema: string; table: string; column: string; dataType: string }>>;

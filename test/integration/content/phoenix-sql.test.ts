@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/load-project.ts';
 import { sampleSql } from '../../../src/core/native-sql-sample.ts';
 import type { Project } from '../../../src/core/project.ts';
-import { runFile } from '../../../src/postgres/apply-analytics.ts';
+import { runFile } from '../../../src/postgres/run-sql.ts';
 import { openAnalyticsSandbox, type AnalyticsSandbox } from '../../../src/postgres/sandbox.ts';
 import { readSqlFile } from '../../../src/postgres/sql-files.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/database.ts';

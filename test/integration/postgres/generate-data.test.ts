@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFile } from '../../../src/postgres/apply-analytics.ts';
+import { runFile } from '../../../src/postgres/run-sql.ts';
 import { generatePhoenixData, insertPhoenixData } from '../../../src/postgres/generate-data.ts';
 import { runChecks } from '../../../src/postgres/run-checks.ts';
 import { readSqlFile } from '../../../src/postgres/sql-files.ts';

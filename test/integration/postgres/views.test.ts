@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSqlFile } from '../../../src/postgres/sql-files.ts';
-import { runFile } from '../../../src/postgres/apply-analytics.ts';
+import { runFile } from '../../../src/postgres/run-sql.ts';
 import { runChecks } from '../../../src/postgres/run-checks.ts';
 import { openTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { PHOENIX_SQL } from '../../support/phoenix.ts';

@@ -90,6 +90,8 @@ export const PostgresConfig = z
     readonly_password_env: NonBlank.optional()
       .describe('the variable holding its password; by default the one database.password names (${VAR})'),
     timezone: NonBlank.default('UTC'),
+    lock_timeout_seconds: z.number().positive().default(5)
+      .describe('how long db plan and db apply wait for a lock (a view they replace, while a long query reads it) before giving up, naming the view and who holds it'),
     retention_months: z.number().int().positive().default(12),
     retention_table: z.string().regex(/^([A-Za-z_][\w]*\.)?[A-Za-z_][\w]*$/, 'a table as name or schema.name').optional()
       .describe('the event table `db purge` trims'),

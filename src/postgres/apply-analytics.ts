@@ -13,6 +13,11 @@ export interface AnalyticsOptions {
   timezone: string;
   /** App tables the role may read besides the views (`schema.table` or `table` in public). */
   readableTables: string[];
+  /**
+   * How long to wait for a lock (postgres.lock_timeout_seconds, default 5): a view replaced waits for
+   * every transaction reading it, and every new reader waits behind it, so mb-sync gives up instead.
+   */
+  lockTimeoutSeconds?: number;
   /** `db plan`: do the same in the transaction, report it, and roll it back (the password is only compared, not sent). */
   dryRun?: boolean;
   /** The project's SQL folder and views schema (postgres.sql_dir, postgres.schema). */
@@ -52,6 +57,7 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
 
   await db.exec('BEGIN');
   try {
+    await db.exec(`SET LOCAL lock_timeout = '${Math.max(1, Math.round((options.lockTimeoutSeconds ?? 5) * 1000))}ms'`);
     await checkTimezone(db, options.timezone);
     await refuseAdminRole(db, options.role);
     const before = await takeSnapshot(db, options.role, schema);

@@ -15,6 +15,8 @@ export interface PostgresSettings {
   /** Why role or passwordEnv is missing. */
   roleIssues?: Array<{ file: string; path: string; message: string }>;
   timezone: string;
+  /** postgres.lock_timeout_seconds: how long db plan and apply wait for a lock before giving up. */
+  lockTimeoutSeconds: number;
   retentionMonths: number;
   readableTables: string[];
   /** The table `db purge` trims and its timestamp column, when the config names them. */
@@ -51,6 +53,7 @@ export async function readPostgresSettings(configPath: string, env: NodeJS.Proce
     passwordEnv,
     ...(roleIssues.length > 0 ? { roleIssues } : {}),
     timezone: postgres.timezone,
+    lockTimeoutSeconds: postgres.lock_timeout_seconds,
     retentionMonths: postgres.retention_months,
     readableTables: postgres.readable_tables,
     ...(table !== undefined && column !== undefined ? { retention: { table, column } } : {}),

@@ -1,5 +1,5 @@
 import { MbSyncError } from '../core/errors.ts';
-import { runStatement, sqlError } from './run-sql.ts';
+import { LOCK_NOT_AVAILABLE, lockError, runStatement, sqlError } from './run-sql.ts';
 import type { PgError, SqlRunner } from './runner.ts';
 import { viewDefinition } from './snapshot.ts';
 import type { SqlFile } from './sql-files.ts';
@@ -61,10 +61,21 @@ async function isCurrent(db: SqlRunner, statement: SqlStatement, view: string): 
  * but never when anything else is built on it: then nothing is applied and those objects are named.
  */
 async function replaceView(db: SqlRunner, s: Required<FileStatement>, managed: Set<string>, earlier: FileStatement[]): Promise<void> {
+  // A lock not had within lock_timeout: back to the savepoint, to ask who holds it.
+  const locking = async (object: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      if ((error as PgError).code !== LOCK_NOT_AVAILABLE) throw error;
+      await db.exec('ROLLBACK TO SAVEPOINT mb_sync_view');
+      throw await lockError(db, s.file, s.statement, object, error);
+    }
+  };
   await db.exec('SAVEPOINT mb_sync_view');
   try {
-    await db.exec(s.statement.text);
+    await locking(s.view, () => db.exec(s.statement.text));
   } catch (error) {
+    if (error instanceof MbSyncError) throw error;
     await db.exec('ROLLBACK TO SAVEPOINT mb_sync_view');
     const cause = error as PgError;
     if (cause.code !== '42P16') throw sqlError(s.file, s.statement, error);
@@ -76,7 +87,7 @@ async function replaceView(db: SqlRunner, s: Required<FileStatement>, managed: S
       });
     }
     // Dependents first (they are mb-sync's own views, made again from the files), never CASCADE.
-    for (const name of [...dependents].reverse().concat(s.view)) await db.exec(`DROP VIEW IF EXISTS ${name}`);
+    for (const name of [...dependents].reverse().concat(s.view)) await locking(name, () => db.exec(`DROP VIEW IF EXISTS ${name}`));
     await runStatement(db, s.file, s.statement);
     // Those the files make later are made when their turn comes; those already passed, now.
     for (const d of earlier.filter((e) => e.view !== undefined && dependents.includes(e.view))) await runStatement(db, d.file, d.statement);

@@ -35,7 +35,7 @@ export function register(program: Command): void {
     const { role, passwordEnv } = (await import('../../postgres/postgres-config.ts')).requireRole(settings);
     const { applyAnalytics } = await import('../../postgres/apply-analytics.ts');
     const report = await withConnection(settings.url, { label: 'admin connection' }, (conn) =>
-      applyAnalytics(conn, { role, password, timezone: settings.timezone, readableTables: settings.readableTables, sql: settings.sql, dryRun }));
+      applyAnalytics(conn, { role, password, timezone: settings.timezone, readableTables: settings.readableTables, sql: settings.sql, lockTimeoutSeconds: settings.lockTimeoutSeconds, dryRun }));
     if (options.json) {
       json(report);
       return;

@@ -103,8 +103,8 @@ describe.skipIf(realServerUrl() === undefined)('db plan and apply next to a tran
            WHERE c.relnamespace = 'analytics'::regnamespace AND l.mode <> 'AccessShareLock' AND l.pid <> pg_backend_pid() AND l.pid <> $1`, [await pidOf(reader)]);
         strongLocks.push(...rows.map((r) => r.lock));
       });
-      expect((await applyAnalytics(watched.db, options({ dryRun: true }))).changes).toEqual([]);
-      expect((await applyAnalytics(watched.db, options())).changes).toEqual([]);
+      expect((await applyAnalytics(watched.db, options({ dryRun: true, lockTimeoutSeconds: 1 }))).changes).toEqual([]);
+      expect((await applyAnalytics(watched.db, options({ lockTimeoutSeconds: 1 }))).changes).toEqual([]);
       expect(strongLocks).toEqual([]);
       const third = await connectPostgres(t.url!);
       await third.exec("SET lock_timeout = '1s'");
@@ -113,6 +113,27 @@ describe.skipIf(realServerUrl() === undefined)('db plan and apply next to a tran
     } finally {
       await reader.exec('ROLLBACK');
     }
+  });
+
+  it('gives up on a view that changed after lock_timeout, naming it and the session reading it, and applies nothing', async () => {
+    const sql = await editedViews(ADD_COLUMN);
+    const text = await readFile(join(edited, VIEWS_FILE), 'utf8');
+    const line = text.slice(0, text.indexOf('CREATE OR REPLACE VIEW analytics.vw_daily_activity')).split('\n').length;
+    await reader.exec('BEGIN');
+    await reader.query('SELECT count(*) FROM analytics.vw_daily_activity');
+    const pid = await pidOf(reader);
+    try {
+      // db plan replaces a changed view too (in a transaction it rolls back), so it waits the same.
+      for (const dryRun of [true, false]) {
+        await expect(applyAnalytics(t.db, options({ sql, dryRun, lockTimeoutSeconds: 0.2 }))).rejects.toThrow(
+          new RegExp(`/analytics/dashboard_views\\.sql:${line}: could not lock analytics\\.vw_daily_activity within 200ms \\(lock_timeout\\): it is in use by pid ${pid} \\(idle in transaction, transaction open since \\d\\d:\\d\\d:\\d\\d\\)$`));
+      }
+    } finally {
+      await reader.exec('ROLLBACK');
+    }
+    expect(await columnsOf('vw_daily_activity')).not.toContain('events');
+    expect((await applyAnalytics(t.db, options({ sql, lockTimeoutSeconds: 0.2 }))).changes).toEqual(['~ view analytics.vw_daily_activity (definition changed)']);
+    await applyAnalytics(t.db, options());
   });
 });
 

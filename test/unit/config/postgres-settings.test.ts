@@ -26,6 +26,7 @@ describe('the postgres: section', () => {
       role: 'crm_reader',
       passwordEnv: 'CRM_READER_PASSWORD',
       timezone: 'UTC',
+      lockTimeoutSeconds: 5,
       retentionMonths: 12,
       readableTables: [],
       sql: { dir: join(dir, 'sql'), schema: 'marts' },

@@ -1,23 +1,32 @@
+import { secretPattern } from './secret-pattern.ts';
+
 /**
  * Last line of defence for secrets in anything printed: every secret value mb-sync reads from the
- * environment or the config is registered here and replaced by `***` in output.
+ * environment or the config is registered here and replaced by `***` in output, in whatever
+ * encoding it went through on its way there (secret-pattern.ts).
  */
 const secrets = new Set<string>();
+/** One pattern for every registered secret, made again when one is added. */
+let pattern: RegExp | undefined;
 
 export function registerSecret(value: string | undefined | null): void {
   // Very short values would redact ordinary words; they are not plausible secrets anyway.
-  if (value && value.length >= 4) secrets.add(value);
+  if (value && value.length >= 4 && !secrets.has(value)) {
+    secrets.add(value);
+    pattern = undefined;
+  }
 }
 
 export function redactText(text: string): string {
-  let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
-  return out;
+  if (secrets.size === 0) return text;
+  pattern ??= compilePattern();
+  return text.replace(pattern, '***');
 }
 
 /** For tests. */
 export function clearSecrets(): void {
   secrets.clear();
+  pattern = undefined;
 }
 
 /** A URL as it may appear in output: credentials and query string removed (MB_URL may carry them). */
@@ -31,4 +40,10 @@ export function printableUrl(url: string): string {
   } catch {
     return url.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
   }
+}
+
+/** Every registered secret in one pattern, the longest first: a secret containing another is hidden whole. */
+function compilePattern(): RegExp {
+  const groups = { count: 0 };
+  return new RegExp([...secrets].sort((a, b) => b.length - a.length).map((secret) => secretPattern(secret, groups)).join('|'), 'g');
 }

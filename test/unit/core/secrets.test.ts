@@ -1,0 +1,69 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { clearSecrets, printableUrl, redactText, registerSecret } from '../../../src/core/secrets.ts';
+
+/** A value as it reads after `depth` rounds of JSON string encoding (a JSON string inside a JSON string…). */
+const jsonEscaped = (value: string, depth: number): string => (depth === 0 ? value : jsonEscaped(JSON.stringify(value).slice(1, -1), depth - 1));
+
+// Every character JSON or a URL encodes: quote, backslash, slash, control, non-ASCII, astral, space.
+const SECRETS = ['p\\w"d-Secret-42', '"starts-with-quote', 'ends-with-backslash\\', 'tab\there/é😀 sp', "s3cr3t-'quoted\"-$$-pass", 'two\\\\back\\"slashes\\\\'];
+
+beforeEach(() => clearSecrets());
+
+describe('redactText', () => {
+  it('finds a secret JSON-encoded at any depth, and leaves the JSON valid with *** in its place', () => {
+    for (const secret of SECRETS) {
+      registerSecret(secret);
+      let document: unknown = { password: secret, note: `x ${secret} y` };
+      for (let depth = 1; depth <= 5; depth++) {
+        const text = JSON.stringify(document);
+        const redacted = redactText(text);
+        expect(redacted, `${secret} at depth ${depth}`).not.toContain(jsonEscaped(secret, depth));
+        expect(redacted).not.toMatch(/Secret-42|starts-with|ends-with|here\/|s3cr3t|slashes/);
+        // Unwrapped back to the first document: the secret is *** wherever it was.
+        let parsed = JSON.parse(redacted) as unknown;
+        for (let d = depth; d > 1; d--) parsed = JSON.parse((parsed as { wrapped: string }).wrapped);
+        expect(parsed).toEqual({ password: '***', note: 'x *** y' });
+        document = { wrapped: text };
+      }
+    }
+  });
+
+  it('finds a secret URL-encoded (either hex case, form-encoded, URL-encoded JSON) and base64-encoded in a Basic credential', () => {
+    for (const secret of SECRETS) {
+      registerSecret(secret);
+      const forms = [
+        encodeURIComponent(secret),
+        encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+        new URLSearchParams({ p: secret }).toString().slice(2),
+        encodeURIComponent(JSON.stringify({ p: secret })),
+        Buffer.from(`admin:${secret}`).toString('base64'),
+        Buffer.from(`a:${secret}`).toString('base64'),
+        Buffer.from(`ab:${secret}`).toString('base64'),
+      ];
+      for (const form of forms) {
+        const redacted = redactText(`before ${form} after`);
+        expect(redacted, `${secret} as ${form}`).toContain('***');
+        expect(redacted, `${secret} as ${form}`).not.toContain(form);
+      }
+    }
+  });
+
+  it('reads a long run of backslashes once, not once per backslash in it (which would not end in a test\'s time)', () => {
+    for (const secret of SECRETS) registerSecret(secret);
+    const text = `"${'\\'.repeat(200_000)}x`;
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('leaves text without a secret as it is', () => {
+    registerSecret('p\\w"d-Secret-42');
+    const text = JSON.stringify({ a: 'p\\w"d-Secret-4', b: 'Secret-42', c: '\\\\"' });
+    expect(redactText(text)).toBe(text);
+  });
+});
+
+describe('printableUrl', () => {
+  it('prints a URL without credentials nor query string', () => {
+    expect(printableUrl('http://admin:hunter2secret@127.0.0.1:9/?token=qsTokenSecret')).toBe('http://127.0.0.1:9');
+    expect(printableUrl('not a url://admin:pw@host/x?token=t')).toBe('not a url://host/x');
+  });
+});

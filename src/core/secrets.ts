@@ -29,6 +29,21 @@ export function clearSecrets(): void {
   pattern = undefined;
 }
 
+/** Fields whose value is a credential, wherever they are in a request body (Metabase's database details, setup, API keys). */
+const SECRET_FIELD = /pass|secret|token|private-key|api[-_]?key|unmasked[-_]key|session[-_]?id/i;
+
+/**
+ * A request body fit to print: the values of credential fields replaced by `***`, and any registered
+ * secret inside other strings too. Done on the structure, before the body is encoded: a secret is
+ * hidden whatever its characters become once in JSON.
+ */
+export function redactSecretFields(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactSecretFields);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, typeof field === 'string' && SECRET_FIELD.test(key) ? '***' : redactSecretFields(field)]));
+}
+
 /** A URL as it may appear in output: credentials and query string removed (MB_URL may carry them). */
 export function printableUrl(url: string): string {
   try {

@@ -4,7 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MbSyncError } from '../core/errors.ts';
-import { printableUrl, redactText, registerSecret } from '../core/secrets.ts';
+import { printableUrl, redactSecretFields, redactText, registerSecret } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
 import { describeErrorBody, MetabaseHttpError } from './errors.ts';
 import { describeProblem, Shapes, type Shape } from './shapes.ts';
@@ -284,7 +284,10 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
     return new MetabaseHttpError({ status, method, path, message: noRoute ? `${where}: this Metabase has no such endpoint` : `${where}: not found`, ...(noRoute ? { hint: 'check the URL points at Metabase 0.58 or newer' } : {}) });
   }
   const specificErrors = (response.data as { 'specific-errors'?: unknown } | null)?.['specific-errors'];
-  const sentBody = body === undefined ? undefined : redactText(JSON.stringify(body)).slice(0, 8000);
+  // Credential fields are emptied in the structure, before it is encoded (so a password is hidden
+  // whatever JSON makes of its `"` and `\`, registered or not); the text redactor then catches a
+  // registered secret anywhere else in it.
+  const sentBody = body === undefined ? undefined : redactText(JSON.stringify(redactSecretFields(body))).slice(0, 8000);
   // A gateway's 504 is a timeout between it and Metabase, which may still be carrying the request out.
   return new MetabaseHttpError({ status, method, path, outcomeUnknown, timedOut: status === 504, message: `${where}: HTTP ${status}${detail ? `: ${detail}` : ''}`, ...(specificErrors === undefined ? {} : { specificErrors }), ...(sentBody === undefined ? {} : { sentBody }) });
 }

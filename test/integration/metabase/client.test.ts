@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registerSecret } from '../../../src/core/secrets.ts';
 import { assertSupportedVersion, createMetabaseClient, parseMajor, readServerInfo } from '../../../src/metabase/client.ts';
 import { MetabaseHttpError } from '../../../src/metabase/errors.ts';
 
@@ -80,6 +81,14 @@ describe('the Metabase client', () => {
     const api = createMetabaseClient({ url: URL, auth: { username: 'a@b.c', password: 'pw' }, retryBaseMs: 1 });
     expect(await api.get('/api/card')).toEqual([]);
     expect(await api.get('/api/card')).toEqual([{ id: 1 }]);
+  });
+
+  it('keeps a refused body for --debug with every credential field emptied, and a registered secret hidden in any JSON escaping', async () => {
+    registerSecret('p\\w"d-Secret-42');
+    nock(URL).post('/api/database').reply(400, { errors: { details: 'bad' } });
+    const body = { engine: 'postgres', name: 'Phoenix', details: { host: 'pg', password: 'p\\w"d-Secret-42', 'tunnel-pass': 'not-registered-9' }, description: 'note: p\\w"d-Secret-42' };
+    const error = await failure(client().post('/api/database', body));
+    expect(JSON.parse(error.sentBody!)).toEqual({ engine: 'postgres', name: 'Phoenix', details: { host: 'pg', password: '***', 'tunnel-pass': '***' }, description: 'note: ***' });
   });
 
   it('refuses to follow a redirect blindly, naming where it points', async () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { clearSecrets, printableUrl, redactText, registerSecret } from '../../../src/core/secrets.ts';
+import { clearSecrets, printableUrl, redactSecretFields, redactText, registerSecret } from '../../../src/core/secrets.ts';
 
 /** A value as it reads after `depth` rounds of JSON string encoding (a JSON string inside a JSON string…). */
 const jsonEscaped = (value: string, depth: number): string => (depth === 0 ? value : jsonEscaped(JSON.stringify(value).slice(1, -1), depth - 1));
@@ -58,6 +58,16 @@ describe('redactText', () => {
     registerSecret('p\\w"d-Secret-42');
     const text = JSON.stringify({ a: 'p\\w"d-Secret-4', b: 'Secret-42', c: '\\\\"' });
     expect(redactText(text)).toBe(text);
+  });
+});
+
+describe('redactSecretFields', () => {
+  it('replaces the value of every secret-named field, at any depth, and a registered secret anywhere else', () => {
+    registerSecret('registered-secret-1');
+    const body = { name: 'Phoenix', details: { host: 'pg', password: 'p\\w"d-Not-Registered', 'tunnel-pass': 'x1', 'ssl-key-password-value': 'x2' }, api_key: 'k', unmasked_key: 'k2', token: 't', list: [{ 'session-id': 's' }, 'text registered-secret-1 text'] };
+    expect(redactSecretFields(body)).toEqual({ name: 'Phoenix', details: { host: 'pg', password: '***', 'tunnel-pass': '***', 'ssl-key-password-value': '***' }, api_key: '***', unmasked_key: '***', token: '***', list: [{ 'session-id': '***' }, 'text *** text'] });
+    // A marker's `key` or a collection's `entity_id` is not a secret.
+    expect(redactSecretFields({ key: 'spend', 'mb-sync': { key: 'x', nonce: 'n' } })).toEqual({ key: 'spend', 'mb-sync': { key: 'x', nonce: 'n' } });
   });
 });
 

@@ -114,7 +114,10 @@ export function register(program: Command): void {
         process.off('SIGINT', onInterrupt);
       });
       if (options.json) {
-        process.stdout.write(redactText(`${JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, summary: plan.summary, ...result, events }, null, 2)}\n`));
+        // A refused body (`failed[].sent`) is a debugging aid, as in the error below: --json output
+        // ends up in CI logs and artifacts, so it carries the bodies only when asked with --debug.
+        const failed = global.debug ? result.failed : result.failed.map(({ address, error }) => ({ address, error }));
+        process.stdout.write(redactText(`${JSON.stringify({ formatVersion: PLAN_FORMAT_VERSION, summary: plan.summary, ...result, failed, events }, null, 2)}\n`));
       }
       if (result.interrupted) {
         throw new MbSyncError(

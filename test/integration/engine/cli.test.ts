@@ -196,6 +196,30 @@ describe('the mb-sync command line against the fake Metabase', () => {
     }
   });
 
+  it('never prints a password JSON or URL encoding changed (quote, backslash) in a refused body, with or without --debug', async () => {
+    // The variable's value as JSON escapes it (\\ and \") is not the value itself: both are hidden.
+    const password = 'p\\w"d-Secret-42';
+    const refusing = await startFakeMetabase({ catalog, syncPolls: 1 });
+    refusing.injectFault({ method: 'POST', path: '/api/database' }, { status: 400, body: { errors: { details: 'bad' } }, times: 10 });
+    try {
+      const env = { MB_URL: refusing.url, MB_API_KEY: refusing.apiKey, PHOENIX_RO_PASSWORD: password };
+      const plain = await cli(['apply', '--yes', '--json'], env);
+      const debug = await cli(['apply', '--yes', '--json', '--debug'], env);
+      for (const result of [plain, debug]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('failed:  database.phoenix: POST /api/database: HTTP 400');
+        expect(result.stdout + result.stderr).not.toContain('Secret-42');
+      }
+      // The refused body is a debugging aid: in --json too, only with --debug (as the README says).
+      const failedOf = (stdout: string) => (JSON.parse(stdout) as { failed: Array<{ address: string; sent?: string }> }).failed.find((f) => f.address === 'database.phoenix')!;
+      expect(failedOf(plain.stdout).sent).toBeUndefined();
+      expect(JSON.parse(failedOf(debug.stdout).sent!)).toMatchObject({ engine: 'postgres', details: { password: '***' } });
+      expect(debug.stderr).toContain('sent: {');
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('never prints the API key or the database password, nor writes them in a plan file', async () => {
     await cli(['plan', '--json', '--out', 'secret-check.json', '--debug']);
     await cli(['plan'], { MB_API_KEY: 'mb_wrong_key_1234567890' });

@@ -1,6 +1,6 @@
 import { MbSyncError } from '../core/errors.ts';
 import type { Project } from '../core/project.ts';
-import { printableUrl as safeUrl, registerSecret } from '../core/secrets.ts';
+import { printableUrl as safeUrl, registerSecret, registerUrlSecrets } from '../core/secrets.ts';
 
 export type Auth = { apiKey: string } | { username: string; password: string };
 
@@ -34,6 +34,8 @@ export function resolveTarget(project: Project, options: { env?: string; process
   }
   const configured = environment.url.replace(/\/+$/, '');
   const ambient = processEnv.MB_URL?.replace(/\/+$/, '');
+  // A URL may carry credentials (`user:password@`, `?token=`): hidden in output from here on.
+  for (const url of [configured, ambient]) if (url) registerUrlSecrets(url);
   if (options.env !== undefined && ambient && ambient !== configured) {
     throw new MbSyncError('CONFIG_INVALID', `--env ${name} is ${safeUrl(configured)}, but MB_URL says ${safeUrl(ambient)}: refusing to guess which Metabase you mean`, {
       hint: `unset MB_URL to use the "${name}" environment, or drop --env to follow MB_URL`,
@@ -49,7 +51,7 @@ export function resolveTarget(project: Project, options: { env?: string; process
   else if (environment.auth && 'api_key' in environment.auth) auth = { apiKey: environment.auth.api_key };
   else if (environment.auth) auth = { username: environment.auth.username, password: environment.auth.password };
   if (auth === undefined) {
-    throw new MbSyncError('ENV_MISSING', `no credentials for Metabase environment "${name}" (${url})`, {
+    throw new MbSyncError('ENV_MISSING', `no credentials for Metabase environment "${name}" (${safeUrl(url)})`, {
       hint: `set ${keyVariable} (an API key of the Administrators group), or MB_USERNAME and MB_PASSWORD`,
     });
   }

@@ -44,6 +44,32 @@ export function redactSecretFields(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, typeof field === 'string' && SECRET_FIELD.test(key) ? '***' : redactSecretFields(field)]));
 }
 
+/**
+ * The secrets a URL carries (MB_URL, DATABASE_URL): its password, the values of credential-like
+ * query parameters (`?token=…`), and the Basic credential an HTTP client makes of the user and
+ * password (axios sends one for a URL with `user:password@`).
+ */
+export function registerUrlSecrets(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return;
+  }
+  for (const [name, value] of parsed.searchParams) if (SECRET_FIELD.test(name) || /^(key|auth|sig|signature|access[-_]?token)$/i.test(name)) registerSecret(value);
+  if (!parsed.password) return;
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  registerSecret(decode(parsed.password));
+  registerSecret(Buffer.from(`${parsed.username}:${parsed.password}`).toString('base64'));
+  registerSecret(Buffer.from(`${decode(parsed.username)}:${decode(parsed.password)}`).toString('base64'));
+}
+
 /** A URL as it may appear in output: credentials and query string removed (MB_URL may carry them). */
 export function printableUrl(url: string): string {
   try {

@@ -5,6 +5,7 @@ import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { flatten } from '../core/collections.ts';
 import { MbSyncError } from '../core/errors.ts';
 import { mapLimit } from '../core/map-limit.ts';
+import { printableUrl } from '../core/secrets.ts';
 import { collectionPlacer, type CollectionToDeclare, type ListedCollection } from '../core/pull-collection.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
 import { adoptedCardKeys, projectDashboardOf } from '../core/pull-identity.ts';
@@ -46,7 +47,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   const wanted = [...new Set(options.dashboards.map((selector) => {
     if (/^\d+$/.test(selector)) return Number(selector);
     const match = byName.find((d) => d.model === 'dashboard' && d.name === selector);
-    if (!match) throw new MbSyncError('REFERENCE_UNKNOWN', `no dashboard named "${selector}" in the project's collections on ${target.url}`, { hint: 'pass its id instead (the number in its URL)' });
+    if (!match) throw new MbSyncError('REFERENCE_UNKNOWN', `no dashboard named "${selector}" in the project's collections on ${printableUrl(target.url)}`, { hint: 'pass its id instead (the number in its URL)' });
     return match.id;
   }))];
   const dashboards = await mapLimit(wanted, api.concurrency, (id) => api.get<Record<string, unknown>>(`/api/dashboard/${id}`, { schema: Shapes.dashboard }));
@@ -113,7 +114,7 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   await mkdir(options.outDir, { recursive: true });
   const result: PullResult = { files: [], replaced: present, skipped: [], collections: placer.toDeclare() };
   for (const { raw, key, document, skipped, file } of pulled) {
-    const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${target.url}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
+    const header = `# yaml-language-server: $schema=../schemas/dashboard.schema.json\n# Pulled from ${printableUrl(target.url)}/dashboard/${String(raw.id)} by mb-sync pull.\n`;
     await writeFile(file, header + toYaml(document));
     result.files.push(file);
     result.skipped.push(...skipped.map((s) => `${key}: ${s}`));

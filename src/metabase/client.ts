@@ -4,7 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MbSyncError } from '../core/errors.ts';
-import { printableUrl, redactSecretFields, redactText, registerSecret } from '../core/secrets.ts';
+import { printableUrl, redactSecretFields, redactText, registerSecret, registerUrlSecrets } from '../core/secrets.ts';
 import { mapLimitQueue } from './queue.ts';
 import { describeErrorBody, MetabaseHttpError } from './errors.ts';
 import { describeProblem, Shapes, type Shape } from './shapes.ts';
@@ -107,6 +107,8 @@ export function createMetabaseClient(options: ClientOptions): MetabaseApi {
   const stats = { requests: 0, byMethod: {} as Record<string, number> };
   let session: Promise<string> | undefined;
   const auth = options.auth;
+  // axios turns a URL's `user:password@` into a Basic credential: that too is never printed.
+  registerUrlSecrets(baseURL);
   if (auth && 'apiKey' in auth) registerSecret(auth.apiKey);
   if (auth && 'password' in auth) registerSecret(auth.password);
 
@@ -266,7 +268,7 @@ function toError(method: string, path: string, response: AxiosResponse, auth: Cl
   const detail = redactText(describeErrorBody(response.data));
   const where = `${method} ${path}`;
   if (status >= 300 && status < 400) {
-    return new MetabaseHttpError({ status, method, path, message: `${where}: Metabase answered with a redirect (${status}) to ${String(response.headers.location ?? '?')}`, hint: 'check the URL: http vs https, a missing or extra path (the URL is the site root, without /api)' });
+    return new MetabaseHttpError({ status, method, path, message: `${where}: Metabase answered with a redirect (${status}) to ${response.headers.location === undefined ? '?' : printableUrl(String(response.headers.location))}`, hint: 'check the URL: http vs https, a missing or extra path (the URL is the site root, without /api)' });
   }
   if (status === 401) {
     const which = auth === null ? 'no credentials were sent' : 'apiKey' in auth ? 'the API key was rejected' : 'the username/password was rejected';

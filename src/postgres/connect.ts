@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { MbSyncError } from '../core/errors.ts';
-import { redactText, registerSecret } from '../core/secrets.ts';
+import { redactText, registerSecret, registerUrlSecrets } from '../core/secrets.ts';
 import type { PgError, SqlRunner } from './runner.ts';
 
 /** A pg connection as a SqlRunner, with errors a person can act on and no password in them. */
 export async function connectPostgres(url: string, options: { user?: string; password?: string; label?: string } = {}): Promise<SqlRunner> {
   const parsed = safeUrl(url);
-  if (parsed.password) registerSecret(decodeURIComponent(parsed.password));
+  registerUrlSecrets(url);
   if (options.password) registerSecret(options.password);
   // pg lets the connection string win over separate options: put the role's credentials in the URL.
   const target = new URL(parsed.toString());

@@ -227,6 +227,9 @@ describe('the mb-sync command line against the fake Metabase', () => {
     const withUserinfo = fake.url.replace('http://', 'http://admin:url-pass-4321@');
     await cli(['plan', '--out', 'userinfo.json', '--debug'], { MB_URL: `${withUserinfo}?token=url-token-9876` });
     await cli(['plan', '--debug'], { MB_URL: 'http://admin:url-pass-4321@127.0.0.1:1/?token=url-token-9876' });
+    // …nor when there is no key to go with them, and the error names the Metabase it has none for.
+    const keyless = await cli(['plan', '--debug'], { MB_API_KEY: '', MB_URL: 'http://admin:url-pass-4321@127.0.0.1:1/?token=url-token-9876' });
+    expect(keyless.stderr).toContain('no credentials for Metabase environment "test" (http://127.0.0.1:1)');
     const saved = await readFile(join(project.root, 'secret-check.json'), 'utf8');
     const savedUserinfo = await readFile(join(project.root, 'userinfo.json'), 'utf8').catch(() => '');
     for (const text of [...outputs, saved, savedUserinfo]) {

@@ -76,3 +76,16 @@ describe.skipIf(server === undefined)('mb-sync db on a real PostgreSQL', () => {
   });
 
 });
+
+// No server needed: the connection is refused before any credential is checked.
+describe('mb-sync db with credentials in DATABASE_URL', () => {
+  it('never prints its password (as written or URL-decoded) nor a password in its query string, even with --debug', async () => {
+    const url = 'postgres://admin:pg%22Secret%5C77@127.0.0.1:1/phoenix?sslpassword=sslSecret88&password=querySecret99';
+    for (const command of ['check', 'purge']) {
+      const result = await cli(['db', command, '--debug'], { DATABASE_URL: url }, PHOENIX_ROOT);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('cannot reach admin@127.0.0.1:1/phoenix: connection refused');
+      expect(result.stdout + result.stderr).not.toMatch(/Secret(%5C|\\)77|sslSecret88|querySecret99/);
+    }
+  });
+});

@@ -59,11 +59,14 @@ describe.each(['v0.58.15', 'v0.63.2'])('mb-sync pull on Metabase %s', (version) 
     const id = await makeByHand(api, fake);
     const cardsBefore = fake.state.cards.size;
 
-    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    // Credentials in MB_URL are never written to the files, nor said in an error.
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url.replace('http://', 'http://admin:url-pass-4321@'), MB_API_KEY: fake.apiKey } });
+    await expect(pull(target, { dashboards: ['Nowhere'], outDir: join(project.root, 'dashboards') })).rejects.toThrow(`no dashboard named "Nowhere" in the project's collections on ${fake.url}`);
     const result = await pull(target, { dashboards: ['Packs (fait main)'], outDir: join(project.root, 'dashboards') });
     expect(result.skipped).toEqual([]);
     expect(await readdir(join(project.root, 'dashboards'))).toContain('packs-fait-main.yaml');
     const yaml = await readFile(join(project.root, 'dashboards/packs-fait-main.yaml'), 'utf8');
+    expect(yaml).toContain(`# Pulled from ${fake.url}/dashboard/${id} by mb-sync pull.`);
     expect(yaml).toContain('source: analytics.vw_pack_funnel');
     expect(yaml).toContain('breakout: [ event_date:week, pack_id ]');
     expect(yaml).toContain('field: analytics.vw_pack_funnel.event_date');

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { clearSecrets, printableUrl, redactSecretFields, redactText, registerSecret } from '../../../src/core/secrets.ts';
+import { clearSecrets, printableUrl, redactSecretFields, redactText, registerSecret, registerUrlSecrets } from '../../../src/core/secrets.ts';
 
 /** A value as it reads after `depth` rounds of JSON string encoding (a JSON string inside a JSON string…). */
 const jsonEscaped = (value: string, depth: number): string => (depth === 0 ? value : jsonEscaped(JSON.stringify(value).slice(1, -1), depth - 1));
@@ -71,7 +71,13 @@ describe('redactSecretFields', () => {
   });
 });
 
-describe('printableUrl', () => {
+describe('URLs', () => {
+  it('registers the password and the credential-like query values of a URL, and the Basic credential made of them', () => {
+    registerUrlSecrets('http://admin:hunter2%40secret@mb.example.com/?token=qsTokenSecret&lang=fr&api_key=qsKey123');
+    expect(redactText('hunter2@secret qsTokenSecret qsKey123 fr admin')).toBe('*** *** *** fr admin');
+    expect(redactText(`Basic ${Buffer.from('admin:hunter2@secret').toString('base64')}`)).toBe('Basic ***');
+  });
+
   it('prints a URL without credentials nor query string', () => {
     expect(printableUrl('http://admin:hunter2secret@127.0.0.1:9/?token=qsTokenSecret')).toBe('http://127.0.0.1:9');
     expect(printableUrl('not a url://admin:pw@host/x?token=t')).toBe('not a url://host/x');

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command, Option } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
 import { hasChanges, type Plan } from '../../core/plan.ts';
@@ -48,6 +49,7 @@ export function register(program: Command): void {
         throw new MbSyncError('CONFIG_INVALID', `unknown --format ${format}`, { hint: 'use text, markdown or json' });
       }
       const { concurrency } = options;
+      if (options.baseline !== undefined) await checkBaseline(options.baseline, global.configPath);
       // Checked before anything is sent: a misspelt kind is bad input.
       parseSelectorsOrThrow(options.select, handlers.map((h) => h.kind));
       const target = await openTarget({ ...global, ...(options.baseline === undefined ? {} : { baselineConfigPath: options.baseline }), onServer: debugServer(global), ...(concurrency === undefined ? {} : { concurrency }) });
@@ -78,3 +80,14 @@ export function register(program: Command): void {
     });
 }
 
+/**
+ * `--baseline` names the base branch's config (a worktree of main): a path that is not there gets an
+ * error about the flag, not about the project; this project's own config would mark every change of
+ * the branch as drift.
+ */
+async function checkBaseline(baseline: string, configPath: string): Promise<void> {
+  const hint = 'give the base branch\'s metabase.config.yaml, e.g. after `git worktree add ../base main`: --baseline ../base/metabase.config.yaml';
+  const found = await stat(baseline).then((s) => s.isFile(), () => false);
+  if (!found) throw new MbSyncError('CONFIG_INVALID', `--baseline ${baseline}: no such file`, { hint });
+  if (resolve(baseline) === resolve(configPath)) throw new MbSyncError('CONFIG_INVALID', `--baseline ${baseline} is this project's own config: every change of the branch would read as drift`, { hint });
+}

@@ -124,6 +124,10 @@ describe('options that make no sense', () => {
     const both = await cli(['plan', '--json', '--format', 'markdown'], root);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('--json and --format markdown ask for two different outputs');
+    const missing = await cli(['plan', '--baseline', '../nowhere/metabase.config.yaml'], root);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('--baseline ../nowhere/metabase.config.yaml: no such file') });
+    const itself = await cli(['plan', '--baseline', 'metabase.config.yaml'], root);
+    expect(itself).toMatchObject({ code: 1, stderr: expect.stringContaining("is this project's own config") });
   });
 
   it('plan --json with files it refuses: exit 1, the error on stderr, nothing on stdout and nothing sent (README, Exit codes)', async () => {

@@ -1,8 +1,11 @@
 /**
  * The plan is data: a versioned plain object that the text, markdown and JSON renderers read,
  * that `plan --out` saves and `apply FILE` carries out.
+ *
+ * 2: one fingerprint per object (`fingerprints`) instead of one hash per side, so that a saved
+ * partial plan is checked against what it covers only, and a refusal names what moved.
  */
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 /** `card.spend-by-module`, `dashboard.energie-live`, `database.phoenix`: printed the same everywhere. */
 export type Address = string;
@@ -75,12 +78,10 @@ export interface Plan {
   target: PlanTarget;
   createdAt: string;
   /**
-   * Hash of the live state the plan was computed from: `apply FILE` refuses a plan whose live state
-   * moved. This and the two below are present when the plan leaves the process (saved, or JSON).
+   * What the plan was computed from, object by object: `apply FILE` refuses a plan whose objects
+   * moved, and names them. Present with the digest, when the plan leaves the process (saved, or JSON).
    */
-  liveFingerprint?: string;
-  /** Hash of the desired state: `apply FILE` refuses a plan made from other files. */
-  desiredFingerprint?: string;
+  fingerprints?: PlanFingerprints;
   /** Whether archive actions were asked for (`--allow-archive`). */
   allowArchive: boolean;
   stages: Stage[];
@@ -94,6 +95,21 @@ export interface Plan {
    * file whose digest does not match, so a reviewed plan cannot be edited into another one.
    */
   digest?: string;
+}
+
+/**
+ * A hash per object (`card.spend-by-module`) on each side, for every object a full plan read or
+ * wanted, or, for a partial plan, those its selection covers (what it names and what they need).
+ * An object missing on a side had nothing there.
+ */
+export interface PlanFingerprints {
+  /**
+   * The live object(s) under that address as the plan saw them, and what Metabase completed of the
+   * desired object (a subscription's groups, as their members): src/core/object-fingerprints.ts.
+   */
+  live: Record<Address, string>;
+  /** The object the files ask for, normalised. */
+  files: Record<Address, string>;
 }
 
 export interface PlanSummary {

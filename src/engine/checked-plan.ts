@@ -7,7 +7,8 @@ import { assertChangedSqlCompiles, prepareNativeSqlCheck } from './validate-offl
 interface CheckedPlanOptions<R> {
   bootSql?: boolean;
   early?: EarlySandbox;
-  verify?: (plan: Plan) => void;
+  /** Run on the fresh plan before its SQL compiles: a saved plan still valid (src/engine/saved-plan.ts). */
+  verify?: (state: PlanningState) => void;
   /** What the caller prints of the plan, made while its SQL compiles. */
   render?: (plan: Plan) => R;
 }
@@ -49,7 +50,7 @@ async function checkedPlan<R>(input: PlanInput, options: CheckedPlanOptions<R>):
   checking.catch(() => {});
   try {
     const state = await planning;
-    options.verify?.(state.plan);
+    options.verify?.(state);
     // The compile starts (embedded Postgres boots, if it was not already) before the caller renders.
     const compiled = assertChangedSqlCompiles(project, state.plan, await checking);
     compiled.catch(() => {});

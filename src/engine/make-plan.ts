@@ -2,7 +2,8 @@ import { assemblePlan, type KindState } from '../core/assemble-plan.ts';
 import { diffValues } from '../core/diff.ts';
 import { deferred } from '../core/deferred.ts';
 import { annotateCauses } from '../core/cause.ts';
-import { fingerprint, planDigest } from '../core/fingerprint.ts';
+import { planDigest } from '../core/fingerprint.ts';
+import { objectFingerprints } from '../core/object-fingerprints.ts';
 import { PLAN_FORMAT_VERSION, summarize, type Action, type FieldChange, type Plan, type PlanTarget, type Stage } from '../core/plan.ts';
 import { keepSelected, parseSelectors, refsOfBodies, SelectError, selectedAddresses, type Selector } from '../core/select.ts';
 import type { Project } from '../core/project.ts';
@@ -97,7 +98,7 @@ export interface PlanInput {
   now?: () => Date;
   /**
    * Whether the plan leaves the process (`plan --out`, `--json`, or to compare with a saved one):
-   * only then are the fingerprints and the digest worked out, a hash over the whole state.
+   * only then are the fingerprints (a hash of each object) and the digest worked out.
    */
   seal?: boolean;
   /**
@@ -226,10 +227,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     project: project.config.project,
     target: { ...input.target, metabaseVersion: server.tag },
     createdAt: (input.now ?? (() => new Date()))().toISOString(),
-    ...(input.seal === false ? {} : {
-      liveFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, live: k.live }))),
-      desiredFingerprint: fingerprint(kinds.map((k) => ({ kind: k.kind, desired: k.desired }))),
-    }),
+    ...(input.seal === false ? {} : { fingerprints: objectFingerprints(kinds, initial) }),
     allowArchive: input.allowArchive,
     stages,
     orphans,

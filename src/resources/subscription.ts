@@ -32,8 +32,8 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
   // The dashboards are waited for inside read(), after the list is asked for.
   readAfter: ['group'],
   desired(project) {
-    return project.dashboards.flatMap(({ dashboard }) =>
-      dashboard.subscriptions.map((s) => {
+    return project.dashboards.flatMap(({ dashboard, origin }) =>
+      dashboard.subscriptions.map((s, i) => {
         const seen = new Map<string, number>();
         const cards = dashboard.cards.flatMap((placed) => {
           const key = 'key' in placed ? placed.key : 'card' in placed ? placed.card : undefined;
@@ -52,6 +52,7 @@ export const subscriptionHandler: ResourceHandler<SubscriptionBody, LivePulse> =
             skip_if_empty: s.skip_if_empty,
             parameters: Object.entries(s.filters ?? {}).map(([id, value]) => ({ id, value })),
           },
+          origin: { file: origin.file, path: `subscriptions[${i}]` },
         };
       }),
     );

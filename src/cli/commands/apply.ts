@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Command, Option } from 'commander';
 import { ExitCode, MbSyncError } from '../../core/errors.ts';
@@ -8,7 +7,6 @@ import type { ApplyEvent } from '../../core/events.ts';
 import { createProgress } from '../render/progress.ts';
 import { colors, plain, renderPlanText } from '../render/plan-text.ts';
 import { safeUrl } from '../../config/resolve-target.ts';
-import { planDigest } from '../../core/fingerprint.ts';
 import { debugServer, globalOptions, targetingOptions } from './global-options.ts';
 
 interface ApplyOptions {
@@ -43,7 +41,7 @@ export function register(program: Command): void {
       let target: Awaited<ReturnType<typeof engine.openTarget>>;
       try {
         engine = await loadEngine();
-        const { parseSelectorsOrThrow, openTarget, handlers } = engine;
+        const { parseSelectorsOrThrow, openTarget, handlers, readSavedPlan } = engine;
         saved = planFile === undefined ? undefined : await readSavedPlan(planFile);
         if (saved && options.select.length > 0) throw new MbSyncError('CONFIG_INVALID', `${planFile} ${saved.selection ? 'carries its own selection' : 'is a whole plan'}: --select applies to a new plan, not to a saved one`);
         if (saved && options.allowArchive) throw new MbSyncError('CONFIG_INVALID', `${planFile} says whether it archives (it was made ${saved.allowArchive ? 'with' : 'without'} --allow-archive): the flag applies to a new plan, not to a saved one`);
@@ -53,7 +51,7 @@ export function register(program: Command): void {
         await early?.runner.close();
         throw error;
       }
-      const { applyPlan, handlers, makeCheckedPlan } = engine;
+      const { applyPlan, handlers, makeCheckedPlan, checkingInput, assertPlanStillValid } = engine;
       const style = global.color && process.stderr.isTTY ? colors : plain;
       // An apply is run to change things: embedded Postgres for the SQL check boots while the plan
       // reads Metabase (plan boots it only when needed).
@@ -63,10 +61,8 @@ export function register(program: Command): void {
         server: target.server,
         target: { environment: target.environment, url: safeUrl(target.url) },
         handlers,
-        allowArchive: saved ? saved.allowArchive : Boolean(options.allowArchive),
-        seal: saved !== undefined,
-        select: saved ? (saved.selection?.selectors ?? []) : options.select,
-      }, { bootSql: true, render: (plan: Plan) => (!saved && hasWork(plan) ? renderPlanText(plan, style) : ''), ...(early ? { early } : {}), ...(saved ? { verify: (plan: Plan) => assertPlanStillValid(saved, plan, planFile as string) } : {}) });
+        ...(saved ? checkingInput(saved) : { allowArchive: Boolean(options.allowArchive), seal: false, select: options.select }),
+      }, { bootSql: true, render: (plan: Plan) => (!saved && hasWork(plan) ? renderPlanText(plan, style) : ''), ...(early ? { early } : {}), ...(saved ? { verify: (fresh) => assertPlanStillValid(saved, fresh, planFile as string, target.project.configFile) } : {}) });
       // Rendered while the plan's SQL compiled (makeCheckedPlan), printed now that it has.
       const { plan, rendered: planText } = state;
 
@@ -157,45 +153,8 @@ async function loadEngine() {
     openTarget: (await import('../../engine/open-target.ts')).openTarget,
     handlers: (await import('../../resources/registry.ts')).handlers,
     makeCheckedPlan: (await import('../../engine/checked-plan.ts')).makeCheckedPlan,
+    ...(await import('../../engine/saved-plan.ts')),
   };
-}
-
-async function readSavedPlan(file: string): Promise<Plan> {
-  let parsed: Plan;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8')) as Plan;
-  } catch (error) {
-    throw new MbSyncError('PLAN_STALE', `cannot read the plan file ${file}: ${(error as Error).message}`);
-  }
-  if (parsed?.formatVersion !== PLAN_FORMAT_VERSION) {
-    throw new MbSyncError('PLAN_STALE', `${file} is not a plan of format ${PLAN_FORMAT_VERSION}`, { hint: 'make a new one with `mb-sync plan --out FILE`' });
-  }
-  if (typeof parsed.digest !== 'string' || typeof parsed.liveFingerprint !== 'string' || typeof parsed.desiredFingerprint !== 'string' || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {
-    throw new MbSyncError('PLAN_STALE', `${file} was changed after it was made (its digest does not match): refusing to apply it`, { hint: 'apply only a plan file as `mb-sync plan --out FILE` wrote it; make and review a new one' });
-  }
-  return parsed;
-}
-
-function assertPlanStillValid(saved: Plan, fresh: Plan, file: string): void {
-  const hint = 'run `mb-sync plan --out FILE` again and review the new plan';
-  if (saved.project !== fresh.project || saved.target.url !== fresh.target.url || saved.target.environment !== fresh.target.environment) {
-    throw new MbSyncError('PLAN_STALE', `${file} was made for ${saved.project} on ${saved.target.environment} (${saved.target.url}), not this target`, { hint });
-  }
-  if (saved.desiredFingerprint !== fresh.desiredFingerprint) {
-    throw new MbSyncError('PLAN_STALE', `the project files changed since ${file} was made`, { hint });
-  }
-  if (saved.liveFingerprint !== fresh.liveFingerprint) {
-    throw new MbSyncError('PLAN_STALE', `Metabase changed since ${file} was made`, { hint });
-  }
-  // The digest catches an edited file, not one whose digest was computed again: what is applied is
-  // the fresh plan, and it must do exactly what the file says, object by object.
-  const actionsOf = (plan: Plan) => [...plan.stages.flatMap((s) => s.actions).filter((a) => a.op !== 'noop'), ...plan.orphans].map((a) => `${a.op} ${a.address}`).sort();
-  const savedActions = actionsOf(saved);
-  const freshActions = actionsOf(fresh);
-  if (savedActions.join('\n') !== freshActions.join('\n')) {
-    const differ = [...freshActions.filter((a) => !savedActions.includes(a)), ...savedActions.filter((a) => !freshActions.includes(a)).map((a) => `not ${a}`)];
-    throw new MbSyncError('PLAN_STALE', `${file} does not say what applying now would do (${differ.slice(0, 5).join(', ')}${differ.length > 5 ? ', …' : ''}): refusing to apply it`, { hint });
-  }
 }
 
 async function confirm(where: string): Promise<void> {

@@ -1,13 +1,15 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTarget } from '../../../src/engine/open-target.ts';
 import { makeCheckedPlan } from '../../../src/engine/checked-plan.ts';
+import { assertPlanStillValid, checkingInput, readSavedPlan } from '../../../src/engine/saved-plan.ts';
 import { setupOf } from '../../../src/engine/early-sql-check.ts';
 import { sqlLayout } from '../../../src/postgres/sql-files.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import { startFakeMetabase } from '../../support/fake-metabase/index.ts';
-import { writeProject } from './harness.ts';
-import { env, files } from './fixture-project.ts';
+import { openSession, writeProject } from './harness.ts';
+import { catalog, env, files } from './fixture-project.ts';
 
 /** plan and apply's entry (makeCheckedPlan): the plan's reads go out while the SQL check is prepared. */
 const cleanups: Array<() => Promise<void>> = [];
@@ -75,4 +77,39 @@ describe('the checked plan', () => {
     await expect(planning).rejects.toThrow(/no views to apply/);
     await expect(target.server).rejects.toMatchObject({ code: 'METABASE_UNREACHABLE' });
   }, 20_000);
+
+  it('refuses a saved full plan when anything moved, naming the objects, before its SQL compiles', async () => {
+    const fake = await startFakeMetabase({ catalog, syncPolls: 1 });
+    cleanups.push(() => fake.close());
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const session = await openSession(fake, project.root, env);
+    await session.apply();
+    const file = join(project.root, 'p.json');
+    await writeFile(file, JSON.stringify((await session.plan()).plan));
+    const saved = await readSavedPlan(file);
+    // Two changes made by hand, anywhere: a full plan answers for everything.
+    const dashboard = [...fake.state.dashboards.values()][0]!;
+    dashboard.name = 'Renamed by hand';
+    const funnel = [...fake.state.cards.values()].find((c) => c.name === 'Entonnoir pack')!;
+    funnel.description = 'Changed by hand';
+    const target = await openTarget({ configPath: join(project.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: fake.url, MB_API_KEY: fake.apiKey } });
+    let rendered = false;
+    const planning = makeCheckedPlan({ project: target.project, api: target.api, server: target.server, target: { environment: 'test', url: fake.url }, handlers, ...checkingInput(saved) }, {
+      verify: (fresh) => assertPlanStillValid(saved, fresh, 'p.json', target.project.configFile),
+      render: () => (rendered = true),
+    });
+    const refused = await planning.catch((e: unknown) => e as Error);
+    expect(refused).toMatchObject({ code: 'PLAN_STALE' });
+    expect((refused as Error).message).toBe(`Metabase changed since p.json was made: card.funnel (changed in Metabase, id ${funnel.id}), dashboard.energie (changed in Metabase, id ${dashboard.id})`);
+    expect(rendered).toBe(false);
+  });
+
+  it('refuses a plan file of an older format, saying so', async () => {
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const file = join(project.root, 'old.json');
+    await writeFile(file, JSON.stringify({ formatVersion: 1, liveFingerprint: 'x', desiredFingerprint: 'y', digest: 'z', stages: [] }));
+    await expect(readSavedPlan(file)).rejects.toMatchObject({ code: 'PLAN_STALE', message: `${file} is a plan of format 1, made by an older mb-sync: this one applies plans of format 2`, hint: 'make a new one with `mb-sync plan --out FILE`' });
+  });
 });

@@ -6,12 +6,11 @@ import { renderPlanMarkdown } from '../../../src/cli/render/plan-markdown.ts';
 import { renderPlanText } from '../../../src/cli/render/plan-text.ts';
 
 const plan: Plan = {
-  formatVersion: 1,
+  formatVersion: 2,
   project: 'phoenix',
   target: { environment: 'staging', url: 'https://mb.example.com', metabaseVersion: 'v0.58.15' },
   createdAt: '2026-11-24T00:00:00.000Z',
-  liveFingerprint: 'x',
-  desiredFingerprint: 'y',
+  fingerprints: { live: { 'card.funnel': 'x' }, files: { 'card.funnel': 'y' } },
   allowArchive: false,
   stages: [
     {

@@ -107,12 +107,15 @@ describe('makePlan + applyPlan', () => {
     expect(store.docs.has(4)).toBe(false);
   });
 
-  it('fingerprints the live state so a saved plan can be refused when it moved', async () => {
+  it('fingerprints each object, live and desired, so a saved plan can be refused naming what moved', async () => {
     const store = { folders: new Map([[1, { name: 'Main' }]]), docs: new Map() };
     const before = await makePlan({ project, api, server, target, handlers: memoryKinds(store), allowArchive: false });
+    expect(Object.keys(before.plan.fingerprints!.live)).toEqual(['folder.main']);
+    expect(Object.keys(before.plan.fingerprints!.files)).toEqual(['folder.main', 'doc.a', 'doc.b']);
     store.docs.set(9, { name: 'A', folder: 1 });
     const after = await makePlan({ project, api, server, target, handlers: memoryKinds(store), allowArchive: false });
-    expect(after.plan.liveFingerprint).not.toBe(before.plan.liveFingerprint);
-    expect(after.plan.desiredFingerprint).toBe(before.plan.desiredFingerprint);
+    expect(Object.keys(after.plan.fingerprints!.live)).toEqual(['folder.main', 'doc.a']);
+    expect(after.plan.fingerprints!.live['folder.main']).toBe(before.plan.fingerprints!.live['folder.main']);
+    expect(after.plan.fingerprints!.files).toEqual(before.plan.fingerprints!.files);
   });
 });

@@ -1,0 +1,53 @@
+import type { KindState } from './assemble-plan.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { Address, PlanFingerprints } from './plan.ts';
+
+/**
+ * A hash of each object read or wanted, on each side, by address: what `apply FILE` compares to
+ * tell whether the objects of a saved plan moved since, and to name those that did.
+ *
+ * The live side is what the object's action is worked out from: its id, whether mb-sync owns it or
+ * it is in the Trash, its normalised body, and for a container no longer in the files what it holds
+ * (whether it may be archived). `written` holds the desired bodies as the files give them, before a
+ * handler completed them from Metabase (a subscription's groups become their members): the files
+ * side hashes those, and what was completed counts on the live side, where it changes.
+ */
+export function objectFingerprints(kinds: readonly KindState[], written?: ReadonlyMap<string, ReadonlyArray<{ key: string; body: unknown }>>): PlanFingerprints {
+  const live: Record<Address, string> = {};
+  const files: Record<Address, string> = {};
+  for (const state of kinds) {
+    const asWritten = new Map((written?.get(state.kind) ?? []).map((o) => [o.key, o.body]));
+    // Two live objects under one key are possible (each handler decides its keys): hashed together.
+    const byKey = new Map<string, unknown[]>();
+    for (const desired of state.desired) {
+      const body = asWritten.get(desired.key) ?? desired.body;
+      files[`${state.kind}.${desired.key}`] = fingerprint(body);
+      if (body !== desired.body) byKey.set(desired.key, [{ completed: desired.body }]);
+    }
+    for (const { key, ...object } of state.live) byKey.set(key, [...(byKey.get(key) ?? []), object]);
+    for (const [key, objects] of byKey) live[`${state.kind}.${key}`] = fingerprint(objects);
+  }
+  return { live, files };
+}
+
+/** An object whose fingerprint on one side is not the saved plan's: new, changed, or gone. */
+export interface MovedObject {
+  address: Address;
+  change: 'new' | 'changed' | 'gone';
+}
+
+/**
+ * What moved since a saved plan, on each side, in the saved plan's order, then what is new.
+ */
+export function movedObjects(saved: PlanFingerprints, fresh: PlanFingerprints): { files: MovedObject[]; live: MovedObject[] } {
+  const side = (before: Record<Address, string>, after: Record<Address, string>): MovedObject[] => {
+    const moved: MovedObject[] = [];
+    for (const [address, hash] of Object.entries(before)) {
+      if (!Object.hasOwn(after, address)) moved.push({ address, change: 'gone' });
+      else if (after[address] !== hash) moved.push({ address, change: 'changed' });
+    }
+    for (const address of Object.keys(after)) if (!Object.hasOwn(before, address)) moved.push({ address, change: 'new' });
+    return moved;
+  };
+  return { files: side(saved.files, fresh.files), live: side(saved.live, fresh.live) };
+}

@@ -3,8 +3,9 @@ import { fingerprint } from './fingerprint.ts';
 import type { Address, PlanFingerprints } from './plan.ts';
 
 /**
- * A hash of each object read or wanted, on each side, by address: what `apply FILE` compares to
- * tell whether the objects of a saved plan moved since, and to name those that did.
+ * A hash of each object, on each side, by address: what `apply FILE` compares to tell whether the
+ * objects a saved plan covers moved since, and to name those that did. `covered` (by `kind:key`)
+ * is a partial plan's selection with what it needs; without it, every object read or wanted.
  *
  * The live side is what the object's action is worked out from: its id, whether mb-sync owns it or
  * it is in the Trash, its normalised body, and for a container no longer in the files what it holds
@@ -12,19 +13,21 @@ import type { Address, PlanFingerprints } from './plan.ts';
  * handler completed them from Metabase (a subscription's groups become their members): the files
  * side hashes those, and what was completed counts on the live side, where it changes.
  */
-export function objectFingerprints(kinds: readonly KindState[], written?: ReadonlyMap<string, ReadonlyArray<{ key: string; body: unknown }>>): PlanFingerprints {
+export function objectFingerprints(kinds: readonly KindState[], written?: ReadonlyMap<string, ReadonlyArray<{ key: string; body: unknown }>>, covered?: ReadonlySet<string>): PlanFingerprints {
   const live: Record<Address, string> = {};
   const files: Record<Address, string> = {};
   for (const state of kinds) {
+    const covers = (key: string) => covered === undefined || covered.has(`${state.kind}:${key}`);
     const asWritten = new Map((written?.get(state.kind) ?? []).map((o) => [o.key, o.body]));
     // Two live objects under one key are possible (each handler decides its keys): hashed together.
     const byKey = new Map<string, unknown[]>();
     for (const desired of state.desired) {
+      if (!covers(desired.key)) continue;
       const body = asWritten.get(desired.key) ?? desired.body;
       files[`${state.kind}.${desired.key}`] = fingerprint(body);
       if (body !== desired.body) byKey.set(desired.key, [{ completed: desired.body }]);
     }
-    for (const { key, ...object } of state.live) byKey.set(key, [...(byKey.get(key) ?? []), object]);
+    for (const { key, ...object } of state.live) if (covers(key)) byKey.set(key, [...(byKey.get(key) ?? []), object]);
     for (const [key, objects] of byKey) live[`${state.kind}.${key}`] = fingerprint(objects);
   }
   return { live, files };
@@ -37,7 +40,8 @@ export interface MovedObject {
 }
 
 /**
- * What moved since a saved plan, on each side, in the saved plan's order, then what is new.
+ * What moved since a saved plan, on each side, in the saved plan's order, then what is new. `fresh`
+ * must fingerprint every address `saved` does (and may have more: what a selection now keeps).
  */
 export function movedObjects(saved: PlanFingerprints, fresh: PlanFingerprints): { files: MovedObject[]; live: MovedObject[] } {
   const side = (before: Record<Address, string>, after: Record<Address, string>): MovedObject[] => {

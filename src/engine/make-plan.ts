@@ -108,6 +108,11 @@ export interface PlanInput {
   baseline?: Project;
   /** `--select` selectors: the plan keeps what they name and what that needs (src/core/select.ts). */
   select?: readonly string[];
+  /**
+   * Addresses to fingerprint besides those the plan covers: a saved partial plan's, when this plan
+   * is made to check it (what its selection no longer keeps must still be compared).
+   */
+  fingerprintAlso?: Iterable<string>;
   /** Tables the project's SQL makes (known after the sync); read from sql/ when not given. */
   projectViews?: ReadonlySet<string>;
 }
@@ -121,14 +126,14 @@ export interface PlanningState {
 }
 
 /** A partial plan: the selected objects and what they need; a selector that matches nothing is an error. */
-function select(assembled: { stages: Stage[]; orphans: Action[] }, kinds: KindState[], texts: readonly string[]): { stages: Stage[]; orphans: Action[]; selection: NonNullable<Plan['selection']> } {
+function select(assembled: { stages: Stage[]; orphans: Action[] }, kinds: KindState[], texts: readonly string[]): { stages: Stage[]; orphans: Action[]; selection: NonNullable<Plan['selection']>; keep: Set<string> } {
   const selectors = parseSelectorsOrThrow(texts, kinds.map((k) => k.kind));
   const candidates = [...assembled.stages.flatMap((s) => s.actions), ...assembled.orphans].map((a) => ({ kind: a.kind, key: a.key }));
   const { keep, unmatched } = selectedAddresses(selectors, candidates, refsOfBodies(new Map(kinds.map((k) => [k.kind, k.desired]))));
   if (unmatched.length > 0) {
     throw new MbSyncError('CONFIG_INVALID', unmatched.map((u) => `--select ${u.text} matches nothing${didYouMean(u.text.replace('.', ':'), candidates.filter((c) => c.kind === u.kind).map((c) => `${c.kind}:${c.key}`))}`).join('\n'));
   }
-  return { ...keepSelected(assembled.stages, assembled.orphans, keep), selection: { selectors: selectors.map((s) => s.text), objects: keep.size, of: candidates.length } };
+  return { ...keepSelected(assembled.stages, assembled.orphans, keep), selection: { selectors: selectors.map((s) => s.text), objects: keep.size, of: candidates.length }, keep };
 }
 
 /** Selectors checked against the kinds mb-sync knows (the CLI calls it before anything is sent). */
@@ -209,7 +214,10 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   const toWrite = new Map([...desired].map(([kind, objects]) => [kind, objects.filter((o) => writing.has(`${kind}:${o.key}`))]));
   assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres))));
   assertModelColumns(project, refs);
-  const { stages, orphans, selection }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection'] } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
+  const { stages, orphans, selection, keep }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection']; keep?: Set<string> } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
+
+  // A partial plan answers for what it covers only: a change elsewhere does not make it stale.
+  const covered = keep && new Set([...keep, ...[...(input.fingerprintAlso ?? [])].map(addressId)]);
 
   if (input.baseline) {
     const baselineContext = { ...readContext, project: input.baseline };
@@ -227,7 +235,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
     project: project.config.project,
     target: { ...input.target, metabaseVersion: server.tag },
     createdAt: (input.now ?? (() => new Date()))().toISOString(),
-    ...(input.seal === false ? {} : { fingerprints: objectFingerprints(kinds, initial) }),
+    ...(input.seal === false ? {} : { fingerprints: objectFingerprints(kinds, initial, covered) }),
     allowArchive: input.allowArchive,
     stages,
     orphans,
@@ -238,6 +246,9 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   if (input.seal !== false) plan.digest = planDigest(plan as unknown as Record<string, unknown>);
   return { plan, refs, live, desired };
 }
+
+/** `card.spend-by-module` → `card:spend-by-module` (kinds have no dot). */
+const addressId = (address: string) => address.replace('.', ':');
 
 /**
  * What to report when a plan fails while the server's version is read alongside it: the version's

@@ -28,9 +28,17 @@ export async function readSavedPlan(file: string): Promise<Plan> {
   return parsed;
 }
 
-/** How the plan that checks a saved one is made: with the saved plan's options and selection. */
-export function checkingInput(saved: Plan): Pick<PlanInput, 'allowArchive' | 'seal' | 'select'> {
-  return { allowArchive: saved.allowArchive, seal: true, select: saved.selection?.selectors ?? [] };
+/**
+ * How the plan that checks a saved one is made: with the saved plan's options and selection, and
+ * fingerprinting every object the saved plan covers, even one its selection no longer keeps.
+ */
+export function checkingInput(saved: Plan): Pick<PlanInput, 'allowArchive' | 'seal' | 'select' | 'fingerprintAlso'> {
+  return {
+    allowArchive: saved.allowArchive,
+    seal: true,
+    select: saved.selection?.selectors ?? [],
+    ...(saved.selection ? { fingerprintAlso: [...Object.keys(saved.fingerprints!.live), ...Object.keys(saved.fingerprints!.files)] } : {}),
+  };
 }
 
 /** How many moved objects a refusal names; the rest are counted. */
@@ -38,7 +46,8 @@ const NAMED = 5;
 
 /**
  * Refuses a saved plan that no longer says what applying it would do: made for another target, or
- * an object moved since, on either side (each named, with its file or its id).
+ * an object it covers moved since, on either side (each named, with its file or its id). A partial
+ * plan covers what it selected and what that needs: changes elsewhere do not count.
  */
 export function assertPlanStillValid(saved: Plan, fresh: PlanningState, file: string, configFile: string): void {
   const now = fresh.plan;
@@ -49,9 +58,10 @@ export function assertPlanStillValid(saved: Plan, fresh: PlanningState, file: st
   const moved = movedObjects(saved.fingerprints!, now.fingerprints!);
   if (moved.files.length + moved.live.length > 0) {
     const where = [moved.files.length > 0 ? 'the project files' : '', moved.live.length > 0 ? 'Metabase' : ''].filter(Boolean).join(' and ');
+    const covered = saved.selection ? `, in what it covers (--select ${saved.selection.selectors.join(' ')})` : '';
     const named = describeMoved(moved, saved, fresh, configFile);
     const rest = named.length > NAMED ? ` and ${named.length - NAMED} more` : '';
-    throw new MbSyncError('PLAN_STALE', `${where} changed since ${file} was made: ${named.slice(0, NAMED).join(', ')}${rest}`, { hint });
+    throw new MbSyncError('PLAN_STALE', `${where} changed since ${file} was made${covered}: ${named.slice(0, NAMED).join(', ')}${rest}`, { hint });
   }
   // The digest catches an edited file, not one whose digest was computed again: what is applied is
   // the fresh plan, and it must do exactly what the file says, object by object (an object that
@@ -70,7 +80,9 @@ export function assertPlanStillValid(saved: Plan, fresh: PlanningState, file: st
 
 /**
  * One phrase per moved object, both sides together: `card.spend (changed in dashboards/energie.yaml)`,
- * `dashboard.energie (new in Metabase, id 40)`.
+ * `dashboard.energie (new in Metabase, id 40)`. An object the saved plan had on neither side was
+ * not in it: a partial plan whose selection now needs it (its selector matches it, or what it
+ * selected refers to it).
  */
 function describeMoved(moved: { files: MovedObject[]; live: MovedObject[] }, saved: Plan, fresh: PlanningState, configFile: string): string[] {
   const fileOf = (address: string) => {
@@ -85,12 +97,20 @@ function describeMoved(moved: { files: MovedObject[]; live: MovedObject[] }, sav
     const planned = [...saved.stages.flatMap((s) => s.actions), ...saved.orphans].find((a: Action) => a.address === address);
     return live?.id ?? planned?.id;
   };
+  // A full plan fingerprints everything: what it did not have is new.
+  const inSaved = (address: string) => !saved.selection || Object.hasOwn(saved.fingerprints!.live, address) || Object.hasOwn(saved.fingerprints!.files, address);
   const phrases = new Map<string, string[]>();
   const say = (address: string, phrase: string) => phrases.set(address, [...(phrases.get(address) ?? []), phrase]);
-  for (const { address, change } of moved.files) say(address, change === 'gone' ? 'removed from the files' : `${change} in ${fileOf(address)}`);
+  for (const { address, change } of moved.files) {
+    if (!inSaved(address)) say(address, `not in the plan, now in its selection: ${fileOf(address)}`);
+    else say(address, change === 'gone' ? 'removed from the files' : `${change} in ${fileOf(address)}`);
+  }
   for (const { address, change } of moved.live) {
+    if (!inSaved(address) && phrases.has(address)) continue;
     const id = idOf(address);
-    say(address, `${change === 'gone' ? 'gone from' : `${change} in`} Metabase${id === undefined ? '' : `, id ${id}`}`);
+    const known = id === undefined ? '' : `, id ${id}`;
+    if (!inSaved(address)) say(address, `not in the plan, now in its selection${known}`);
+    else say(address, `${change === 'gone' ? 'gone from' : `${change} in`} Metabase${known}`);
   }
   return [...phrases].map(([address, said]) => `${address} (${said.join('; ')})`);
 }

@@ -25,6 +25,14 @@ describe('objectFingerprints', () => {
     expect({ ...held.live, 'collection.old': '' }).toEqual({ ...all.live, 'collection.old': '' });
   });
 
+  it('hashes only what a partial plan covers', () => {
+    const covered = new Set(['card:a', 'collection:main']);
+    expect(objectFingerprints(kinds(), undefined, covered)).toEqual({
+      live: { 'collection.main': objectFingerprints(kinds()).live['collection.main'], 'card.a': objectFingerprints(kinds()).live['card.a'] },
+      files: { 'collection.main': objectFingerprints(kinds()).files['collection.main'], 'card.a': objectFingerprints(kinds()).files['card.a'] },
+    });
+    expect(objectFingerprints(kinds('renamed by hand'), undefined, covered)).toEqual(objectFingerprints(kinds(), undefined, covered));
+  });
   it("counts what Metabase completed of a desired object (a group's members) on the live side", () => {
     const written = (to: string[]) => [{ kind: 'subscription', desired: [{ key: 'd/weekly', body: { to } }], live: [] }];
     const asWritten = new Map([['subscription', [{ key: 'd/weekly', body: { to: ['group:product'] } }]]]);

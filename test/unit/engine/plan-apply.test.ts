@@ -118,4 +118,15 @@ describe('makePlan + applyPlan', () => {
     expect(after.plan.fingerprints!.live['folder.main']).toBe(before.plan.fingerprints!.live['folder.main']);
     expect(after.plan.fingerprints!.files).toEqual(before.plan.fingerprints!.files);
   });
+
+  it('fingerprints only what a partial plan covers, and what it is asked to besides', async () => {
+    const store = { folders: new Map([[1, { name: 'Main' }]]), docs: new Map([[9, { name: 'B', folder: 1 }]]) };
+    const partial = await makePlan({ project, api, server, target, handlers: memoryKinds(store), allowArchive: false, select: ['doc:a'] });
+    // (These docs name their folder as a `collection:` ref, which is no kind here: nothing more is needed.)
+    expect(Object.keys(partial.plan.fingerprints!.files)).toEqual(['doc.a']);
+    expect(partial.plan.fingerprints!.live).toEqual({});
+    const checking = await makePlan({ project, api, server, target, handlers: memoryKinds(store), allowArchive: false, select: ['doc:a'], fingerprintAlso: ['doc.b'] });
+    expect(Object.keys(checking.plan.fingerprints!.live)).toEqual(['doc.b']);
+    expect(Object.keys(checking.plan.fingerprints!.files)).toEqual(['doc.a', 'doc.b']);
+  });
 });

@@ -21,7 +21,7 @@ export function register(program: Command): void {
   const [select, concurrencyOption] = targetingOptions() as [Option, Option];
   program
     .command('apply')
-    .argument('[plan-file]', 'a plan saved with `plan --out`; refused if Metabase or the files changed since')
+    .argument('[plan-file]', 'a plan saved with `plan --out`; refused, naming what moved, if what it covers changed since in Metabase or the files')
     .description('make the live Metabase match the files')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--json', 'print the result as one JSON document on stdout')

@@ -11,26 +11,31 @@ import type { Address, PlanFingerprints } from './plan.ts';
  * it is in the Trash, its normalised body, and for a container no longer in the files what it holds
  * (whether it may be archived). `written` holds the desired bodies as the files give them, before a
  * handler completed them from Metabase (a subscription's groups become their members): the files
- * side hashes those, and what was completed counts on the live side, where it changes.
+ * side hashes those, and a completed body has its own hash, so that a change there is said to be
+ * Metabase's, and a live object made since the plan is still new.
  */
 export function objectFingerprints(kinds: readonly KindState[], written?: ReadonlyMap<string, ReadonlyArray<{ key: string; body: unknown }>>, covered?: ReadonlySet<string>): PlanFingerprints {
   const live: Record<Address, string> = {};
   const files: Record<Address, string> = {};
+  const completed: Record<Address, string> = {};
   for (const state of kinds) {
     const covers = (key: string) => covered === undefined || covered.has(`${state.kind}:${key}`);
     const asWritten = new Map((written?.get(state.kind) ?? []).map((o) => [o.key, o.body]));
     // Two live objects under one key are possible (each handler decides its keys): hashed together.
     const byKey = new Map<string, unknown[]>();
-    for (const desired of state.desired) {
-      if (!covers(desired.key)) continue;
-      const body = asWritten.get(desired.key) ?? desired.body;
-      files[`${state.kind}.${desired.key}`] = fingerprint(body);
-      if (body !== desired.body) byKey.set(desired.key, [{ completed: desired.body }]);
-    }
     for (const { key, ...object } of state.live) if (covers(key)) byKey.set(key, [...(byKey.get(key) ?? []), object]);
     for (const [key, objects] of byKey) live[`${state.kind}.${key}`] = fingerprint(objects);
+    for (const desired of state.desired) {
+      if (!covers(desired.key)) continue;
+      const address = `${state.kind}.${desired.key}`;
+      files[address] = fingerprint(asWritten.get(desired.key) ?? desired.body);
+      if (asWritten.has(desired.key) && asWritten.get(desired.key) !== desired.body) {
+        const hash = fingerprint(desired.body);
+        if (hash !== files[address]) completed[address] = hash;
+      }
+    }
   }
-  return { live, files };
+  return { live, files, completed };
 }
 
 /** An object whose fingerprint on one side is not the saved plan's: new, changed, or gone. */
@@ -43,7 +48,7 @@ export interface MovedObject {
  * What moved since a saved plan, on each side, in the saved plan's order, then what is new. `fresh`
  * must fingerprint every address `saved` does (and may have more: what a selection now keeps).
  */
-export function movedObjects(saved: PlanFingerprints, fresh: PlanFingerprints): { files: MovedObject[]; live: MovedObject[] } {
+export function movedObjects(saved: PlanFingerprints, fresh: PlanFingerprints): Record<keyof PlanFingerprints, MovedObject[]> {
   const side = (before: Record<Address, string>, after: Record<Address, string>): MovedObject[] => {
     const moved: MovedObject[] = [];
     for (const [address, hash] of Object.entries(before)) {
@@ -53,5 +58,5 @@ export function movedObjects(saved: PlanFingerprints, fresh: PlanFingerprints): 
     for (const address of Object.keys(after)) if (!Object.hasOwn(before, address)) moved.push({ address, change: 'new' });
     return moved;
   };
-  return { files: side(saved.files, fresh.files), live: side(saved.live, fresh.live) };
+  return { files: side(saved.files, fresh.files), live: side(saved.live, fresh.live), completed: side(saved.completed, fresh.completed) };
 }

@@ -103,13 +103,12 @@ export interface Plan {
  * An object missing on a side had nothing there.
  */
 export interface PlanFingerprints {
-  /**
-   * The live object(s) under that address as the plan saw them, and what Metabase completed of the
-   * desired object (a subscription's groups, as their members): src/core/object-fingerprints.ts.
-   */
+  /** The live object(s) under that address, as the plan saw them (src/core/object-fingerprints.ts). */
   live: Record<Address, string>;
   /** The object the files ask for, normalised. */
   files: Record<Address, string>;
+  /** The same, where a handler completed it from Metabase (a subscription's groups, as their members). */
+  completed: Record<Address, string>;
 }
 
 export interface PlanSummary {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { MbSyncError } from '../core/errors.ts';
 import { planDigest } from '../core/fingerprint.ts';
 import { movedObjects, type MovedObject } from '../core/object-fingerprints.ts';
-import { PLAN_FORMAT_VERSION, type Action, type Plan } from '../core/plan.ts';
+import { PLAN_FORMAT_VERSION, type Action, type Plan, type PlanFingerprints } from '../core/plan.ts';
 import type { PlanInput, PlanningState } from './make-plan.ts';
 
 /** A plan file as `plan --out` wrote it: of this format, its digest intact; anything else is refused. */
@@ -21,7 +21,7 @@ export async function readSavedPlan(file: string): Promise<Plan> {
   }
   if (version !== PLAN_FORMAT_VERSION) throw new MbSyncError('PLAN_STALE', `${file} is not a plan of format ${PLAN_FORMAT_VERSION}`, { hint });
   const { fingerprints } = parsed;
-  const sealed = typeof fingerprints?.live === 'object' && fingerprints.live !== null && typeof fingerprints.files === 'object' && fingerprints.files !== null;
+  const sealed = (['live', 'files', 'completed'] as const).every((side) => typeof fingerprints?.[side] === 'object' && fingerprints[side] !== null);
   if (typeof parsed.digest !== 'string' || !sealed || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {
     throw new MbSyncError('PLAN_STALE', `${file} was changed after it was made (its digest does not match): refusing to apply it`, { hint: 'apply only a plan file as `mb-sync plan --out FILE` wrote it; make and review a new one' });
   }
@@ -37,7 +37,7 @@ export function checkingInput(saved: Plan): Pick<PlanInput, 'allowArchive' | 'se
     allowArchive: saved.allowArchive,
     seal: true,
     select: saved.selection?.selectors ?? [],
-    ...(saved.selection ? { fingerprintAlso: [...Object.keys(saved.fingerprints!.live), ...Object.keys(saved.fingerprints!.files)] } : {}),
+    ...(saved.selection ? { fingerprintAlso: Object.values(saved.fingerprints!).flatMap((side) => Object.keys(side)) } : {}),
   };
 }
 
@@ -56,8 +56,8 @@ export function assertPlanStillValid(saved: Plan, fresh: PlanningState, file: st
     throw new MbSyncError('PLAN_STALE', `${file} was made for ${saved.project} on ${saved.target.environment} (${saved.target.url}), not this target`, { hint });
   }
   const moved = movedObjects(saved.fingerprints!, now.fingerprints!);
-  if (moved.files.length + moved.live.length > 0) {
-    const where = [moved.files.length > 0 ? 'the project files' : '', moved.live.length > 0 ? 'Metabase' : ''].filter(Boolean).join(' and ');
+  if (moved.files.length + moved.live.length + moved.completed.length > 0) {
+    const where = [moved.files.length > 0 ? 'the project files' : '', moved.live.length + moved.completed.length > 0 ? 'Metabase' : ''].filter(Boolean).join(' and ');
     const covered = saved.selection ? `, in what it covers (--select ${saved.selection.selectors.join(' ')})` : '';
     const named = describeMoved(moved, saved, fresh, configFile);
     const rest = named.length > NAMED ? ` and ${named.length - NAMED} more` : '';
@@ -84,7 +84,7 @@ export function assertPlanStillValid(saved: Plan, fresh: PlanningState, file: st
  * not in it: a partial plan whose selection now needs it (its selector matches it, or what it
  * selected refers to it).
  */
-function describeMoved(moved: { files: MovedObject[]; live: MovedObject[] }, saved: Plan, fresh: PlanningState, configFile: string): string[] {
+function describeMoved(moved: Record<keyof PlanFingerprints, MovedObject[]>, saved: Plan, fresh: PlanningState, configFile: string): string[] {
   const fileOf = (address: string) => {
     const [kind, key] = splitAddress(address);
     const desired = fresh.desired.get(kind)?.find((d) => d.key === key);
@@ -98,7 +98,7 @@ function describeMoved(moved: { files: MovedObject[]; live: MovedObject[] }, sav
     return live?.id ?? planned?.id;
   };
   // A full plan fingerprints everything: what it did not have is new.
-  const inSaved = (address: string) => !saved.selection || Object.hasOwn(saved.fingerprints!.live, address) || Object.hasOwn(saved.fingerprints!.files, address);
+  const inSaved = (address: string) => !saved.selection || Object.values(saved.fingerprints!).some((side) => Object.hasOwn(side, address));
   const phrases = new Map<string, string[]>();
   const say = (address: string, phrase: string) => phrases.set(address, [...(phrases.get(address) ?? []), phrase]);
   for (const { address, change } of moved.files) {
@@ -112,6 +112,8 @@ function describeMoved(moved: { files: MovedObject[]; live: MovedObject[] }, sav
     if (!inSaved(address)) say(address, `not in the plan, now in its selection${known}`);
     else say(address, `${change === 'gone' ? 'gone from' : `${change} in`} Metabase${known}`);
   }
+  // (One not in the plan before is said so on the files' side.)
+  for (const { address } of moved.completed) if (inSaved(address)) say(address, 'what Metabase completes it with changed (e.g. a group\'s members)');
   return [...phrases].map(([address, said]) => `${address} (${said.join('; ')})`);
 }
 

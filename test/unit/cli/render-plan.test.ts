@@ -10,7 +10,7 @@ const plan: Plan = {
   project: 'phoenix',
   target: { environment: 'staging', url: 'https://mb.example.com', metabaseVersion: 'v0.58.15' },
   createdAt: '2026-11-24T00:00:00.000Z',
-  fingerprints: { live: { 'card.funnel': 'x' }, files: { 'card.funnel': 'y' } },
+  fingerprints: { live: { 'card.funnel': 'x' }, files: { 'card.funnel': 'y' }, completed: {} },
   allowArchive: false,
   stages: [
     {

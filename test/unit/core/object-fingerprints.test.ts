@@ -30,27 +30,31 @@ describe('objectFingerprints', () => {
     expect(objectFingerprints(kinds(), undefined, covered)).toEqual({
       live: { 'collection.main': objectFingerprints(kinds()).live['collection.main'], 'card.a': objectFingerprints(kinds()).live['card.a'] },
       files: { 'collection.main': objectFingerprints(kinds()).files['collection.main'], 'card.a': objectFingerprints(kinds()).files['card.a'] },
+      completed: {},
     });
     expect(objectFingerprints(kinds('renamed by hand'), undefined, covered)).toEqual(objectFingerprints(kinds(), undefined, covered));
   });
-  it("counts what Metabase completed of a desired object (a group's members) on the live side", () => {
+  it("keeps what Metabase completed of a desired object (a group's members) apart from the files", () => {
     const written = (to: string[]) => [{ kind: 'subscription', desired: [{ key: 'd/weekly', body: { to } }], live: [] }];
     const asWritten = new Map([['subscription', [{ key: 'd/weekly', body: { to: ['group:product'] } }]]]);
     const before = objectFingerprints(written(['alice@example.com']), asWritten);
     const after = objectFingerprints(written(['alice@example.com', 'bob@example.com']), asWritten);
     expect(after.files).toEqual(before.files);
-    expect(after.live['subscription.d/weekly']).not.toBe(before.live['subscription.d/weekly']);
+    expect(after.live).toEqual({});
+    expect(Object.keys(after.completed)).toEqual(['subscription.d/weekly']);
+    expect(movedObjects(before, after)).toEqual({ files: [], live: [], completed: [{ address: 'subscription.d/weekly', change: 'changed' }] });
   });
 });
 
 describe('movedObjects', () => {
   it('names what is new, changed or gone on each side, the saved order first', () => {
-    const saved = { live: { 'card.a': '1', 'card.b': '2' }, files: { 'card.a': '3', 'card.c': '4' } };
-    const fresh = { live: { 'card.a': '1', 'dashboard.d': '5' }, files: { 'card.a': '6', 'card.c': '4', 'card.e': '7' } };
+    const saved = { live: { 'card.a': '1', 'card.b': '2' }, files: { 'card.a': '3', 'card.c': '4' }, completed: {} };
+    const fresh = { live: { 'card.a': '1', 'dashboard.d': '5' }, files: { 'card.a': '6', 'card.c': '4', 'card.e': '7' }, completed: {} };
     expect(movedObjects(saved, fresh)).toEqual({
       files: [{ address: 'card.a', change: 'changed' }, { address: 'card.e', change: 'new' }],
       live: [{ address: 'card.b', change: 'gone' }, { address: 'dashboard.d', change: 'new' }],
+      completed: [],
     });
-    expect(movedObjects(saved, saved)).toEqual({ files: [], live: [] });
+    expect(movedObjects(saved, saved)).toEqual({ files: [], live: [], completed: [] });
   });
 });

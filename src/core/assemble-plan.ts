@@ -26,6 +26,20 @@ export interface AssembleOptions {
 }
 
 /**
+ * A create whose name is that of a managed object the files no longer have: most likely its key was
+ * renamed, which makes a new object (the key is the identity). Said on the create, so the person can
+ * give the old key back instead.
+ */
+function keyRenamedFrom(state: KindState, desired: { key: string; body: unknown }): string | undefined {
+  const name = nameOf(desired.body);
+  if (name === undefined) return undefined;
+  const wanted = new Set(state.desired.map((d) => d.key));
+  const old = state.live.find((live) => live.managed && !live.archived && live.duplicateOf === undefined && !wanted.has(live.key) && nameOf(live.body) === name);
+  if (old === undefined) return undefined;
+  return `${state.kind}.${old.key} (id ${String(old.id)}), no longer in the files, has the same name: if its key was renamed, this makes a new one; to keep that one (its id, links, subscriptions), give the key back and change only the name`;
+}
+
+/**
  * Pure: desired vs live per kind → stages of create / update / archive / no-op actions, in the
  * order the kinds are given (the registry's apply order).
  */
@@ -50,7 +64,8 @@ export function assemblePlan(kinds: KindState[], options: AssembleOptions): { st
       }
       const pending = pendingRefs(desired.body, options.refs);
       const base = { address, kind: state.kind, key: desired.key, desired: desired.body, ...(pending.length > 0 ? { knownAfterApply: pending } : {}) };
-      actions.push(live === undefined ? { ...base, op: 'create', changes } : { ...base, id: live.id, op: 'update', changes });
+      const renamed = live === undefined ? keyRenamedFrom(state, desired) : undefined;
+      actions.push(live === undefined ? { ...base, op: 'create', changes, ...(renamed ? { note: renamed } : {}) } : { ...base, id: live.id, op: 'update', changes });
     }
     const wanted = new Set(state.desired.map((d) => d.key));
     for (const live of state.live) {

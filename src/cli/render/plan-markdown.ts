@@ -33,7 +33,9 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   ].join('\n');
   const actions = plan.stages.flatMap((s) => s.actions);
   const sections = (list: Action[], orphans: Action[]): Block[] => [
-    ...table('Create', list.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a)]),
+    ...(list.some((a) => a.op === 'create' && a.note !== undefined)
+      ? table('Create', list.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where', 'note'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a), text(a.note ?? '')])
+      : table('Create', list.filter((a) => a.op === 'create'), ['kind', 'key', 'name', 'where'], (a) => [a.kind, code(a.key), text(nameOf(a)), where(a)])),
     ...list.filter((a) => a.op === 'update').map(updateBlock),
     ...table('Archive', list.filter((a) => a.op === 'archive'), ['kind', 'key', 'name', 'note'], (a) => [a.kind, code(a.key), text(a.name ?? ''), text(a.note ?? '')]),
     ...(orphans.some((a) => a.note !== undefined)

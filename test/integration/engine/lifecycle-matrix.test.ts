@@ -333,3 +333,19 @@ describe('restoring a removed file', () => {
     expect(await pending(root)).toEqual([]);
   });
 });
+
+describe('a key renamed in the files', () => {
+  it('is a new object, and the plan says so on the create, naming the old one (text and markdown)', async () => {
+    const root = await project(base);
+    await apply(root);
+    const renamed = await project({ ...base, 'dashboards/tabbed.yaml': TABBED.replace('key: tabbed', 'key: tabbed-v2') });
+    const p = await plan(renamed);
+    const create = p.stages.flatMap((s) => s.actions).find((a) => a.op === 'create' && a.address === 'dashboard.tabbed-v2')!;
+    expect(create.note).toMatch(/^dashboard\.tabbed \(id \d+\), no longer in the files, has the same name: if its key was renamed/);
+    expect(p.orphans.map((o) => o.address)).toContain('dashboard.tabbed');
+    const { renderPlanMarkdown } = await import('../../../src/cli/render/plan-markdown.ts');
+    expect(renderPlanMarkdown(p)).toContain('| kind | key | name | where | note |');
+    // Same name, different kind or a key still in the files: no note.
+    expect(p.stages.flatMap((s) => s.actions).filter((a) => a.op === 'create' && a.note !== undefined).map((a) => a.address)).toEqual(['dashboard.tabbed-v2']);
+  });
+});

@@ -15,6 +15,7 @@ import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import { collectRefs, parseRef } from '../core/refs.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { unknownModelColumns } from '../core/model-columns.ts';
+import { filterMappings } from '../core/filter-mappings.ts';
 import { definedViews, sqlLayout } from '../postgres/sql-files.ts';
 
 /**
@@ -22,7 +23,7 @@ import { definedViews, sqlLayout } from '../postgres/sql-files.ts';
  * the sync will bring: say so now, with the nearest names, before anything is written. (A table
  * Metabase does not know yet may be a new view: that one waits for the sync.)
  */
-function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefIndex, views: ReadonlySet<string>): void {
+function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefIndex, views: ReadonlySet<string>, project: Project): void {
   const issues: ConfigIssue[] = [];
   const fields = refs.names('field');
   const tables = [...new Set([...refs.names('table'), ...views])];
@@ -48,9 +49,13 @@ function assertKnownColumns(desired: Map<string, DesiredObject[]>, refs: RefInde
           afterSync.add(r);
           continue;
         }
-        // A column of a table Metabase knows, which it does not have.
+        // A column of a table Metabase knows, which it does not have; in a dashboard, at the filter
+        // mapping that names it (as validate reports it), not at the dashboard's first line.
         const candidates = fields.filter((f) => f.startsWith(`${table}.`));
-        issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: object.origin?.path ?? '', ...(object.origin?.line === undefined ? {} : { line: object.origin.line }), message: `${kind}.${object.key}: Metabase has no column ${name}${didYouMean(name, candidates)}` });
+        const entry = kind === 'dashboard' ? project.dashboards.find((d) => d.dashboard.key === object.key) : undefined;
+        const mapping = entry === undefined ? undefined : filterMappings(project, entry).find((m) => m.field === name);
+        const where = mapping ?? { path: object.origin?.path ?? '', line: object.origin?.line };
+        issues.push({ file: object.origin?.file ?? `${kind}.${object.key}`, path: where.path, ...(where.line === undefined ? {} : { line: where.line }), message: `${kind}.${object.key}: Metabase has no column ${name}${didYouMean(name, candidates)}` });
       }
     }
   }
@@ -212,7 +217,7 @@ export async function makePlan(input: PlanInput): Promise<PlanningState> {
   // tables and columns exist (a no-op plan of thousands of cards pays nothing for it).
   const writing = new Set(assembled.stages.flatMap((s) => s.actions).filter((a) => a.op === 'create' || a.op === 'update').map((a) => `${a.kind}:${a.key}`));
   const toWrite = new Map([...desired].map(([kind, objects]) => [kind, objects.filter((o) => writing.has(`${kind}:${o.key}`))]));
-  assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres))));
+  assertKnownColumns(toWrite, refs, input.projectViews ?? new Set(await definedViews(sqlLayout(project.root, project.config.postgres))), project);
   assertModelColumns(project, refs);
   const { stages, orphans, selection, keep }: { stages: Stage[]; orphans: Action[]; selection?: Plan['selection']; keep?: Set<string> } = input.select?.length ? select(assembled, kinds, input.select) : assembled;
 

@@ -1,3 +1,4 @@
+import { filterMappings } from '../core/filter-mappings.ts';
 import { compileCard } from '../core/card-body.ts';
 import { ConfigError, MbSyncError, type ConfigIssue } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
@@ -66,20 +67,12 @@ export async function validateOffline(project: Project): Promise<ValidationSumma
       nativeCompiled += 1;
     }
     // A filter mapped to a column that does not exist: named at the line of that mapping.
-    for (const { dashboard, origin } of project.dashboards) {
-      dashboard.cards.forEach((placed, i) => {
-        const key = 'key' in placed ? placed.key : 'card' in placed ? placed.card : undefined;
-        const card = key === undefined ? undefined : project.cards.get(key)?.card;
-        if (!card?.query || !('filters' in placed) || !placed.filters || /^(model|card):/.test(card.query.source)) return;
-        for (const [filter, column] of Object.entries(placed.filters)) {
-          const field = column.split('.').length === 3 ? column : `${card.query.source}.${column}`;
-          if (fields.has(field)) continue;
-          const path = `cards[${i}].filters.${filter}`;
-          const table = field.split('.').slice(0, 2).join('.');
-          const line = origin.lines?.[path];
-          issues.push({ file: origin.file, path, ...(line === undefined ? {} : { line }), message: `unknown column ${field}${didYouMean(field, [...fields].filter((f) => f.startsWith(`${table}.`)))}` });
-        }
-      });
+    for (const entry of project.dashboards) {
+      for (const { path, line, field } of filterMappings(project, entry)) {
+        if (fields.has(field)) continue;
+        const table = field.split('.').slice(0, 2).join('.');
+        issues.push({ file: entry.origin.file, path, ...(line === undefined ? {} : { line }), message: `unknown column ${field}${didYouMean(field, [...fields].filter((f) => f.startsWith(`${table}.`)))}` });
+      }
     }
     // The timezone the views compute days in.
     const zone = (await sandbox.query<{ ok: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS ok', [project.config.postgres.timezone])).rows[0];

@@ -138,6 +138,19 @@ describe('names checked against the live Metabase, and e-mail', () => {
     }
   });
 
+  it('a filter mapped to a column Metabase does not have is named at that mapping\'s line, as validate names it', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    const text = files['dashboards/energie.yaml']!.replace('filters: { period: event_date, module: module }', 'filters: { period: event_date, module: modul }');
+    const line = text.split('\n').findIndex((l) => l.includes('module: modul }')) + 1;
+    const typo = await writeProject({ ...files, 'dashboards/energie.yaml': text });
+    try {
+      const error = await (await openSession(t.fake, typo.root, env)).plan().catch((e: unknown) => e as Error);
+      expect(String((error as Error).message)).toContain(`dashboards/energie.yaml:${line}: cards[1].filters.module: dashboard.energie: Metabase has no column analytics.vw_daily_energy_ledger.modul`);
+    } finally {
+      await typo.cleanup();
+    }
+  });
+
   it('names every card that uses a missing column, not only the first', async () => {
     await (await openSession(t.fake, t.root, env)).apply();
     const copy = `  - key: spend-copy

@@ -1,9 +1,20 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { MbSyncError } from '../core/errors.ts';
 import { planDigest } from '../core/fingerprint.ts';
 import { movedObjects, type MovedObject } from '../core/object-fingerprints.ts';
 import { PLAN_FORMAT_VERSION, type Action, type Plan, type PlanFingerprints } from '../core/plan.ts';
 import type { PlanInput, PlanningState } from './make-plan.ts';
+
+const SavedAction = z.object({ address: z.string(), kind: z.string(), key: z.string(), op: z.enum(['create', 'update', 'archive', 'noop']), changes: z.array(z.object({ path: z.string() }).loose()) }).loose();
+const SavedPlanShape = z.object({
+  project: z.string(),
+  target: z.object({ environment: z.string() }).loose(),
+  allowArchive: z.boolean(),
+  stages: z.array(z.object({ kind: z.string(), actions: z.array(SavedAction) }).loose()),
+  orphans: z.array(SavedAction),
+  selection: z.object({ selectors: z.array(z.string()) }).loose().optional(),
+}).loose();
 
 /** A plan file as `plan --out` wrote it: of this format, its digest intact; anything else is refused. */
 export async function readSavedPlan(file: string): Promise<Plan> {
@@ -20,6 +31,13 @@ export async function readSavedPlan(file: string): Promise<Plan> {
     throw new MbSyncError('PLAN_STALE', `${file} is a plan of format ${version}, made by ${by} mb-sync: this one applies plans of format ${PLAN_FORMAT_VERSION}`, { hint });
   }
   if (version !== PLAN_FORMAT_VERSION) throw new MbSyncError('PLAN_STALE', `${file} is not a plan of format ${PLAN_FORMAT_VERSION}`, { hint });
+  // The parts apply reads, in the shape plan --out writes them: a file edited by hand (its digest
+  // made again) is refused here, naming the part, rather than failing on it later.
+  const shape = SavedPlanShape.safeParse(parsed);
+  if (!shape.success) {
+    const issue = shape.error.issues[0]!;
+    throw new MbSyncError('PLAN_STALE', `${file} is not a plan as mb-sync writes it: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { hint });
+  }
   const { fingerprints } = parsed;
   const sealed = (['live', 'files', 'completed'] as const).every((side) => typeof fingerprints?.[side] === 'object' && fingerprints[side] !== null);
   if (typeof parsed.digest !== 'string' || !sealed || parsed.digest !== planDigest(parsed as unknown as Record<string, unknown>)) {

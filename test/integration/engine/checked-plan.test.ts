@@ -5,6 +5,7 @@ import { openTarget } from '../../../src/engine/open-target.ts';
 import { makeCheckedPlan } from '../../../src/engine/checked-plan.ts';
 import { assertPlanStillValid, checkingInput, readSavedPlan } from '../../../src/engine/saved-plan.ts';
 import { setupOf } from '../../../src/engine/early-sql-check.ts';
+import { planDigest } from '../../../src/core/fingerprint.ts';
 import { sqlLayout } from '../../../src/postgres/sql-files.ts';
 import { handlers } from '../../../src/resources/registry.ts';
 import { startFakeMetabase } from '../../support/fake-metabase/index.ts';
@@ -111,5 +112,18 @@ describe('the checked plan', () => {
     const file = join(project.root, 'old.json');
     await writeFile(file, JSON.stringify({ formatVersion: 1, liveFingerprint: 'x', desiredFingerprint: 'y', digest: 'z', stages: [] }));
     await expect(readSavedPlan(file)).rejects.toMatchObject({ code: 'PLAN_STALE', message: `${file} is a plan of format 1, made by an older mb-sync: this one applies plans of format 2`, hint: 'make a new one with `mb-sync plan --out FILE`' });
+  });
+
+  it.each([
+    ['stages: null', (p: Record<string, unknown>) => ({ ...p, stages: null }), 'stages'],
+    ['a target of null', (p: Record<string, unknown>) => ({ ...p, target: null }), 'target'],
+    ['a selector that is a number', (p: Record<string, unknown>) => ({ ...p, selection: { selectors: [7], objects: 1, of: 2 } }), 'selection.selectors.0'],
+  ])('refuses a plan edited by hand with its digest made again (%s), naming the part, not with a TypeError', async (_what, edit, path) => {
+    const project = await writeProject(files);
+    cleanups.push(project.cleanup);
+    const file = join(project.root, 'edited.json');
+    const plan = edit({ formatVersion: 2, project: 'phoenix', target: { environment: 'test' }, allowArchive: false, stages: [], orphans: [], fingerprints: { live: {}, files: {}, completed: {} } });
+    await writeFile(file, JSON.stringify({ ...plan, digest: planDigest(plan) }));
+    await expect(readSavedPlan(file)).rejects.toMatchObject({ code: 'PLAN_STALE', message: expect.stringContaining(`${file} is not a plan as mb-sync writes it: ${path}:`) });
   });
 });

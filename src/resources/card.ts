@@ -4,6 +4,7 @@ import { classifyCards, readMarker, withMarker, withoutMarker, type CardMarker }
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs, type Resolved } from '../core/refs.ts';
 import { Shapes } from '../metabase/shapes.ts';
+import { ConfigError } from '../core/errors.ts';
 import { createOnce } from './create-once.ts';
 import { settleModelColumns } from './settle-model-columns.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
@@ -62,12 +63,17 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const databaseId = ctx.refs.id('database', ctx.project.config.database.key);
     const active = await listActive(ctx.api, databaseId);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
+    const taken: Array<{ key: string; card: LiveCard; owner: string }> = [];
     const claimsOf = (cards: LiveCard[]) => {
       const claims = new Map<string, Array<{ card: LiveCard; pinned: boolean; recorded: boolean; own: boolean }>>();
       const identities = classifyCards(project, cards);
       for (const card of cards) {
         const adoptedKey = adopted.get(card.entity_id);
         const { state, key } = identities.get(card)!;
+        // Pinned by entity_id while it carries another mb-sync project's marker: taking it would
+        // take that project's card away from it (its next plan would make a new one).
+        const owner = adoptedKey === undefined ? undefined : readMarker(card.visualization_settings)?.project;
+        if (owner !== undefined && owner !== project) taken.push({ key: adoptedKey!, card, owner });
         const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
         if (claimKey === undefined) continue;
         const list = claims.get(claimKey) ?? [];
@@ -99,6 +105,12 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
       // The second list's order (what a fresh read would give), and what only the first one had.
       cards = inOrder([...again, ...trash.filter((card) => !seen.has(card.id))]);
       claims = claimsOf(cards);
+    }
+    if (taken.length > 0) {
+      throw new ConfigError([...new Map(taken.map((t) => [t.key, t])).values()].map(({ key, card, owner }) => {
+        const origin = ctx.project.cards.get(key)!.origin;
+        return { file: origin.file, path: [origin.path, 'entity_id'].filter(Boolean).join('.'), ...(origin.line === undefined ? {} : { line: origin.line }), message: `card.${key}: entity_id ${card.entity_id} is "${card.name}" (id ${card.id}), a card of the mb-sync project "${owner}": a project does not take another's cards; remove entity_id to make a card of its own` };
+      }));
     }
     const out: LiveObject<LiveCard>[] = [];
     for (const [key, list] of claims) {
@@ -170,8 +182,8 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   },
   async update(desired, live, ctx) {
     const wire = wireBody(desired, ctx);
-    // A marker copied from another card, or another project's or key's (a card adopted by its
-    // entity_id), is not kept: its nonce and alerts are that card's.
+    // A marker copied from another card, or another key's (a card adopted by its entity_id), is
+    // not kept: its nonce and alerts are that card's. (Another project's card is refused in read.)
     const own = (live.facts as CardFacts | undefined)?.ownMarker !== false;
     const { project: _p, key: _k, ...kept }: Partial<CardMarker> = (own ? readMarker(live.raw.visualization_settings) : undefined) ?? {};
     // The nonce (or the entity_id of an older marker) and the alerts the marker records stay

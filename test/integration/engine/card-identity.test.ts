@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MARKER_KEY } from '../../../src/core/card-marker.ts';
 import { openSession, useFakeMetabase, writeProject } from './harness.ts';
@@ -159,6 +161,31 @@ alerts:`) });
       expect(t.fake.state.cards.get(original.id as number)).toMatchObject({ archived: false });
     } finally {
       await pinned.cleanup();
+    }
+  });
+
+  it('refuses to pin by entity_id a card of another mb-sync project, naming the file, and sends nothing', async () => {
+    await (await openSession(t.fake, t.root, env)).apply();
+    const theirs = byName('Dépenses par module')[0]!;
+    // Another project on the same database.
+    const other = await writeProject(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replace('project: phoenix', 'project: aurora').replace(/name: Phoenix – Energie Live/, 'name: Aurora – Energie')])));
+    const config = join(other.root, 'metabase.config.yaml');
+    await writeFile(config, (await readFile(config, 'utf8')).replace('alerts:', `  - key: borrowed
+    entity_id: ${String(theirs.entity_id)}
+    name: Dépenses par module
+    collection: phoenix
+    display: bar
+    query: { source: analytics.vw_daily_energy_ledger, aggregate: [sum(total_spent)], breakout: [module] }
+alerts:`));
+    try {
+      t.fake.resetLog();
+      const error = await (await openSession(t.fake, other.root, env)).plan().catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/metabase\.config\.yaml:\d+: cards\[1\]\.entity_id: card\.borrowed: entity_id \S+ is "Dépenses par module" \(id \d+\), a card of the mb-sync project "phoenix"/);
+      expect(t.fake.writes()).toBe(0);
+      expect(await changes()).toEqual([]);
+    } finally {
+      await other.cleanup();
     }
   });
 

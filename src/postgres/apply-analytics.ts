@@ -75,8 +75,10 @@ export async function applyAnalytics(db: SqlRunner, options: AnalyticsOptions): 
     const password = await setPassword(db, options.role, options.password, options.dryRun === true);
     const after = await takeSnapshot(db, options.role, schema);
     const changes = [...diffSnapshots(before, after, options.role), ...(password === 'set' ? [`~ role ${options.role}: password ${before.roleExists ? 'rotated' : 'set'}`] : [])];
-    // Nothing to keep, nothing written: no catalog churn, no cache invalidation in other sessions.
-    await db.exec(options.dryRun || changes.length === 0 ? 'ROLLBACK' : 'COMMIT');
+    // Committed even when the snapshot shows no change: the files may change what it does not see
+    // (a role setting, a grant outside the schema, an index, rows). The views that did not change
+    // were not replaced, so readers were never waited on.
+    await db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     return { views: Object.keys(after.views).map((v) => v.slice(schema.length + 1)), roleCreated: !before.roleExists, timezone: options.timezone, changes, password, applied: !options.dryRun };
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => {});

@@ -6,27 +6,44 @@ import { secretPattern } from './secret-pattern.ts';
  * encoding it went through on its way there (secret-pattern.ts).
  */
 const secrets = new Set<string>();
-/** One pattern for every registered secret, made again when one is added. */
-let pattern: RegExp | undefined;
+/** One pattern per registered secret, made again when one is added. */
+let patterns: RegExp[] | undefined;
 
 export function registerSecret(value: string | undefined | null): void {
   // Very short values would redact ordinary words; they are not plausible secrets anyway.
   if (value && value.length >= 4 && !secrets.has(value)) {
     secrets.add(value);
-    pattern = undefined;
+    patterns = undefined;
   }
 }
 
 export function redactText(text: string): string {
   if (secrets.size === 0) return text;
-  pattern ??= compilePattern();
-  return text.replace(pattern, '***');
+  patterns ??= [...secrets].map((secret) => new RegExp(secretPattern(secret, { count: 0 }), 'g'));
+  // Every occurrence of every secret, overlaps merged: two secrets that overlap in the text (one
+  // ending where the other starts) are hidden together, whichever a single pattern would find first.
+  const spans: Array<[number, number]> = [];
+  for (const pattern of patterns) for (const match of text.matchAll(pattern)) if (match[0].length > 0) spans.push([match.index, match.index + match[0].length]);
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  let end = -1;
+  for (const [from, to] of spans) {
+    if (from > end) {
+      if (end >= 0) out += '***';
+      out += text.slice(at, from);
+    }
+    end = Math.max(end, to);
+    at = end;
+  }
+  return `${out}***${text.slice(at)}`;
 }
 
 /** For tests. */
 export function clearSecrets(): void {
   secrets.clear();
-  pattern = undefined;
+  patterns = undefined;
 }
 
 /** Fields whose value is a credential, wherever they are in a request body (Metabase's database details, setup, API keys). */
@@ -54,6 +71,13 @@ export function registerUrlSecrets(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
+    // Not a URL (a password with a `/` or `#` cuts it elsewhere): whatever stands between `//` and
+    // the last `@` is credentials, and so is what follows its first `:`.
+    const userinfo = /\/\/(.*)@/.exec(url)?.[1];
+    if (userinfo !== undefined) {
+      registerSecret(userinfo);
+      if (userinfo.includes(':')) registerSecret(userinfo.slice(userinfo.indexOf(':') + 1));
+    }
     return;
   }
   for (const [name, value] of parsed.searchParams) if (SECRET_FIELD.test(name) || /^(key|auth|sig|signature|access[-_]?token)$/i.test(name)) registerSecret(value);
@@ -77,14 +101,11 @@ export function printableUrl(url: string): string {
     parsed.username = '';
     parsed.password = '';
     parsed.search = '';
+    parsed.hash = '';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
+    // Everything up to the last `@` after `//`: a password may hold a `/`.
+    return url.replace(/\/\/.*@/, '//').replace(/[?#].*$/, '');
   }
 }
 
-/** Every registered secret in one pattern, the longest first: a secret containing another is hidden whole. */
-function compilePattern(): RegExp {
-  const groups = { count: 0 };
-  return new RegExp([...secrets].sort((a, b) => b.length - a.length).map((secret) => secretPattern(secret, groups)).join('|'), 'g');
-}

@@ -71,6 +71,15 @@ describe('redactSecretFields', () => {
   });
 });
 
+describe('overlapping secrets', () => {
+  it('hides two secrets that overlap in the text together, whichever starts first', () => {
+    registerSecret('Tr0ub4dor-horse-battery');
+    registerSecret('x9Tr0ub');
+    expect(redactText('a x9Tr0ub4dor-horse-battery b')).toBe('a *** b');
+    expect(redactText('x9Tr0ub then Tr0ub4dor-horse-battery')).toBe('*** then ***');
+  });
+});
+
 describe('URLs', () => {
   it('registers the password and the credential-like query values of a URL, and the Basic credential made of them', () => {
     registerUrlSecrets('http://admin:hunter2%40secret@mb.example.com/?token=qsTokenSecret&lang=fr&api_key=qsKey123');
@@ -81,5 +90,13 @@ describe('URLs', () => {
   it('prints a URL without credentials nor query string', () => {
     expect(printableUrl('http://admin:hunter2secret@127.0.0.1:9/?token=qsTokenSecret')).toBe('http://127.0.0.1:9');
     expect(printableUrl('not a url://admin:pw@host/x?token=t')).toBe('not a url://host/x');
+    // A password with a `/` (base64 makes them) or a `#`: the URL does not parse as meant.
+    expect(printableUrl('http://admin:pa/ss-Secret9@127.0.0.1:9')).toBe('http://127.0.0.1:9');
+    expect(printableUrl('http://admin:p@ss#Secret9@127.0.0.1:9')).not.toContain('Secret9');
+  });
+
+  it('registers the credentials of a URL that does not parse', () => {
+    registerUrlSecrets('http://admin:pa/ss-Secret9@127.0.0.1:9');
+    expect(redactText('connect to pa/ss-Secret9 failed')).toBe('connect to *** failed');
   });
 });

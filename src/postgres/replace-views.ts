@@ -5,7 +5,14 @@ import { viewDefinition } from './snapshot.ts';
 import type { SqlFile } from './sql-files.ts';
 import { splitStatements, withoutLeadingComments, type SqlStatement } from './sql-statements.ts';
 
-const VIEW = /^CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)/i;
+/** A name as Postgres reads it: a "quoted" part kept as written (its "" a quote), others in lower case. */
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)`;
+const VIEW = new RegExp(String.raw`^CREATE\s+OR\s+REPLACE\s+VIEW\s+(${IDENT}(?:\s*\.\s*${IDENT})?)`, 'iu');
+
+/** The view's name as the catalog compares it: unquoted parts folded to lower case, spaces around the dot dropped. */
+function viewName(written: string): string {
+  return [...written.matchAll(new RegExp(IDENT, 'gu'))].map(([part]) => (part.startsWith('"') ? part : part.toLowerCase())).join('.');
+}
 
 interface FileStatement {
   file: SqlFile;
@@ -23,7 +30,8 @@ interface FileStatement {
  */
 export async function replaceViews(db: SqlRunner, files: SqlFile[]): Promise<void> {
   const statements: FileStatement[] = files.flatMap((file) => splitStatements(file.text).map((statement) => {
-    const view = VIEW.exec(withoutLeadingComments(statement.text))?.[1]?.toLowerCase();
+    const written = VIEW.exec(withoutLeadingComments(statement.text))?.[1];
+    const view = written === undefined ? undefined : viewName(written);
     return view === undefined ? { file, statement } : { file, statement, view };
   }));
   const managed = new Set(statements.flatMap((s) => (s.view === undefined ? [] : [s.view])));

@@ -26,7 +26,8 @@ export function splitStatements(sql: string): SqlStatement[] {
     else if (c === "'") i = endOfQuoted(sql, i, /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '')) - 1;
     else if (c === '"') i = endOf(sql, '"', i + 1) - 1;
     else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
-      const tag = /^\$(?:[A-Za-z_][\w]*)?\$/.exec(sql.slice(i))?.[0];
+      // Tags may hold letters beyond ASCII (`$função$`), as Postgres allows.
+      const tag = /^\$(?:[\p{L}_][\p{L}\p{N}_]*)?\$/u.exec(sql.slice(i))?.[0];
       if (tag) i = endOf(sql, tag, i + tag.length) - 1;
     } else if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);

@@ -54,6 +54,16 @@ describe('db apply on views that did not change', () => {
     expect((await catalogVersions(t.db)).filter((v) => v.startsWith('class vw_')).length).toBe(before.length);
   });
 
+  it('knows a view with a quoted name, and does not replace it when it did not change', async () => {
+    const sql = await editedViews((text) => `${text}\nCREATE OR REPLACE VIEW analytics."DailySummary" AS SELECT 1 AS one;\n`);
+    await applyAnalytics(t.db, options({ sql }));
+    const sent = capture(t.db);
+    const report = await applyAnalytics(sent.db, options({ sql }));
+    expect(report.changes).toEqual([]);
+    expect(sent.sql.filter((text) => /CREATE\s+OR\s+REPLACE\s+VIEW/i.test(text))).toEqual([]);
+    await t.db.exec('DROP VIEW analytics."DailySummary"');
+  });
+
   it('keeps what the files change that no snapshot shows: a role setting is committed', async () => {
     const roleFile = join(edited, 'roles', 'phoenix_analytics_ro.sql');
     const original = await readFile(join(PHOENIX_SQL.dir, 'roles', 'phoenix_analytics_ro.sql'), 'utf8');

@@ -25,6 +25,10 @@ describe('splitStatements', () => {
     ]);
   });
 
+  it('reads a dollar-quote tag with letters beyond ASCII, as Postgres does', () => {
+    expect(texts('SELECT $função$a;b$função$; SELECT 2')).toEqual(['SELECT $função$a;b$função$', 'SELECT 2']);
+  });
+
   it('leaves out empty statements and says where each starts', () => {
     const sql = '-- header\n;\nSELECT 1;\n\n  -- only a comment\n';
     expect(splitStatements(sql)).toEqual([{ text: '\nSELECT 1', offset: sql.indexOf('\nSELECT') }]);

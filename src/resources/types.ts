@@ -76,7 +76,7 @@ export interface ApplyContext extends ReadContext {
   run: Map<string, unknown>;
   /** Between two polls of a sync or of a model's columns (tests make it short). */
   pollIntervalMs?: number;
-  /** How long a model's columns are waited for (src/resources/model-columns.ts; tests make it short). */
+  /** How long a model's columns are waited for (src/resources/settle-model-columns.ts; tests make it short). */
   metadataWaitMs?: number;
 }
 

@@ -307,8 +307,9 @@ describe('restoring a removed file', () => {
     const root = await project(base);
     await apply(root);
     const api = (await t.session(root)).api;
-    // Someone's trashed dashboards, many on a real instance: a plan with nothing to restore reads only their list.
-    for (const name of ['Vieux tableau', 'Phoenix – Onglets (copie)']) {
+    // Someone's trashed dashboards, many on a real instance, one named like a dashboard of the files
+    // (found active by its marker): a plan with nothing to restore reads only their list.
+    for (const name of ['Vieux tableau', 'Phoenix – Onglets (copie)', 'Phoenix – Onglets']) {
       const theirs = await api.post<{ id: number }>('/api/dashboard', { name, collection_id: collectionNamed('Phoenix').id });
       await api.put(`/api/dashboard/${theirs.id}`, { archived: true });
     }

@@ -14,7 +14,9 @@ import { readLive } from './read-live.ts';
 import type { Target } from './open-target.ts';
 
 /** The kinds pull reads before the dashboards: their ids are written back as names. */
-const PULL_READS = ['database', 'collection'];
+// The cards and dashboards too: a pulled dashboard is the project's one exactly when plan would take
+// it for that one (by its marker, or adopted by name), never a namesake of it.
+const PULL_READS = ['database', 'collection', 'card', 'dashboard'];
 
 export interface PullResult {
   files: string[];

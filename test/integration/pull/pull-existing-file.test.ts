@@ -65,6 +65,24 @@ describe('mb-sync pull of a dashboard the project already has', () => {
     expect(again).toMatch(/^ {2}- key: un$/m);
   });
 
+  it('takes a copy made by hand next to a managed dashboard, with its very name, for a new dashboard, not for the managed one', async () => {
+    await t.apply(t.root);
+    const api = createMetabaseClient({ url: t.fake.url, auth: { apiKey: t.fake.apiKey } });
+    const phoenix = [...t.fake.state.collections.values()].find((c) => c.name === 'Phoenix')!.id as number;
+    const copy = await api.post<{ id: number }>('/api/dashboard', { name: 'Phoenix – Energie Live', collection_id: phoenix });
+    const before = await readFile(join(outDir(), 'energie.yaml'), 'utf8');
+
+    const result = await pull(await open(), { dashboards: [String(copy.id), String(idOf('Phoenix – Energie Live'))], outDir: outDir(), force: true });
+    // The managed one goes back to its own file; the namesake to a file of its own, under a key of its own.
+    expect(result.files.map((f) => resolve(f)).sort()).toEqual([join(outDir(), 'energie.yaml'), expect.stringMatching(/\.yaml$/)].sort());
+    expect(new Set(result.files.map((f) => resolve(f))).size).toBe(2);
+    const energie = await readFile(join(outDir(), 'energie.yaml'), 'utf8');
+    expect(energie).toMatch(/^key: energie$/m);
+    // Its cards, not the empty copy's nothing.
+    expect(energie).toContain('spend-by-module');
+    expect(before).toContain('spend-by-module');
+  });
+
   it('never writes over the file of another dashboard of the project, even with --force', async () => {
     await t.apply(t.root);
     // The file of dashboard `energie`, named after what a new dashboard's key will be.

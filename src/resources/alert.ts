@@ -117,6 +117,7 @@ export const alertHandler: ResourceHandler<AlertBody, LiveNotification> = {
         const list = await ctx.api.get<LiveNotification[]>('/api/notification', { params: { payload_type: 'notification/card', card_id: cardId, include_inactive: true }, schema: Shapes.notifications });
         return list.filter((n) => !recorded.has(n.id)).find((n) => JSON.stringify(this.normalize({ key: desired.key, id: n.id, raw: n, managed: true }, ctx.refs)) === JSON.stringify(desired.body));
       },
+      { unmarked: true },
     );
     await recordAlert(ctx, (body.payload as { card_id: number }).card_id, desired.key, id);
     return id;

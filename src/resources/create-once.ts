@@ -18,7 +18,17 @@ const SETTLE_POLL_MS = 500;
  * object fails with an error saying so, and the next plan finds it if it landed, or creates it if
  * it never did. Only a kind whose server refuses a second one (`alreadyExists`) is sent again.
  */
-export async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, options: { alreadyExists?: RegExp; settleMs?: number; attempts?: number } = {}): Promise<T> {
+export async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, options: {
+  alreadyExists?: RegExp;
+  settleMs?: number;
+  attempts?: number;
+  /**
+   * The create cannot carry mb-sync's marker (a dashboard's comes with its layout, an alert's with
+   * its card): were a lost create sent again and both land, the later one would be nobody's, a
+   * duplicate no plan lists. So any unknown outcome is handled as a timeout: looked for, never sent again.
+   */
+  unmarked?: boolean;
+} = {}): Promise<T> {
   const attempts = options.attempts ?? 3;
   const settleMs = options.settleMs ?? SETTLE_MS;
   for (let attempt = 1; ; attempt++) {
@@ -28,7 +38,7 @@ export async function createOnce<T>(create: () => Promise<T>, find: () => Promis
       const lost = error instanceof MetabaseHttpError && error.outcomeUnknown;
       const exists = error instanceof MetabaseHttpError && error.status === 400 && options.alreadyExists?.test(error.message) === true;
       if (!lost && !exists) throw error;
-      const pending = error instanceof MetabaseHttpError && error.timedOut;
+      const pending = error instanceof MetabaseHttpError && (error.timedOut || (lost && options.unmarked === true));
       let found: T | undefined;
       try {
         found = await find();

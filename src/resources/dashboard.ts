@@ -113,6 +113,7 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
         }
         return undefined;
       },
+      { unmarked: true },
     );
     ctx.refs.set('dashboard', desired.key, created.id);
     await putLayout(desired, created, ctx);

@@ -84,6 +84,26 @@ describe('a create that lands after the client stopped waiting', () => {
 // A create sent again after a lost answer (a 502 from a proxy, say) whose first request the server
 // still carries out afterwards: two objects, both mb-sync's. The later one must be visible, listed as
 // a duplicate and archived by the next apply, not taken for a person's copy and left for ever.
+// A dashboard's or an alert's create carries no marker: after a lost answer it is never sent again
+// (both landing would leave one nobody's, listed by no plan); the next apply finds the one that landed.
+describe('a create that cannot carry its marker, whose answer is lost', () => {
+  it.each([
+    ['dashboard', '/api/dashboard'],
+    ['alert', '/api/notification'],
+  ])('%s: sent once, failed as outcome unknown, and found by the next apply when it lands after all', async (_kind, path) => {
+    t.fake.injectFault({ method: 'POST', path }, { status: 502 });
+    const session = await openSession(t.fake, t.root, env);
+    const failed = (await session.apply()).result.failed;
+    expect(failed.map((f) => f.error).join('\n')).toContain('outcome unknown, not sent again');
+    expect(posts(path)).toHaveLength(1);
+    const first = posts(path)[0]!;
+    await session.api.post(path, first.body);
+    expect((await (await openSession(t.fake, t.root, env)).apply()).result.failed).toEqual([]);
+    expect(count()).toEqual(EXPECTED);
+    expect(await changes()).toEqual([]);
+  }, 30_000);
+});
+
 describe('a create sent again whose first request lands after all', () => {
   it.each([
     ['card', '/api/card'],

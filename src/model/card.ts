@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkStructuredQuery } from '../core/compile-query.ts';
 import { AGGREGATIONS, BUCKET_UNITS, FILTERS, JOIN_STRATEGIES, OPTIONS, specs, type Family } from '../core/query-vocabulary.ts';
 import { allowed } from '../core/read-clause.ts';
-import { defaultProblem, FieldName, Key, NonBlank, ParameterDefault, VisualizationSettings } from './common.ts';
+import { checkDefault, FieldName, Key, NonBlank, ParameterDefault, VisualizationSettings } from './common.ts';
 
 /**
  * Query-builder query, compiled to MBQL 5 (src/core/compile-query.ts). The operators, aggregations
@@ -90,12 +90,7 @@ export const NativeParam = z
     required: z.boolean().optional(),
   })
   .strict()
-  .superRefine((param, ctx) => {
-    if (param.default === undefined) return;
-    const kind = param.type === 'number' ? 'number' : param.type === 'date' ? 'date' : param.type === 'boolean' ? 'boolean' : 'text';
-    const problem = defaultProblem(kind, param.default);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: `${problem} (type ${param.type})` });
-  });
+  .superRefine(checkDefault);
 
 /** Column metadata of a model (stored in the card's result_metadata). */
 export const ColumnMetadata = z

@@ -50,13 +50,19 @@ const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 export const ParameterDefault = z.union([Scalar, z.array(Scalar).min(1)], { error: 'a default is a value (past30days, 10, true) or a list of values' }).describe('a value (past30days, 10, true) or a list of values');
 
 /**
- * What is wrong with a default for a filter or variable of this kind, if anything: Metabase stores
- * whatever it is sent, and a dashboard whose default its widget cannot read opens broken.
+ * A filter's or a variable's default that its widget could not read is refused at its path: Metabase
+ * stores whatever it is sent, and a dashboard whose default its widget cannot read opens broken. A
+ * number filter's default is numbers (or numeric text, as the Phoenix files write them), a date
+ * filter's one text, a boolean's true/false. `type` is a filter's (`number/=`) or a variable's (`number`).
  */
-export function defaultProblem(kind: 'number' | 'date' | 'boolean' | 'text', value: unknown): string | undefined {
-  const values = Array.isArray(value) ? value : [value];
-  if (kind === 'number' && !values.every((v) => typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))))) return 'a number filter\'s default is a number (or a list of numbers)';
-  if (kind === 'date' && !(values.length === 1 && typeof values[0] === 'string')) return 'a date filter\'s default is one text, e.g. past30days, thisweek or 2024-01-01~2024-03-31';
-  if (kind === 'boolean' && !values.every((v) => typeof v === 'boolean')) return 'a boolean filter\'s default is true or false';
-  return undefined;
+export function checkDefault(param: { type: string; default?: unknown }, ctx: z.RefinementCtx): void {
+  if (param.default === undefined) return;
+  const values = Array.isArray(param.default) ? param.default : [param.default];
+  const kind = param.type.split('/')[0];
+  const problem =
+    kind === 'number' && !values.every((v) => typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))) ? 'a number filter\'s default is a number (or a list of numbers)'
+    : kind === 'date' && !(values.length === 1 && typeof values[0] === 'string') ? 'a date filter\'s default is one text, e.g. past30days, thisweek or 2024-01-01~2024-03-31'
+    : kind === 'boolean' && !values.every((v) => typeof v === 'boolean') ? 'a boolean filter\'s default is true or false'
+    : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: `${problem} (type ${param.type})` });
 }

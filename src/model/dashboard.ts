@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Card, CardFields } from './card.ts';
-import { defaultProblem, Key, NonBlank, ParameterDefault, Recipient, Schedule, VisualizationSettings } from './common.ts';
+import { checkDefault, Key, NonBlank, ParameterDefault, Recipient, Schedule, VisualizationSettings } from './common.ts';
 
 /** The parameter types Metabase accepts (a closed enum server-side: anything else is a 400). */
 export const ParameterType = z.enum([
@@ -22,12 +22,7 @@ export const DashboardFilter = z
     values: z.array(z.union([z.string(), z.number()])).optional().describe('a static list of choices'),
   })
   .strict()
-  .superRefine((filter, ctx) => {
-    if (filter.default === undefined) return;
-    const kind = filter.type.startsWith('number/') ? 'number' : filter.type.startsWith('date/') ? 'date' : filter.type === 'boolean/=' ? 'boolean' : 'text';
-    const problem = defaultProblem(kind, filter.default);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: `${problem} (type ${filter.type})` });
-  });
+  .superRefine(checkDefault);
 
 /** 24-column grid. */
 export const Layout = z

@@ -60,7 +60,12 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
     const found = new Set(active.map((d) => parseMarker(d.caveats)).filter((m) => m?.project === project).map((m) => m!.key));
     const names = new Set(ctx.project.dashboards.filter(({ dashboard }) => !found.has(dashboard.key)).flatMap(({ dashboard }) => [dashboard.name, ...(dashboard.renamed_from ?? [])]));
     const managed = new Set<number | string | null>(collections);
-    const restorable = (await mapLimit(inTrash.filter((i) => !listed.has(i.id) && names.has(i.name)).map((i) => i.id), ctx.api.concurrency, async (id) => fromTrash(await get(id))))
+    // One moved to the Trash between the two lists is in neither, and would be made again: when a
+    // dashboard of the files was not found, the Trash is listed once more, after the collections'
+    // lists (a request more, for a plan with a dashboard to create or adopt; a no-op plan sends none).
+    const again = names.size > 0 ? await trashItems(ctx.api, inTrash.trash) : [];
+    const candidates = new Set([...inTrash.items, ...again].filter((i) => !listed.has(i.id) && names.has(i.name)).map((i) => i.id));
+    const restorable = (await mapLimit([...candidates], ctx.api.concurrency, async (id) => fromTrash(await get(id))))
       // Of those, the ones that were in a managed collection, as for the others.
       .filter((d) => managed.has(d.collection_id));
     // Active before archived, so a marker found in both places resolves to the live one.
@@ -194,9 +199,14 @@ function slim(dashboard: LiveDashboard): LiveDashboard {
  * items without archived=true). Two requests, the second needing the first's answer: the Trash is a
  * collection whose id differs from one Metabase to another, and GET /api/collection leaves it out.
  */
-async function dashboardsInTrash(api: MetabaseApi): Promise<Array<{ id: number; name: string }>> {
+async function dashboardsInTrash(api: MetabaseApi): Promise<{ trash: number; items: Array<{ id: number; name: string }> }> {
   const trash = await api.get<{ id: number }>('/api/collection/trash', { schema: Shapes.item });
-  const page = await api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${trash.id}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
+  return { trash: trash.id, items: await trashItems(api, trash.id) };
+}
+
+/** The dashboards the Trash lists, by id and name. */
+async function trashItems(api: MetabaseApi, trash: number): Promise<Array<{ id: number; name: string }>> {
+  const page = await api.get<{ data: Array<{ id: number; model: string; name?: string }> }>(`/api/collection/${trash}/items`, { params: { models: ['dashboard'] }, schema: Shapes.items });
   return page.data.filter((i) => i.model === 'dashboard').map((i) => ({ id: i.id, name: String(i.name ?? '') }));
 }
 

@@ -320,6 +320,26 @@ describe('restoring a removed file', () => {
     expect(reads.sort()).toEqual([...t.fake.state.dashboards.values()].filter((d) => d.archived !== true).map((d) => `/api/dashboard/${String(d.id)}`).sort());
   });
 
+  it('finds a dashboard moved to the Trash between the Trash\'s list and its collection\'s, and makes no copy', async () => {
+    const root = await project(base);
+    await apply(root);
+    const tabbed = dashboardNamed('Phoenix – Onglets');
+    const phoenix = String(collectionNamed('Phoenix').id);
+    // Someone trashes it just as the plan reads: after the Trash's list, before its collection's
+    // (the collection list answers late, so the Trash's list has been answered by then).
+    t.fake.injectFault({ method: 'GET', path: '/api/collection' }, { delayMs: 300 });
+    const stop = t.fake.onRequest(({ method, path }) => {
+      if (method === 'GET' && path === `/api/collection/${phoenix}/items`) Object.assign(tabbed, { archived: true, archived_directly: true });
+    });
+    const ops = await pending(root);
+    stop();
+    expect(ops.filter((op) => op.startsWith('create'))).toEqual([]);
+    expect(ops).toContain('update dashboard.tabbed');
+    await apply(root);
+    expect([...t.fake.state.dashboards.values()].filter((d) => d.name === 'Phoenix – Onglets')).toHaveLength(1);
+    expect(tabbed.archived).toBe(false);
+  });
+
   it('never takes someone\'s unmarked dashboard out of the Trash, even with the name and collection of the file', async () => {
     const root = await project(base);
     await apply(await project(without(base, 'dashboards/tabbed.yaml')));

@@ -67,11 +67,15 @@ function reportError(error: unknown, debug: boolean): number {
 
 const isEntryPoint = process.argv[1] !== undefined && /mb-sync(\.js|\.cjs)?$|cli[\\/]main\.[jt]s$/.test(process.argv[1]);
 if (isEntryPoint) {
-  // `mb-sync plan | head`: a reader that goes away is not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  // `mb-sync plan | head`: a reader that goes away is not an error. The run is not cut short either
+  // (an apply would stop half way, and exit 0): what is left to print is dropped, the work finishes,
+  // and the exit code is the run's. On stderr too (`apply 2>&1 | head`: its progress goes there).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
   // Not awaited at the top level: the built CLI is a CommonJS bundle (scripts/build.mjs). A run
   // whose work never settles (nothing left to wait on) must not look like a success.
   let settled = false;

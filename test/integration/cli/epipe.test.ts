@@ -26,4 +26,19 @@ describe('output read by a reader that goes away', () => {
     expect(stdout.trim()).toBe('{');
     expect(stderr).not.toContain('EPIPE');
   });
+
+  // Its progress goes to stderr, one line per object: `apply 2>&1 | head -3` stopped reading after
+  // three lines, and the apply used to stop there, half done, with exit 0.
+  it('`mb-sync apply --yes 2>&1 | head -3` still applies everything, and exits with the run\'s code', async () => {
+    const { stdout } = await promisify(execFile)('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" apply --yes 2>&1 | head -3`], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', MB_URL: fake.url, MB_API_KEY: fake.apiKey, PHOENIX_ANALYTICS_RO_PASSWORD: password, MB_SYNC_NO_CACHE: '1' },
+    });
+    expect(stdout.split('\n').length).toBeLessThanOrEqual(4);
+    const { stdout: plan } = await promisify(execFile)(process.execPath, [BIN, 'plan'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', MB_URL: fake.url, MB_API_KEY: fake.apiKey, PHOENIX_ANALYTICS_RO_PASSWORD: password, MB_SYNC_NO_CACHE: '1' },
+    });
+    expect(plan).toContain('No changes');
+  }, 120_000);
 });

@@ -30,6 +30,8 @@ export interface PullContext {
   collectionOf: (id: unknown) => string | undefined;
   /** The key the project already gives this dashboard (a file found for it). */
   key?: string;
+  /** Whether a live card is another mb-sync project's own (by its marker, not a copy of one). */
+  ownedElsewhere?: (card: Record<string, unknown>) => boolean;
   /** Hand-made cards the project already defines (adopted by entity_id): entity_id → key. */
   adoptedCards?: Map<string, string>;
 }
@@ -108,8 +110,11 @@ export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): P
     // A card the project already writes elsewhere (models/, the config, another pulled dashboard) is placed by key.
     if ((managed || adoptedKey !== undefined) && definedCards.has(key)) return [{ card: key, ...placement(mappings) }];
     definedCards.add(key);
-    const entry: Record<string, unknown> = { key, name: card.name, ...(managed ? {} : { entity_id: card.entity_id }) };
-    const cardCollection = ctx.collectionOf(card.collection_id);
+    // Another mb-sync project's own card is not pinned (that project keeps it; this one gets a card of its own).
+    const othersOwn = !managed && ctx.ownedElsewhere?.(card) === true;
+    const entry: Record<string, unknown> = { key, name: card.name, ...(managed || othersOwn ? {} : { entity_id: card.entity_id }) };
+    // A card of its own is made in the dashboard's collection, not in the other project's.
+    const cardCollection = othersOwn ? undefined : ctx.collectionOf(card.collection_id);
     if (cardCollection && cardCollection !== collection) entry.collection = cardCollection;
     if (card.description) entry.description = card.description;
     entry.display = card.display;

@@ -64,6 +64,12 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
     const active = await listActive(ctx.api, databaseId);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const taken: Array<{ key: string; card: LiveCard; owner: string }> = [];
+    const owners = new Map<string, Map<LiveCard, { state: string }>>();
+    const ownedBy = (owner: string, cards: LiveCard[], card: LiveCard) => {
+      if (!owners.has(owner)) owners.set(owner, classifyCards(owner, cards));
+      const state = owners.get(owner)!.get(card)?.state;
+      return state === 'recorded' || state === 'unrecorded';
+    };
     const claimsOf = (cards: LiveCard[]) => {
       const claims = new Map<string, Array<{ card: LiveCard; pinned: boolean; recorded: boolean; own: boolean }>>();
       const identities = classifyCards(project, cards);
@@ -72,8 +78,9 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
         const { state, key } = identities.get(card)!;
         // Pinned by entity_id while it carries another mb-sync project's marker: taking it would
         // take that project's card away from it (its next plan would make a new one).
+        // (A copy made in Metabase carries the original's marker but is nobody's: it may be taken.)
         const owner = adoptedKey === undefined ? undefined : readMarker(card.visualization_settings)?.project;
-        if (owner !== undefined && owner !== project) taken.push({ key: adoptedKey!, card, owner });
+        if (owner !== undefined && owner !== project && ownedBy(owner, cards, card)) taken.push({ key: adoptedKey!, card, owner });
         const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
         if (claimKey === undefined) continue;
         const list = claims.get(claimKey) ?? [];

@@ -184,6 +184,11 @@ alerts:`));
       expect((error as Error).message).toMatch(/metabase\.config\.yaml:\d+: cards\[1\]\.entity_id: card\.borrowed: entity_id \S+ is "Dépenses par module" \(id \d+\), a card of the mb-sync project "phoenix"/);
       expect(t.fake.writes()).toBe(0);
       expect(await changes()).toEqual([]);
+      // A copy of it made in Metabase carries the same marker but is nobody's: that one may be pinned.
+      const copy = { ...structuredClone(theirs), id: 88_004, entity_id: 'acopyanotherprojec123', name: 'Ma copie' };
+      t.fake.state.cards.set(copy.id, copy);
+      await writeFile(config, (await readFile(config, 'utf8')).replace(`entity_id: ${String(theirs.entity_id)}`, 'entity_id: acopyanotherprojec123').replace('name: Dépenses par module\n    collection: phoenix', 'name: Ma copie\n    collection: phoenix'));
+      expect((await (await openSession(t.fake, other.root, env)).plan()).plan.stages.flatMap((st) => st.actions).find((a) => a.address === 'card.borrowed')).toMatchObject({ id: copy.id });
     } finally {
       await other.cleanup();
     }

@@ -6,7 +6,7 @@ import { MbSyncError } from '../../../src/core/errors.ts';
 import { openTarget } from '../../../src/engine/open-target.ts';
 import { pull } from '../../../src/engine/pull.ts';
 import { createMetabaseClient } from '../../../src/metabase/client.ts';
-import { useFakeMetabase } from '../engine/harness.ts';
+import { useFakeMetabase, writeProject } from '../engine/harness.ts';
 import { env, files } from '../engine/fixture-project.ts';
 
 const HAND_WRITTEN = '# Owned by the energy team: ask #energie before changing the filters.\n';
@@ -81,6 +81,29 @@ describe('mb-sync pull of a dashboard the project already has', () => {
     // Its cards, not the empty copy's nothing.
     expect(energie).toContain('spend-by-module');
     expect(before).toContain('spend-by-module');
+  });
+
+  it('does not pin another mb-sync project\'s own card: the pulled dashboard gets a card of its own, and the plan runs', async () => {
+    await t.apply(t.root);
+    const phoenixCard = [...t.fake.state.cards.values()].find((c) => c.name === 'Dépenses par module')!;
+    // Another project on the same database, with a hand-made dashboard holding phoenix's card.
+    const aurora = await writeProject(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, text.replace('project: phoenix', 'project: aurora').replace(/name: Phoenix – Energie Live/, 'name: Aurora – Energie')])));
+    try {
+      await t.apply(aurora.root);
+      const api = createMetabaseClient({ url: t.fake.url, auth: { apiKey: t.fake.apiKey } });
+      const auroras = [...t.fake.state.collections.values()].find((c) => c.name === 'Phoenix' && String(c.description).includes('(aurora/'))!.id as number;
+      const dashboard = await api.post<{ id: number }>('/api/dashboard', { name: 'Emprunt', collection_id: auroras });
+      await api.put(`/api/dashboard/${dashboard.id}`, { tabs: [], dashcards: [{ id: -1, card_id: phoenixCard.id, row: 0, col: 0, size_x: 6, size_y: 3, visualization_settings: {}, parameter_mappings: [] }] });
+      const target = await openTarget({ configPath: join(aurora.root, 'metabase.config.yaml'), processEnv: { ...env, MB_URL: t.fake.url, MB_API_KEY: t.fake.apiKey } });
+      await pull(target, { dashboards: [String(dashboard.id)], outDir: join(aurora.root, 'dashboards') });
+      const yaml = await readFile(join(aurora.root, 'dashboards/emprunt.yaml'), 'utf8');
+      expect(yaml).not.toContain(String(phoenixCard.entity_id));
+      const planned = (await t.plan(aurora.root)).stages.flatMap((st) => st.actions).filter((a) => a.kind === 'card' && a.op !== 'noop');
+      expect(planned.some((a) => a.op === 'create')).toBe(true);
+      expect(planned.filter((a) => a.id === phoenixCard.id)).toEqual([]);
+    } finally {
+      await aurora.cleanup();
+    }
   });
 
   it('never writes over the file of another dashboard of the project, even with --force', async () => {

@@ -67,17 +67,18 @@ export function redactSecretFields(value: unknown): unknown {
  * password (axios sends one for a URL with `user:password@`).
  */
 export function registerUrlSecrets(url: string): void {
+  // What stands between `//` and the last `@` before any `?` is credentials, however a parser reads
+  // the URL: a password with a `/` or a `#` makes it read as a host, a port or a fragment (and may
+  // make it not parse at all). Registered whole, and what follows its first `:`.
+  const userinfo = misreadUserinfo(url);
+  if (userinfo !== undefined) {
+    registerSecret(userinfo);
+    if (userinfo.includes(':')) registerSecret(userinfo.slice(userinfo.indexOf(':') + 1));
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    // Not a URL (a password with a `/` or `#` cuts it elsewhere): whatever stands between `//` and
-    // the last `@` is credentials, and so is what follows its first `:`.
-    const userinfo = /\/\/(.*)@/.exec(url)?.[1];
-    if (userinfo !== undefined) {
-      registerSecret(userinfo);
-      if (userinfo.includes(':')) registerSecret(userinfo.slice(userinfo.indexOf(':') + 1));
-    }
     return;
   }
   for (const [name, value] of parsed.searchParams) if (SECRET_FIELD.test(name) || /^(key|auth|sig|signature|access[-_]?token)$/i.test(name)) registerSecret(value);
@@ -96,6 +97,9 @@ export function registerUrlSecrets(url: string): void {
 
 /** A URL as it may appear in output: credentials and query string removed (MB_URL may carry them). */
 export function printableUrl(url: string): string {
+  // Everything up to the last `@` after `//` when a parser would misread the credentials.
+  const fallback = () => url.replace(/\/\/[^?]*@/, '//').replace(/[?#].*$/, '');
+  if (misreadUserinfo(url) !== undefined) return fallback();
   try {
     const parsed = new URL(url);
     parsed.username = '';
@@ -104,8 +108,24 @@ export function printableUrl(url: string): string {
     parsed.hash = '';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    // Everything up to the last `@` after `//`: a password may hold a `/`.
-    return url.replace(/\/\/.*@/, '//').replace(/[?#].*$/, '');
+    return fallback();
+  }
+}
+
+/**
+ * The credentials of a URL that a parser would not read as such (a `/`, `#` or `@` in the password):
+ * what stands between `//` and the last `@` before any `?`, when the parsed URL's user and password
+ * are not exactly that. Undefined for a URL without credentials or one read right.
+ */
+function misreadUserinfo(url: string): string | undefined {
+  const userinfo = /\/\/([^?]*)@/.exec(url)?.[1];
+  if (userinfo === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    const read = parsed.password === '' ? parsed.username : `${parsed.username}:${parsed.password}`;
+    return read === userinfo ? undefined : userinfo;
+  } catch {
+    return userinfo;
   }
 }
 

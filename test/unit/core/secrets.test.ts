@@ -95,8 +95,17 @@ describe('URLs', () => {
     expect(printableUrl('http://admin:p@ss#Secret9@127.0.0.1:9')).not.toContain('Secret9');
   });
 
-  it('registers the credentials of a URL that does not parse', () => {
+  it('registers the credentials of a URL a parser misreads, or cannot read', () => {
     registerUrlSecrets('http://admin:pa/ss-Secret9@127.0.0.1:9');
     expect(redactText('connect to pa/ss-Secret9 failed')).toBe('connect to *** failed');
+    // Parsed, but as host "admin", port 123: the password is never the URL's password.
+    registerUrlSecrets('http://admin:123/xyzSecret@mb.example.com:3000');
+    expect(redactText('at 123/xyzSecret')).toBe('at ***');
+    expect(printableUrl('http://admin:123/xyzSecret@mb.example.com:3000')).toBe('http://mb.example.com:3000');
+    // Parsed, but the rest of the password read as a fragment.
+    registerUrlSecrets('http://admin:p@ss#Secret9@mb.example.com');
+    expect(redactText('p@ss#Secret9')).toBe('***');
+    // An @ in the query is not credentials.
+    expect(printableUrl('http://mb.example.com/?email=a@b.c')).toBe('http://mb.example.com');
   });
 });

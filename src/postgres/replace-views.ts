@@ -9,9 +9,16 @@ import { splitStatements, withoutLeadingComments, type SqlStatement } from './sq
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)`;
 const VIEW = new RegExp(String.raw`^CREATE\s+OR\s+REPLACE\s+VIEW\s+(${IDENT}(?:\s*\.\s*${IDENT})?)`, 'iu');
 
-/** The view's name as the catalog compares it: unquoted parts folded to lower case, spaces around the dot dropped. */
+/**
+ * The view's name as quote_ident writes it (how dependentsOf names views): unquoted parts folded to
+ * lower case, quoted ones unquoted when they need no quotes, spaces around the dot dropped.
+ */
 function viewName(written: string): string {
-  return [...written.matchAll(new RegExp(IDENT, 'gu'))].map(([part]) => (part.startsWith('"') ? part : part.toLowerCase())).join('.');
+  return [...written.matchAll(new RegExp(IDENT, 'gu'))].map(([part]) => {
+    if (!part.startsWith('"')) return part.toLowerCase();
+    const name = part.slice(1, -1).replace(/""/g, '"');
+    return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  }).join('.');
 }
 
 interface FileStatement {
@@ -113,7 +120,7 @@ async function dependentsOf(db: SqlRunner, view: string): Promise<string[]> {
          JOIN pg_depend d ON d.refobjid = deps.oid AND d.classid = 'pg_rewrite'::regclass
          JOIN pg_rewrite rw ON rw.oid = d.objid
          WHERE rw.ev_class <> deps.oid AND deps.depth < 20)
-     SELECT n.nspname || '.' || c.relname AS name FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+     SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM deps JOIN pg_class c ON c.oid = deps.oid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE deps.depth > 0 GROUP BY 1 ORDER BY min(deps.depth), 1`, [view]);
-  return rows.map((r) => r.name.toLowerCase());
+  return rows.map((r) => r.name);
 }

@@ -1,7 +1,7 @@
 import { flatten } from './collections.ts';
 import { withoutCollectionMarker } from './collection-marker.ts';
 import type { CollectionNode, ProjectConfigT } from '../model/project.ts';
-import { slugify } from './pull-dashboard.ts';
+import { freeKey, slugify } from './pull-dashboard.ts';
 import type { RefIndex } from './refs.ts';
 
 /** A collection as `GET /api/collection` lists it (the root is listed too, with id "root"). */
@@ -46,11 +46,7 @@ export function collectionPlacer(config: Pick<ProjectConfigT, 'collections'>, re
   };
   const newKey = (c: ListedCollection): string => {
     const known = refs.name('collection', c.id);
-    const base = known !== undefined && !taken.has(known) ? known : slugify(c.name);
-    let key = base;
-    for (let i = 2; taken.has(key); i++) key = `${base}-${i}`;
-    taken.add(key);
-    return key;
+    return freeKey(known !== undefined && !taken.has(known) ? known : slugify(c.name), taken);
   };
 
   function place(id: number | string | null | undefined): PlacedCollection {

@@ -11,6 +11,14 @@ export function slugify(name: string): string {
   return slug || 'item';
 }
 
+/** `base`, or `base-2`, `base-3`… the first not in `taken`, which then holds it. */
+export function freeKey(base: string, taken: Set<string>): string {
+  let key = base;
+  for (let i = 2; taken.has(key); i++) key = `${base}-${i}`;
+  taken.add(key);
+  return key;
+}
+
 export interface PulledDashboard {
   key: string;
   document: Record<string, unknown>;
@@ -45,12 +53,7 @@ export interface PullContext {
 export function pullDashboard(raw: Record<string, unknown>, ctx: PullContext): PulledDashboard {
   const { refs, config, usedKeys, collection } = ctx;
   const definedCards = ctx.definedCards ?? new Set<string>();
-  const unique = (base: string) => {
-    let key = base;
-    for (let i = 2; usedKeys.has(key); i++) key = `${base}-${i}`;
-    usedKeys.add(key);
-    return key;
-  };
+  const unique = (base: string) => freeKey(base, usedKeys);
   const tabs = ((raw.tabs ?? []) as Array<Record<string, unknown>>).sort((a, b) => (a.position as number) - (b.position as number));
   const tabKeys = new Map(tabs.map((t) => [t.id, unique(slugify(String(t.name)))]));
   const skipped: string[] = [];

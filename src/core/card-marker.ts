@@ -89,3 +89,18 @@ export function classifyCards<C extends MarkedCard>(project: string, cards: read
   }
   return out;
 }
+
+/**
+ * The other mb-sync project a card is the own card of (its marker names that project, and among
+ * `cards` it is not a copy of one), or undefined: such a card is not this project's to take.
+ */
+export function otherOwner<C extends MarkedCard>(project: string, cards: readonly C[]): (card: C) => string | undefined {
+  const byOwner = new Map<string, Map<C, { state: MarkerState }>>();
+  return (card) => {
+    const owner = readMarker(card.visualization_settings)?.project;
+    if (owner === undefined || owner === project) return undefined;
+    if (!byOwner.has(owner)) byOwner.set(owner, classifyCards(owner, cards));
+    const state = byOwner.get(owner)!.get(card)?.state;
+    return state === 'recorded' || state === 'unrecorded' ? owner : undefined;
+  };
+}

@@ -9,7 +9,7 @@ import { printableUrl } from '../core/secrets.ts';
 import { collectionPlacer, type CollectionToDeclare, type ListedCollection } from '../core/pull-collection.ts';
 import { pullDashboard, pullSubscriptions } from '../core/pull-dashboard.ts';
 import { adoptedCardKeys, projectDashboardOf } from '../core/pull-identity.ts';
-import { classifyCards, readMarker, type MarkedCard } from '../core/card-marker.ts';
+import { otherOwner, type MarkedCard } from '../core/card-marker.ts';
 import type { ResourceHandler } from '../resources/types.ts';
 import { readLive } from './read-live.ts';
 import type { Target } from './open-target.ts';
@@ -88,14 +88,8 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
   // A card that is another mb-sync project's own is not pinned by entity_id (plan would refuse it):
   // judged among every card the pulled dashboards hold, so that a copy of one is told apart.
   const heldCards = dashboards.flatMap((raw) => ((raw.dashcards ?? []) as Array<{ card?: Record<string, unknown> }>).flatMap((dc) => (dc.card && typeof dc.card.id === 'number' ? [dc.card as unknown as MarkedCard] : [])));
-  const byOwner = new Map<string, Map<MarkedCard, { state: string }>>();
-  const ownedElsewhere = (card: Record<string, unknown>) => {
-    const owner = readMarker(card.visualization_settings)?.project;
-    if (owner === undefined || owner === project.config.project) return false;
-    if (!byOwner.has(owner)) byOwner.set(owner, classifyCards(owner, heldCards));
-    const state = byOwner.get(owner)!.get(card as unknown as MarkedCard)?.state;
-    return state === 'recorded' || state === 'unrecorded';
-  };
+  const ownerOf = otherOwner(project.config.project, heldCards);
+  const ownedElsewhere = (card: Record<string, unknown>) => ownerOf(card as unknown as MarkedCard) !== undefined;
   const pulled = dashboards.map((raw, i) => {
     const existing = found[i];
     const out = pullDashboard(raw, { refs, config: project.config, usedKeys: used, definedCards: defined, adoptedCards, ownedElsewhere, collectionOf, collection: (placed[i] as { key: string }).key, ...(existing ? { key: existing.dashboard.key } : {}) });

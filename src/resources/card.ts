@@ -1,10 +1,11 @@
 import { compileCard, overlayColumns, type CardBody, type CardWire } from '../core/card-body.ts';
 import { randomUUID } from 'node:crypto';
-import { classifyCards, readMarker, withMarker, withoutMarker, type CardMarker } from '../core/card-marker.ts';
+import { classifyCards, otherOwner, readMarker, withMarker, withoutMarker, type CardMarker } from '../core/card-marker.ts';
 import { normalizeQuery } from '../core/normalize-query.ts';
 import { resolveRefs, type Resolved } from '../core/refs.ts';
 import { Shapes } from '../metabase/shapes.ts';
 import { ConfigError } from '../core/errors.ts';
+import { adoptedCardKeys } from '../core/pull-identity.ts';
 import { createOnce } from './create-once.ts';
 import { settleModelColumns } from './settle-model-columns.ts';
 import type { MetabaseApi } from '../metabase/types.ts';
@@ -57,30 +58,25 @@ export const cardHandler: ResourceHandler<CardState, LiveCard> = {
   },
   async read(ctx) {
     const project = ctx.project.config.project;
-    const adopted = new Map([...ctx.project.cards.values()].filter(({ card }) => card.entity_id !== undefined).map(({ card }) => [card.entity_id!, card.key]));
+    const adopted = adoptedCardKeys(ctx.project);
     // The Trash at once (its failure reported as soon as it comes), the database's cards once its id is known.
     const [trash] = await Promise.all([listTrash(ctx.api), ctx.after('database')]);
     const databaseId = ctx.refs.id('database', ctx.project.config.database.key);
     const active = await listActive(ctx.api, databaseId);
     // Every card that says it is one of this project's, by key; copies made in Metabase are not.
     const taken: Array<{ key: string; card: LiveCard; owner: string }> = [];
-    const owners = new Map<string, Map<LiveCard, { state: string }>>();
-    const ownedBy = (owner: string, cards: LiveCard[], card: LiveCard) => {
-      if (!owners.has(owner)) owners.set(owner, classifyCards(owner, cards));
-      const state = owners.get(owner)!.get(card)?.state;
-      return state === 'recorded' || state === 'unrecorded';
-    };
     const claimsOf = (cards: LiveCard[]) => {
       const claims = new Map<string, Array<{ card: LiveCard; pinned: boolean; recorded: boolean; own: boolean }>>();
       const identities = classifyCards(project, cards);
+      const ownerOf = otherOwner(project, cards);
       for (const card of cards) {
         const adoptedKey = adopted.get(card.entity_id);
         const { state, key } = identities.get(card)!;
         // Pinned by entity_id while it carries another mb-sync project's marker: taking it would
         // take that project's card away from it (its next plan would make a new one).
         // (A copy made in Metabase carries the original's marker but is nobody's: it may be taken.)
-        const owner = adoptedKey === undefined ? undefined : readMarker(card.visualization_settings)?.project;
-        if (owner !== undefined && owner !== project && ownedBy(owner, cards, card)) taken.push({ key: adoptedKey!, card, owner });
+        const owner = adoptedKey === undefined ? undefined : ownerOf(card);
+        if (owner !== undefined) taken.push({ key: adoptedKey!, card, owner });
         const claimKey = adoptedKey ?? (state === 'recorded' || state === 'unrecorded' ? key : undefined);
         if (claimKey === undefined) continue;
         const list = claims.get(claimKey) ?? [];

@@ -58,7 +58,7 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
     // files not found above by its marker are read, by name (a plan with nothing to restore reads
     // none). One archived by mb-sync had the name its file gave it.
     const found = new Set(active.map((d) => parseMarker(d.caveats)).filter((m) => m?.project === project).map((m) => m!.key));
-    const names = new Set(ctx.project.dashboards.filter(({ dashboard }) => !found.has(dashboard.key)).flatMap(({ dashboard }) => [dashboard.name, ...(dashboard.renamed_from ?? [])]));
+    const names = new Set(ctx.project.dashboards.filter(({ dashboard }) => !found.has(dashboard.key)).flatMap(({ dashboard }) => namesOf(dashboard)));
     const managed = new Set<number | string | null>(collections);
     // One moved to the Trash between the two lists is in neither, and would be made again: when a
     // dashboard of the files was not found, the Trash is listed once more, after the collections'
@@ -81,7 +81,7 @@ export const dashboardHandler: ResourceHandler<DashboardState, LiveDashboard> = 
     const out: LiveObject<LiveDashboard>[] = [];
     const claimed = new Set<number>();
     for (const { dashboard } of ctx.project.dashboards) {
-      const names = [dashboard.name, ...(dashboard.renamed_from ?? [])];
+      const names = namesOf(dashboard);
       const found =
         marked.get(dashboard.key) ??
         // Never adopted from the Trash by name: an unmarked dashboard there is someone else's.
@@ -222,6 +222,9 @@ function fromTrash(dashboard: LiveDashboard): LiveDashboard {
   dashboard.collection_id = typeof collection.id === 'number' ? collection.id : null;
   return dashboard;
 }
+
+/** The names a dashboard of the files may have in Metabase: its own, and those it was renamed from. */
+const namesOf = (dashboard: { name: string; renamed_from?: string[] }): string[] => [dashboard.name, ...(dashboard.renamed_from ?? [])];
 
 /** `dashcard:<dashboard>/<card>` → dashcard id (`#2`, `#3` for a card placed again). */
 function registerDashcards(dashboardKey: string, raw: LiveDashboard, refs: RefIndex): void {

@@ -1,3 +1,4 @@
+import { pollUntil } from './poll.ts';
 import type { DatabaseConfigT } from '../model/project.ts';
 import { MbSyncError } from '../core/errors.ts';
 import type { Project } from '../core/project.ts';
@@ -147,29 +148,26 @@ async function waitForTables(ctx: ApplyContext, id: number, changed: boolean): P
   const missing = () => wanted.filter(({ kind, name }) => !ctx.refs.has(kind, name)).map(({ kind, name }) => `${kind} ${name}`);
   if (!changed && missing().length === 0) return;
   const timeoutMs = ctx.project.config.database.sync.timeout_seconds * 1000;
-  // A small schema syncs in a second or two: poll soon, then less often (up to every 2 s).
-  const interval = ctx.pollIntervalMs ?? 2000;
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  let wait = Math.min(100, interval);
   // Starting a sync twice is harmless: safe to retry.
   await ctx.api.post(`/api/database/${id}/sync_schema`, {}, { idempotent: true });
   ctx.emit({ type: 'info', message: `database.${ctx.project.config.database.key}: metadata sync started` });
+  let left = missing();
   try {
-    for (;;) {
-      const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
-      await readMetadata(ctx.api, id, ctx);
-      const left = missing();
-      if (left.length === 0 && database.initial_sync_status !== 'incomplete') break;
-      if (Date.now() >= deadline) {
-        throw new MbSyncError('SYNC_TIMEOUT', `Metabase's sync did not find ${left.length} expected object(s) after ${Math.round(timeoutMs / 1000)} s:\n${left.map((m) => `  ${m}`).join('\n')}`, {
-          hint: 'check that `mb-sync db apply` created the views, that the schema filter includes their schema, and that the read-only role can see them (`mb-sync db verify`)',
-        });
-      }
-      ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round((Date.now() - started) / 1000)} s)`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, interval);
-    }
+    // A small schema syncs in a second or two: polled soon, then less often.
+    await pollUntil(ctx, {
+      firstWaitMs: 100,
+      timeoutMs,
+      check: async () => {
+        const database = await ctx.api.get<{ initial_sync_status?: string }>(`/api/database/${id}`, { schema: Shapes.database });
+        await readMetadata(ctx.api, id, ctx);
+        left = missing();
+        return left.length === 0 && database.initial_sync_status !== 'incomplete' ? true : undefined;
+      },
+      waiting: (elapsed) => ctx.progress(`waiting for the sync: ${left.length} table(s)/field(s) still missing (${Math.round(elapsed / 1000)} s)`),
+      timedOut: () => new MbSyncError('SYNC_TIMEOUT', `Metabase's sync did not find ${left.length} expected object(s) after ${Math.round(timeoutMs / 1000)} s:\n${left.map((m) => `  ${m}`).join('\n')}`, {
+        hint: 'check that `mb-sync db apply` created the views, that the schema filter includes their schema, and that the read-only role can see them (`mb-sync db verify`)',
+      }),
+    });
   } finally {
     // Groups and collections may still be written: the status line shows them, not a finished wait.
     ctx.progress(undefined);

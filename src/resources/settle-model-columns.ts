@@ -1,3 +1,4 @@
+import { pollUntil } from './poll.ts';
 import { columnEditsLanded, overlayColumns } from '../core/card-body.ts';
 import { MbSyncError } from '../core/errors.ts';
 import { Shapes } from '../metabase/shapes.ts';
@@ -47,22 +48,20 @@ export async function settleModelColumns(ctx: ApplyContext, key: string, answer:
 /** Polls the card until Metabase has saved its columns, soon at first, then every 2 s at most. */
 async function waitForColumns(ctx: ApplyContext, key: string, id: number, edits: Record<string, Record<string, unknown>>): Promise<AnsweredCard> {
   const bound = ctx.metadataWaitMs ?? MODEL_COLUMNS_WAIT_MS;
-  const interval = ctx.pollIntervalMs ?? 2000;
   const waiting = runState(ctx, 'card.waiting-for-columns', () => new Map<string, number>());
-  const started = Date.now();
-  waiting.set(key, started);
-  let wait = Math.min(250, interval);
+  waiting.set(key, Date.now());
   try {
-    for (;;) {
-      showWaits(ctx, waiting);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      const card = await ctx.api.get<AnsweredCard>(`/api/card/${id}`, { schema: Shapes.card });
-      if (card.result_metadata?.length) return card;
-      if (Date.now() - started >= bound) {
-        throw new MbSyncError('SYNC_TIMEOUT', `Metabase had not computed the columns of model card.${key} (id ${id}) ${duration(bound)} after saving it: its column metadata from the files (${Object.keys(edits).join(', ')}) is not applied yet; the next apply will apply it (a model whose query Metabase cannot run never gets columns: open it in Metabase to see why)`);
-      }
-      wait = Math.min(wait * 2, interval);
-    }
+    return await pollUntil(ctx, {
+      firstWaitMs: 250,
+      timeoutMs: bound,
+      waitFirst: true,
+      check: async () => {
+        const card = await ctx.api.get<AnsweredCard>(`/api/card/${id}`, { schema: Shapes.card });
+        return card.result_metadata?.length ? card : undefined;
+      },
+      waiting: () => showWaits(ctx, waiting),
+      timedOut: () => new MbSyncError('SYNC_TIMEOUT', `Metabase had not computed the columns of model card.${key} (id ${id}) ${duration(bound)} after saving it: its column metadata from the files (${Object.keys(edits).join(', ')}) is not applied yet; the next apply will apply it (a model whose query Metabase cannot run never gets columns: open it in Metabase to see why)`),
+    });
   } finally {
     waiting.delete(key);
     showWaits(ctx, waiting);

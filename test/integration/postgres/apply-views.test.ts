@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAnalytics, type AnalyticsOptions } from '../../../src/postgres/apply-analytics.ts';
 import { connectPostgres } from '../../../src/postgres/connect.ts';
 import type { SqlRunner } from '../../../src/postgres/runner.ts';
+import { captureSql } from '../../support/capture-sql.ts';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
 import { PHOENIX, PHOENIX_SQL } from '../../support/phoenix.ts';
 
@@ -48,7 +49,7 @@ describe('db apply on views that did not change', () => {
     // A replaced view gets a new rewrite rule row; grants (run every time) touch only its pg_class row.
     const rules = async () => (await t.db.query<{ v: string }>("SELECT ev_class::regclass::text || ' ' || xmin::text AS v FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM pg_class WHERE relnamespace = 'analytics'::regnamespace AND relkind = 'v') ORDER BY 1")).rows.map((r) => r.v);
     const before = await rules();
-    const sent = capture(t.db);
+    const sent = captureSql(t.db);
     const report = await applyAnalytics(sent.db, options());
     expect(report.changes).toEqual([]);
     expect(sent.sql.filter((sql) => /CREATE\s+OR\s+REPLACE\s+VIEW/i.test(sql))).toEqual([]);
@@ -59,7 +60,7 @@ describe('db apply on views that did not change', () => {
   it('knows a view with a quoted name, and does not replace it when it did not change', async () => {
     const sql = await editedViews((text) => `${text}\nCREATE OR REPLACE VIEW analytics."DailySummary" AS SELECT 1 AS one;\n`);
     await applyAnalytics(t.db, options({ sql }));
-    const sent = capture(t.db);
+    const sent = captureSql(t.db);
     const report = await applyAnalytics(sent.db, options({ sql }));
     expect(report.changes).toEqual([]);
     expect(sent.sql.filter((text) => /CREATE\s+OR\s+REPLACE\s+VIEW/i.test(text))).toEqual([]);
@@ -94,7 +95,7 @@ describe('db apply on views that did not change', () => {
     const sql = await editedViews(ADD_COLUMN);
     const planned = await applyAnalytics(t.db, options({ sql, dryRun: true }));
     expect(planned.changes).toEqual(['~ view analytics.vw_daily_activity (definition changed)']);
-    const sent = capture(t.db);
+    const sent = captureSql(t.db);
     const applied = await applyAnalytics(sent.db, options({ sql }));
     expect(applied.changes).toEqual(planned.changes);
     expect(sent.sql.filter((s) => /CREATE\s+OR\s+REPLACE\s+VIEW/i.test(s)).map((s) => /VIEW\s+(\S+)/.exec(s)?.[1])).toEqual(['analytics.vw_daily_activity']);
@@ -134,7 +135,7 @@ describe.skipIf(realServerUrl() === undefined)('db plan and apply next to a tran
       // After every statement mb-sync sends, no lock of its session on the schema's views but
       // ACCESS SHARE, granted or awaited: a SELECT of a third session never queues behind it.
       const strongLocks: string[] = [];
-      const watched = capture(t.db, async () => {
+      const watched = captureSql(t.db, async () => {
         const { rows } = await monitor.query<{ lock: string }>(
           `SELECT l.mode || ' ' || c.relname AS lock FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
            WHERE c.relnamespace = 'analytics'::regnamespace AND l.mode <> 'AccessShareLock' AND l.pid <> pg_backend_pid() AND l.pid <> $1`, [await pidOf(reader)]);
@@ -175,28 +176,6 @@ describe.skipIf(realServerUrl() === undefined)('db plan and apply next to a tran
 });
 
 /** The runner, the SQL sent through it, and an optional check after each statement. */
-function capture(db: SqlRunner, after: () => Promise<void> = async () => {}): { db: SqlRunner; sql: string[] } {
-  const sql: string[] = [];
-  return {
-    sql,
-    db: {
-      query: async (text, params) => {
-        sql.push(text);
-        const result = await db.query(text, params);
-        await after();
-        return result as never;
-      },
-      exec: async (text) => {
-        sql.push(text);
-        await db.exec(text);
-        await after();
-      },
-      close: () => db.close(),
-    },
-  };
-}
-
-/** The row version (xmin) of every catalog row of the schema's views and functions: a rewrite changes it. */
 async function columnsOf(view: string): Promise<string[]> {
   const { rows } = await t.db.query<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'analytics' AND table_name = $1", [view]);
   return rows.map((r) => r.name);

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAnalytics } from '../../../src/postgres/apply-analytics.ts';
 import { connectPostgres } from '../../../src/postgres/connect.ts';
 import { purgeAnalyticsEvents } from '../../../src/postgres/purge.ts';
-import type { SqlRunner } from '../../../src/postgres/runner.ts';
 import { scramMatches, scramVerifier } from '../../../src/postgres/scram.ts';
 import { verifyReadOnly } from '../../../src/postgres/verify.ts';
+import { captureSql } from '../../support/capture-sql.ts';
 import { openTestDatabase, realServerUrl, type TestDatabase } from '../../support/database.ts';
 import { PHOENIX, PHOENIX_RETENTION, PHOENIX_SQL } from '../../support/phoenix.ts';
 
@@ -160,13 +160,13 @@ describe('the password', () => {
     const next = `${password}-rotated`;
     const stored = async () => (await t.db.query<{ v: string }>('SELECT rolpassword AS v FROM pg_authid WHERE rolname = $1', [role])).rows[0]!.v;
     const before = await stored();
-    const plan = capture(t.db);
+    const plan = captureSql(t.db);
     const planned = await applyAnalytics(plan.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL, dryRun: true });
     expect(planned.changes).toEqual([`~ role ${role}: password rotated`]);
     expect(plan.sent.join('\n')).not.toMatch(/ALTER ROLE[^;]*PASSWORD/);
     expect(await stored()).toBe(before);
 
-    const apply = capture(t.db);
+    const apply = captureSql(t.db);
     const applied = await applyAnalytics(apply.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL });
     expect(applied.changes).toEqual(planned.changes);
     expect(apply.sent.join('\n')).not.toContain(next);
@@ -183,7 +183,7 @@ describe('the password', () => {
 
     // The same password again: nothing sent, the verifier (and its salt) kept.
     const rotated = await stored();
-    const again = capture(t.db);
+    const again = captureSql(t.db);
     expect((await applyAnalytics(again.db, { role, password: next, timezone: 'Europe/Paris', readableTables: PHOENIX.readableTables, sql: PHOENIX_SQL })).changes).toEqual([]);
     expect(again.sent.join('\n')).not.toMatch(/ALTER ROLE[^;]*PASSWORD/);
     expect(await stored()).toBe(rotated);
@@ -208,25 +208,6 @@ describe('the password', () => {
     }
   });
 });
-
-/** The runner, and every SQL text and parameter sent through it. */
-function capture(db: SqlRunner): { db: SqlRunner; sent: string[] } {
-  const sent: string[] = [];
-  return {
-    sent,
-    db: {
-      query: (sql, params) => {
-        sent.push(sql, ...(params ?? []).map(String));
-        return db.query(sql, params);
-      },
-      exec: (sql) => {
-        sent.push(sql);
-        return db.exec(sql);
-      },
-      close: () => db.close(),
-    },
-  };
-}
 
 async function currentDatabase(): Promise<string> {
   return (await t.db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;

@@ -84,7 +84,9 @@ export async function pull(target: Target, options: { dashboards: string[]; outD
     const p = placer.place(id as number | null);
     return 'key' in p ? p.key : undefined;
   };
-  const pulses = await mapLimit(dashboards, api.concurrency, (raw) => api.get<Array<Record<string, unknown>>>('/api/pulse', { params: { dashboard_id: raw.id as number }, schema: Shapes.pulses }));
+  // Every subscription in one list, as plan reads them, rather than one request per dashboard.
+  const subscriptions = await api.get<Array<Record<string, unknown>>>('/api/pulse', { schema: Shapes.pulses });
+  const pulses = dashboards.map((raw) => subscriptions.filter((p) => p.dashboard_id === raw.id));
   // A card that is another mb-sync project's own is not pinned by entity_id (plan would refuse it):
   // judged among every card the pulled dashboards hold, so that a copy of one is told apart.
   const heldCards = dashboards.flatMap((raw) => ((raw.dashcards ?? []) as Array<{ card?: Record<string, unknown> }>).flatMap((dc) => (dc.card && typeof dc.card.id === 'number' ? [dc.card as unknown as MarkedCard] : [])));
